@@ -1,0 +1,24 @@
+"""Loading a project together with the caller's right to act in it."""
+
+from __future__ import annotations
+
+from chalicelib.api.http import Call
+from chalicelib.domain.policy import Action, MemberRole, authorize
+from chalicelib.errors import NotFoundError
+from chalicelib.store import projects
+from chalicelib.store.models import MemberModel, ProjectModel
+
+
+def project_access(call: Call, action: Action) -> tuple[ProjectModel, MemberRole, MemberModel | None]:
+    """The project of `{pid}`, the caller's effective role and membership, once authorized.
+
+    Outsiders learn nothing: they get the same 404 as for a project that does not exist,
+    and without a read of the project itself.
+    """
+    principal = call.person
+    membership = projects.get_membership(call.params["pid"], principal.sub)
+    if membership is None and not principal.is_system_admin:
+        raise NotFoundError("project not found")
+    project = projects.get_project(call.params["pid"])
+    role = authorize(principal, MemberRole(membership.role) if membership else None, action)
+    return project, role, membership

@@ -1,0 +1,275 @@
+"""The recipe every handler follows, written once.
+
+A handler only says what it does with a `Call`; this module does the rest, in this
+order: size limit (413) → who is calling (401) → content type (415) → JSON (400) →
+schema (422) → Idempotency-Key replay → the handler → the response. Every error on the
+way, expected or not, leaves as an RFC 9457 problem (see `problems`); an unexpected
+one is logged with the request id and answered 500 without a trace.
+
+    router = Router("projects")
+
+    @router.route("POST", "/v1/projects", body=ProjectCreate, response=Project, status=201)
+    def create_project(call: Call) -> Project:
+        ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib.api.problems import problem_response
+from chalicelib.api.schemas import encode
+from chalicelib.auth.people import authenticate_person
+from chalicelib.config import get_settings
+from chalicelib.domain.principal import Principal
+from chalicelib.errors import (
+    FieldError,
+    KeywardenError,
+    MalformedRequestError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+    ValidationFailedError,
+)
+
+log = logging.getLogger("keywarden.api")
+
+MAX_BODY_BYTES = 256 * 1024
+AUTH_NONE = "none"
+AUTH_PERSON = "person"
+_MAX_PATH_PARAM = 256
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_MSGSPEC_FIELD = re.compile(r"^Object (?P<kind>missing required|contains unknown) field `(?P<name>[^`]*)`$")
+
+
+@dataclass
+class Call:
+    """One request, as a handler sees it: already authenticated, parsed and validated."""
+
+    request: Request
+    params: dict[str, str]
+    body: Any
+    query: Any
+    principal: Principal | None
+    request_id: str
+
+    @property
+    def person(self) -> Principal:
+        assert self.principal is not None, "route declared without person auth"
+        return self.principal
+
+
+@dataclass
+class Reply:
+    """A handler's answer when the route's default status or headers do not fit."""
+
+    body: Any = None
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Call], Any]
+
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    tag: str
+    body: type | None
+    query: type | None
+    response: Any
+    status: int
+    auth: str
+    local_only: bool
+    step_up: bool
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method == "POST" and self.auth != AUTH_NONE
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+class Router:
+    """A chalice Blueprint whose routes follow the recipe and are listed in ENDPOINTS."""
+
+    def __init__(self, name: str, tag: str) -> None:
+        self.blueprint = Blueprint(f"chalicelib.api.{name}")
+        self.tag = tag
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: type | None = None,
+        query: type | None = None,
+        response: Any = None,
+        status: int = 200,
+        auth: str = AUTH_PERSON,
+        local_only: bool = False,
+        step_up: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            endpoint = Endpoint(
+                method, path, handler, self.tag, body, query, response, status, auth, local_only, step_up
+            )
+            ENDPOINTS.append(endpoint)
+            blueprint = self.blueprint
+
+            def view(**params: str) -> Response:
+                return run(endpoint, blueprint.current_request, params)
+
+            view.__name__ = handler.__name__
+            # Content types are checked here, not by chalice, so that a wrong one is a problem+json 415.
+            blueprint.route(path, methods=[method], content_types=["*/*"])(view)
+            return handler
+
+        return register
+
+
+def run(endpoint: Endpoint, request: Request, params: dict[str, str]) -> Response:
+    """Runs one request through the recipe; never raises."""
+    context = request.context or {}
+    request_id = str(context.get("requestId") or uuid.uuid4().hex)
+    try:
+        response = _handle(endpoint, request, params, request_id)
+    except KeywardenError as error:
+        response = problem_response(error, request_id)
+    except Exception:
+        log.exception("unexpected error in %s %s, request %s", endpoint.method, endpoint.path, request_id)
+        response = problem_response(
+            KeywardenError("an unexpected error occurred; quote the request id when you report it"), request_id
+        )
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Request-Id"] = request_id
+    return response
+
+
+def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], request_id: str) -> Response:
+    settings = get_settings()
+    if endpoint.local_only and not settings.is_local:
+        raise NotFoundError("no such route in this stage")
+    for value in params.values():
+        if len(value) > _MAX_PATH_PARAM or not value.isprintable():
+            raise NotFoundError("no such resource")
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+    headers = request.headers
+    principal = None
+    if endpoint.auth == AUTH_PERSON:
+        principal = authenticate_person(headers.get("authorization"), settings)
+    body = _decode_body(endpoint.body, raw, headers.get("content-type")) if endpoint.body else None
+    query = _decode_query(endpoint.query, request.query_params) if endpoint.query else None
+    call = Call(request, params, body, query, principal, request_id)
+
+    idempotency_key = headers.get("idempotency-key") if endpoint.idempotent else None
+    if idempotency_key is None:
+        return _respond(endpoint, endpoint.handler(call))
+    return _run_idempotent(endpoint, call, idempotency_key)
+
+
+def _decode_body(schema: type, raw: bytes, content_type: str | None) -> Any:
+    if not raw.strip():
+        raw = b"{}"  # an absent body is an empty object: required fields then say what is missing
+    elif content_type is not None:
+        mime, *parameters = (part.strip().lower() for part in content_type.split(";"))
+        if not (mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))):
+            raise UnsupportedMediaTypeError("send the body as application/json")
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+                raise UnsupportedMediaTypeError("send the body as UTF-8")
+    try:
+        return msgspec.json.decode(raw, type=schema)
+    except msgspec.ValidationError as error:
+        raise ValidationFailedError([field_error(str(error))]) from None
+    except msgspec.DecodeError:
+        raise MalformedRequestError("the body is not valid JSON (UTF-8)") from None
+
+
+def _decode_query(schema: type, query_params: Mapping[str, str] | None) -> Any:
+    values = {name: query_params[name] for name in query_params} if query_params else {}
+    try:
+        return msgspec.convert(values, type=schema, strict=False)
+    except msgspec.ValidationError as error:
+        raise ValidationFailedError([field_error(str(error))]) from None
+
+
+def field_error(message: str) -> FieldError:
+    """Turns msgspec's message (`Expected int - at $.a[0]`) into a field path and a sentence.
+
+    >>> field_error("Object missing required field `name` - at `$.info_fields[0]`")
+    FieldError(field='info_fields[0].name', message='is required')
+    """
+    match = _MSGSPEC_PATH.match(message)
+    assert match is not None  # the pattern matches any string
+    text, path = match["message"], (match["path"] or "").lstrip(".")
+    named = _MSGSPEC_FIELD.match(text)
+    if named:
+        path = f"{path}.{named['name']}" if path else named["name"]
+        text = "is required" if named["kind"] == "missing required" else "is not a known field"
+    return FieldError(path or "body", text)
+
+
+def _respond(endpoint: Endpoint, result: Any) -> Response:
+    reply = result if isinstance(result, Reply) else Reply(result)
+    status = reply.status or endpoint.status
+    if status == 204:
+        return Response(body="", status_code=204, headers=dict(reply.headers))
+    return Response(
+        body=encode(reply.body), status_code=status, headers={"Content-Type": "application/json", **reply.headers}
+    )
+
+
+def _run_idempotent(endpoint: Endpoint, call: Call, key: str) -> Response:
+    from chalicelib.store import idempotency
+
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise ValidationFailedError([FieldError("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])
+    caller = call.principal.sub if call.principal else "anonymous"
+    path = endpoint.path.format(**call.params)
+    scope = "\n".join((caller, endpoint.method, path, key))
+    storage_key = hashlib.sha256(scope.encode()).hexdigest()
+    request_hash = hashlib.sha256(msgspec.json.encode(call.body) if call.body is not None else b"").hexdigest()
+
+    stored = idempotency.begin(storage_key, request_hash)
+    if stored is not None:
+        return Response(
+            body=stored.body,
+            status_code=stored.status_code,
+            headers={**stored.headers, "Idempotent-Replayed": "true"},
+        )
+    try:
+        response = _respond(endpoint, endpoint.handler(call))
+    except KeywardenError as error:
+        if error.status >= 500:
+            idempotency.release(storage_key, request_hash)
+            raise
+        response = problem_response(error, call.request_id)
+    except BaseException:
+        idempotency.release(storage_key, request_hash)
+        raise
+    kept_headers = {name: str(value) for name, value in response.headers.items() if name.lower() == "content-type"}
+    idempotency.complete(
+        storage_key,
+        request_hash,
+        idempotency.StoredResponse(response.status_code, str(response.body), kept_headers),
+    )
+    return response

@@ -1,0 +1,67 @@
+"""Project members and their roles."""
+
+from __future__ import annotations
+
+from chalicelib.api.access import project_access
+from chalicelib.api.http import Call, Router
+from chalicelib.api.schemas import ListQuery, Member, MemberPut, Page
+from chalicelib.domain.policy import Action, MemberRole, authorize_member_change
+from chalicelib.errors import NotFoundError
+from chalicelib.store import members, projects
+from chalicelib.store.models import MemberModel
+
+router = Router("members", "members")
+
+
+def member_view(member: MemberModel) -> Member:
+    return Member(
+        project_id=member.project_id,
+        user_id=member.user_id,
+        # The store only ever writes one of MemberRoleName.
+        role=member.role,  # type: ignore[arg-type]
+        created_at=member.created_at,
+        updated_at=member.updated_at,
+    )
+
+
+@router.route("GET", "/v1/projects/{pid}/members", query=ListQuery, response=Page[Member])
+def list_members(call: Call) -> Page[Member]:
+    """The members of a project, by user id."""
+    project, _, _ = project_access(call, Action.READ_PROJECT)
+    page = members.list_members(project.id, call.query.limit, call.query.cursor)
+    return Page([member_view(m) for m in page.items], page.next_cursor)
+
+
+@router.route("PUT", "/v1/projects/{pid}/members/{user_id}", body=MemberPut, response=Member)
+def put_member(call: Call) -> Member:
+    """Adds a member or changes their role (owners manage all; admins all but owners)."""
+    project, _, membership = project_access(call, Action.READ_PROJECT)
+    user_id = call.params["user_id"]
+    current = membership if user_id == call.person.sub else projects.get_membership(project.id, user_id)
+    new_role = MemberRole(call.body.role)
+    authorize_member_change(
+        call.person,
+        MemberRole(membership.role) if membership else None,
+        user_id,
+        MemberRole(current.role) if current else None,
+        new_role,
+    )
+    return member_view(members.put_member(project, user_id, new_role, current, call.person.sub))
+
+
+@router.route("DELETE", "/v1/projects/{pid}/members/{user_id}", status=204)
+def remove_member(call: Call) -> None:
+    """Removes a member; any member may remove themselves, but not the last owner."""
+    project, _, membership = project_access(call, Action.READ_PROJECT)
+    user_id = call.params["user_id"]
+    current = membership if user_id == call.person.sub else projects.get_membership(project.id, user_id)
+    authorize_member_change(
+        call.person,
+        MemberRole(membership.role) if membership else None,
+        user_id,
+        MemberRole(current.role) if current else None,
+        None,
+    )
+    if current is None:
+        raise NotFoundError("member not found")
+    members.remove_member(project, current, call.person.sub)

@@ -1,0 +1,142 @@
+"""The OpenAPI 3.1 document, built from the registered endpoints and their schemas."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import msgspec
+
+from chalicelib.api.http import AUTH_NONE, AUTH_PERSON, ENDPOINTS, Call, Endpoint, Router
+from chalicelib.api.schemas import Problem
+from chalicelib.config import get_settings
+from chalicelib.errors import KeywardenError
+
+router = Router("openapi", "meta")
+
+_PATH_PARAM = re.compile(r"{(\w+)}")
+_REF = "#/components/schemas/{name}"
+
+_ERRORS_BY_STATUS = {
+    400: "Malformed request (`malformed_request`) or missing confirmation (`confirmation_required`)",
+    401: "Not authenticated (`unauthenticated`) or login too old (`step_up_required`)",
+    403: "The caller's role lacks the right (`forbidden`)",
+    404: "Not found, or not visible to the caller (`not_found`)",
+    409: "Conflicts with the current state (`conflict`)",
+    413: "Body over 256 KiB (`payload_too_large`)",
+    415: "Body is not application/json (`unsupported_media_type`)",
+    422: "Invalid fields (`validation_failed` with `errors[]`, `immutable_field`, "
+    "`owner_not_permitted`, `idempotency_key_reused`)",
+}
+
+_DESCRIPTION = """Keywarden issues, verifies and governs API keys.
+
+Errors are RFC 9457 problems (`application/problem+json`) whose `code` is stable.
+POST requests that change state accept an `Idempotency-Key` header: a repeat with the
+same key and body within 24 hours replays the first response (with the header
+`Idempotent-Replayed: true`); the same key with another body is 422
+`idempotency_key_reused`; while the first is still running, 409 `conflict`. Lists take
+`limit` (1..100, default 50) and an opaque `cursor`, and answer
+`{"items": [...], "next_cursor": "..." | null}`.
+
+Rights: see the `x-keywarden-rights` table. Outsiders get 404 for a project they do
+not belong to, as if it did not exist. Any member may remove themselves from a project,
+but a project always keeps at least one owner (409). Editors may rename a project.
+"""
+
+
+def _operation(endpoint: Endpoint, schemas: dict[type, Any]) -> dict[str, Any]:
+    doc = (endpoint.handler.__doc__ or "").strip()
+    operation: dict[str, Any] = {
+        "operationId": endpoint.handler.__name__,
+        "tags": [endpoint.tag],
+        "summary": doc.splitlines()[0] if doc else endpoint.handler.__name__,
+    }
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 256}}
+        for name in _PATH_PARAM.findall(endpoint.path)
+    ]
+    if endpoint.query is not None:
+        query_schema = schemas[endpoint.query]
+        for name, schema in query_schema.get("properties", {}).items():
+            parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+    if endpoint.idempotent:
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+            }
+        )
+    if parameters:
+        operation["parameters"] = parameters
+    if endpoint.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schemas[endpoint.body]}},
+        }
+    success: dict[str, Any] = {"description": "Success"}
+    if endpoint.status != 204 and endpoint.response is not None:
+        success["content"] = {"application/json": {"schema": schemas[endpoint.response]}}
+    responses: dict[str, Any] = {str(endpoint.status): success}
+    problem = {"application/problem+json": {"schema": {"$ref": _REF.format(name="Problem")}}}
+    statuses = [404, 422] if endpoint.auth == AUTH_NONE else [401, 403, 404, 409, 422]
+    if endpoint.body is not None:
+        statuses += [400, 413, 415]
+    for status in sorted(set(statuses)):
+        responses[str(status)] = {"description": _ERRORS_BY_STATUS[status], "content": problem}
+    responses["500"] = {"description": "Unexpected error, with a `request_id`", "content": problem}
+    operation["responses"] = responses
+    if endpoint.auth == AUTH_PERSON:
+        operation["security"] = [{"oidc": []}]
+    else:
+        operation["security"] = []
+    if endpoint.step_up:
+        operation["x-step-up"] = True
+    return operation
+
+
+@lru_cache(maxsize=2)
+def build_document(include_local: bool) -> dict[str, Any]:
+    """The whole document; the local stage's `/v1/dev/*` routes only when `include_local`."""
+    from chalicelib.domain.policy import RIGHTS
+
+    endpoints = [e for e in ENDPOINTS if include_local or not e.local_only]
+    types = {t for e in endpoints for t in (e.body, e.query, e.response) if t is not None} | {Problem}
+    ordered = sorted(types, key=repr)
+    refs, components = msgspec.json.schema_components(ordered, ref_template=_REF)
+    schemas = dict(zip(ordered, refs, strict=False))
+    paths: dict[str, dict[str, Any]] = {}
+    for endpoint in endpoints:
+        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Keywarden", "version": "1.0.0", "description": _DESCRIPTION},
+        "servers": [{"url": "/"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "oidc": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (OIDC access token)"},
+            },
+        },
+        "x-keywarden-rights": {action.value: sorted(r.value for r in roles) for action, roles in RIGHTS.items()},
+        "x-problem-codes": sorted({cls.code for cls in _all_error_classes()} - {"internal_error"}),
+    }
+
+
+def _all_error_classes() -> list[type[KeywardenError]]:
+    found, todo = [], [KeywardenError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+@router.route("GET", "/v1/openapi.json", response=dict[str, Any], auth=AUTH_NONE)
+def openapi_document(call: Call) -> dict[str, Any]:
+    """This document."""
+    return build_document(get_settings().is_local)

@@ -1,0 +1,128 @@
+"""Settings, read from the environment at first use and never at import.
+
+`chalice package` and `cdk synth` import the app with no environment at all, and
+chalice's test client patches a stage's environment variables only while a call
+runs, so nothing here may be evaluated while modules load. Call `get_settings()`
+where a value is needed; tests call `reset_settings()` after changing the
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chalicelib.errors import ConfigError
+
+LOCAL_STAGE = "local"
+DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the service, as one immutable value."""
+
+    stage: str
+    region: str
+    table_prefix: str
+    dynamodb_endpoint: str | None
+    kms_endpoint: str | None
+    oidc_issuer: str | None
+    oidc_audience: str
+    oidc_jwks_url: str | None
+    oidc_algorithms: tuple[str, ...]
+    admin_group: str
+    step_up_max_age: int
+    cache_ttl: float
+    issuer: str
+    webhook_retry_schedule: tuple[int, ...]
+    rollup_interval_seconds: int
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == LOCAL_STAGE
+
+    def table_name(self, logical_name: str) -> str:
+        return f"{self.table_prefix}-{logical_name}"
+
+    def kms_alias(self, logical_name: str) -> str:
+        return f"alias/{self.table_prefix}-{logical_name}"
+
+
+# Algorithms a people's token may be signed with. Symmetric algorithms are left out
+# on purpose: with a public JWKS they would let anyone mint tokens.
+_ALLOWED_OIDC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"})
+
+
+def _int(env: os._Environ[str] | dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _float(env: os._Environ[str] | dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 <= value <= 3600:
+        raise ConfigError(f"{name} must be between 0 and 3600 seconds, not {value}")
+    return value
+
+
+def _retry_schedule(raw: str) -> tuple[int, ...]:
+    try:
+        steps = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"KEYWARDEN_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds, not {raw!r}") from None
+    if not steps or any(step < 0 for step in steps):
+        raise ConfigError("KEYWARDEN_WEBHOOK_RETRY_SCHEDULE needs at least one non-negative number")
+    return steps
+
+
+def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
+    """Builds settings from an environment mapping; raises ConfigError on a bad value."""
+    stage = env.get("KEYWARDEN_STAGE", LOCAL_STAGE) or LOCAL_STAGE
+    algorithms = tuple(a.strip() for a in env.get("KEYWARDEN_OIDC_ALGORITHMS", "RS256,ES256").split(",") if a.strip())
+    unsupported = [a for a in algorithms if a not in _ALLOWED_OIDC_ALGORITHMS]
+    if unsupported or not algorithms:
+        raise ConfigError(f"KEYWARDEN_OIDC_ALGORITHMS has unsupported algorithms: {unsupported or 'none given'}")
+    return Settings(
+        stage=stage,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        table_prefix=env.get("KEYWARDEN_TABLE_PREFIX") or f"keywarden-{stage}",
+        dynamodb_endpoint=env.get("KEYWARDEN_DYNAMODB_ENDPOINT") or None,
+        kms_endpoint=env.get("KEYWARDEN_KMS_ENDPOINT") or None,
+        oidc_issuer=env.get("KEYWARDEN_OIDC_ISSUER") or None,
+        oidc_audience=env.get("KEYWARDEN_OIDC_AUDIENCE") or "keywarden",
+        oidc_jwks_url=env.get("KEYWARDEN_OIDC_JWKS_URL") or None,
+        oidc_algorithms=algorithms,
+        admin_group=env.get("KEYWARDEN_ADMIN_GROUP") or "keywarden-admins",
+        step_up_max_age=_int(env, "KEYWARDEN_STEP_UP_MAX_AGE", 300, 0, 86400),
+        cache_ttl=_float(env, "KEYWARDEN_CACHE_TTL", 5.0),
+        issuer=env.get("KEYWARDEN_ISSUER") or f"urn:keywarden:{stage}",
+        webhook_retry_schedule=_retry_schedule(env.get("KEYWARDEN_WEBHOOK_RETRY_SCHEDULE") or DEFAULT_RETRY_SCHEDULE),
+        rollup_interval_seconds=_int(env, "KEYWARDEN_ROLLUP_INTERVAL_SECONDS", 10, 1, 86400),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read from os.environ on the first call."""
+    return load_settings(os.environ)
+
+
+def reset_settings() -> None:
+    """Forgets the cached settings so the next call reads the environment again."""
+    get_settings.cache_clear()

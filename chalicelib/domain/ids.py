@@ -1,0 +1,34 @@
+"""Identifiers chosen by the service: a type prefix and a time-ordered random part.
+
+The random part follows ULID's layout (48 bits of milliseconds, 80 random bits,
+Crockford base32), so ids of one kind sort by creation time; audit events rely on
+that to list newest first straight from DynamoDB.
+
+>>> new_id("prj").startswith("prj_")
+True
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+ID_PATTERN = re.compile(r"^[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}$")
+
+
+def new_id(prefix: str, now_ms: int | None = None) -> str:
+    """A new id such as `prj_01jd3v8m4q7e2x...`; later calls sort after earlier ones."""
+    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    value = (ms << 80) | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return f"{prefix}_{''.join(reversed(chars))}"
+
+
+def is_id(value: str, prefix: str) -> bool:
+    """True when `value` has the shape of an id of this kind (it may still not exist)."""
+    return value.startswith(prefix + "_") and ID_PATTERN.match(value) is not None

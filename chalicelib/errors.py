@@ -1,0 +1,113 @@
+"""The one error hierarchy of the service.
+
+Every error a caller may see is a `KeywardenError` that carries its own problem code
+and HTTP status (the codes of API.md). `chalicelib.api.problems` turns them into
+RFC 9457 responses in one place; nothing else builds error responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid field of a request: `field` is a dotted path such as `info_fields[0].name`."""
+
+    field: str
+    message: str
+
+
+class KeywardenError(Exception):
+    """Base of every error that maps to a problem response."""
+
+    code = "internal_error"
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+
+    def headers(self) -> dict[str, str]:
+        """Extra response headers this error needs (e.g. WWW-Authenticate)."""
+        return {}
+
+
+class MalformedRequestError(KeywardenError):
+    code, status, title = "malformed_request", 400, "Malformed request"
+
+
+class ConfirmationRequiredError(KeywardenError):
+    code, status, title = "confirmation_required", 400, "Confirmation required"
+
+
+class UnauthenticatedError(KeywardenError):
+    code, status, title = "unauthenticated", 401, "Authentication required"
+
+    def __init__(self, detail: str | None = None, *, token_given: bool = False) -> None:
+        super().__init__(detail)
+        self.token_given = token_given
+
+    def headers(self) -> dict[str, str]:
+        # RFC 6750 section 3: name the scheme, and say why when a token was sent.
+        if self.token_given:
+            return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class StepUpRequiredError(KeywardenError):
+    """The login is too old for a sensitive action (RFC 9470)."""
+
+    code, status, title = "step_up_required", 401, "A fresh login is required"
+
+    def __init__(self, max_age: int) -> None:
+        super().__init__(f"this action needs a login made within the last {max_age} seconds")
+        self.max_age = max_age
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Bearer error="insufficient_user_authentication", max_age={self.max_age}'}
+
+
+class ForbiddenError(KeywardenError):
+    code, status, title = "forbidden", 403, "Forbidden"
+
+
+class NotFoundError(KeywardenError):
+    code, status, title = "not_found", 404, "Not found"
+
+
+class ConflictError(KeywardenError):
+    code, status, title = "conflict", 409, "Conflict"
+
+
+class PayloadTooLargeError(KeywardenError):
+    code, status, title = "payload_too_large", 413, "Payload too large"
+
+
+class UnsupportedMediaTypeError(KeywardenError):
+    code, status, title = "unsupported_media_type", 415, "Unsupported media type"
+
+
+class ValidationFailedError(KeywardenError):
+    code, status, title = "validation_failed", 422, "Validation failed"
+
+    def __init__(self, errors: list[FieldError], detail: str | None = None) -> None:
+        super().__init__(detail or "; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class ImmutableFieldError(ValidationFailedError):
+    code, title = "immutable_field", "Field cannot be changed"
+
+
+class OwnerNotPermittedError(KeywardenError):
+    code, status, title = "owner_not_permitted", 422, "Owner may not hold keys"
+
+
+class IdempotencyKeyReusedError(KeywardenError):
+    code, status, title = "idempotency_key_reused", 422, "Idempotency key reused"
+
+
+class ConfigError(Exception):
+    """A setting in the environment is missing or wrong: an operator's error, not a caller's."""

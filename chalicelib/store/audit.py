@@ -1,0 +1,49 @@
+"""The audit trail: one event per change or reveal, written in the change's own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.ids import new_id
+from chalicelib.store.models import AuditEventModel
+from chalicelib.store.pagination import Page, decode_cursor, paginate
+
+
+def record(
+    txn: TransactWrite,
+    project_id: str,
+    actor: str,
+    action: str,
+    target: tuple[str, str],
+    details: dict[str, Any] | None = None,
+) -> AuditEventModel:
+    """Adds an audit event to `txn`. `details` must never hold a secret."""
+    event = AuditEventModel(
+        project_id,
+        new_id("evt"),
+        at=rfc3339(now()),
+        actor=actor,
+        action=action,
+        target_type=target[0],
+        target_id=target[1],
+        details=details or {},
+    )
+    # Ids are random; the condition only guards against a (vanishingly unlikely) collision
+    # silently replacing an older event.
+    txn.save(event, condition=AuditEventModel.id.does_not_exist())
+    return event
+
+
+def list_events(project_id: str, limit: int, cursor: str | None) -> Page[AuditEventModel]:
+    """The project's events, newest first."""
+    start = decode_cursor(cursor, ["id"])
+    results = AuditEventModel.query(
+        project_id,
+        scan_index_forward=False,
+        limit=limit + 1,
+        last_evaluated_key={"project_id": {"S": project_id}, "id": {"S": start["id"]}} if start else None,
+    )
+    return paginate(results, limit, lambda e: {"id": e.id})

@@ -1,0 +1,100 @@
+"""PynamoDB plumbing: models bound to their tables at first use, and transactions.
+
+Table names, the endpoint and the region come from settings, and settings are read
+at first use, never at import (see chalicelib.config). PynamoDB reads `Meta` when it
+builds a model's connection, so `KeywardenModel._get_connection` fills `Meta` in from
+the settings right before the first connection is made; `unbind_all()` forgets that
+binding so that tests and the local stack can point the models elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from pynamodb.connection import Connection
+from pynamodb.connection.table import TableConnection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.config import get_settings
+
+_REGISTRY: list[type[KeywardenModel]] = []
+_transaction_connection: Connection | None = None
+
+
+class KeywardenModel(Model):
+    """Base of every table model. Subclasses set `logical_name` and an empty `Meta`."""
+
+    logical_name: ClassVar[str] = ""
+
+    class Meta:
+        table_name: str | None = None
+        host: str | None = None
+        region: str | None = None
+        # Lambda-sized timeouts: a stuck connection must fail the request, not the function.
+        connect_timeout_seconds = 2
+        read_timeout_seconds = 5
+        max_retry_attempts = 3
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.logical_name:
+            _REGISTRY.append(cls)
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        if cls.Meta.table_name is None:
+            settings = get_settings()
+            cls.Meta.table_name = settings.table_name(cls.logical_name)
+            cls.Meta.host = settings.dynamodb_endpoint
+            cls.Meta.region = settings.region
+        return super()._get_connection()
+
+
+def all_models() -> list[type[KeywardenModel]]:
+    """Every table of the service: the one source the local stack, tests and infra use."""
+    from chalicelib.store import models  # noqa: F401  (defining the models registers them)
+
+    return list(_REGISTRY)
+
+
+def unbind_all() -> None:
+    """Forgets table names and connections; the next use binds to the current settings."""
+    global _transaction_connection
+    for model in all_models():
+        model.Meta.table_name = None
+        model._connection = None
+    _transaction_connection = None
+
+
+def _connection() -> Connection:
+    global _transaction_connection
+    if _transaction_connection is None:
+        settings = get_settings()
+        _transaction_connection = Connection(
+            region=settings.region, host=settings.dynamodb_endpoint, max_retry_attempts=3
+        )
+    return _transaction_connection
+
+
+@contextmanager
+def transaction() -> Iterator[TransactWrite]:
+    """One DynamoDB transaction: every item written in the block commits, or none does."""
+    with TransactWrite(connection=_connection()) as txn:
+        yield txn
+
+
+def failed_conditions(error: TransactWriteError) -> list[bool]:
+    """For each item of a cancelled transaction, whether its condition check failed."""
+    reasons = error.cancellation_reasons or []
+    return [reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons]
+
+
+def create_tables() -> None:
+    """Creates every table that does not exist yet (local stack and tests)."""
+    for model in all_models():
+        if not model.exists():
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)

@@ -1,0 +1,102 @@
+"""Membership changes, with the project's owner count kept in the same transaction."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.policy import MemberRole
+from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.store import audit
+from chalicelib.store.base import failed_conditions, transaction
+from chalicelib.store.models import MemberModel, ProjectModel
+from chalicelib.store.pagination import Page, decode_cursor, paginate
+
+_LAST_OWNER = "a project keeps at least one owner: make someone else owner first"
+_RACED = "the membership changed while this request ran; read it again and retry"
+
+
+def list_members(project_id: str, limit: int, cursor: str | None) -> Page[MemberModel]:
+    start = decode_cursor(cursor, ["user_id"])
+    results = MemberModel.query(
+        project_id,
+        limit=limit + 1,
+        last_evaluated_key={"project_id": {"S": project_id}, "user_id": {"S": start["user_id"]}} if start else None,
+    )
+    return paginate(results, limit, lambda m: {"user_id": m.user_id})
+
+
+def _owner_delta(old: MemberRole | None, new: MemberRole | None) -> int:
+    return int(new is MemberRole.OWNER) - int(old is MemberRole.OWNER)
+
+
+def put_member(
+    project: ProjectModel, user_id: str, role: MemberRole, current: MemberModel | None, actor: str
+) -> MemberModel:
+    """Adds `user_id` with `role`, or changes their role; `current` is what the caller read."""
+    at = rfc3339(now())
+    old_role = MemberRole(current.role) if current else None
+    if current is not None and old_role is role:
+        return current
+    delta = _owner_delta(old_role, role)
+    try:
+        with transaction() as txn:
+            # Item 0: the project must be live, and keep an owner when this demotes one.
+            project_condition = ProjectModel.deleted_at.does_not_exist()
+            if delta < 0:
+                project_condition &= ProjectModel.owner_count > 1
+            txn.update(
+                project,
+                actions=[ProjectModel.owner_count.add(delta)],
+                condition=project_condition,
+            )
+            # Item 1: the membership, as the caller last read it (optimistic concurrency).
+            if current is None:
+                member = MemberModel(project.id, user_id, role=role.value, created_at=at, updated_at=at, added_by=actor)
+                txn.save(member, condition=MemberModel.user_id.does_not_exist())
+                action, details = "member.added", {"role": role.value}
+            else:
+                member = current
+                txn.update(
+                    current,
+                    actions=[MemberModel.role.set(role.value), MemberModel.updated_at.set(at)],
+                    condition=MemberModel.role == current.role,
+                )
+                action, details = "member.role_changed", {"from": current.role, "to": role.value}
+            audit.record(txn, project.id, actor, action, ("member", user_id), details)
+    except TransactWriteError as error:
+        raise _explain(error, project.id) from None
+    member.role = role.value
+    member.updated_at = at
+    return member
+
+
+def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> None:
+    old_role = MemberRole(current.role)
+    delta = _owner_delta(old_role, None)
+    try:
+        with transaction() as txn:
+            project_condition = ProjectModel.deleted_at.does_not_exist()
+            if delta < 0:
+                project_condition &= ProjectModel.owner_count > 1
+            txn.update(project, actions=[ProjectModel.owner_count.add(delta)], condition=project_condition)
+            txn.delete(current, condition=MemberModel.role == current.role)
+            audit.record(txn, project.id, actor, "member.removed", ("member", current.user_id), {"role": current.role})
+    except TransactWriteError as error:
+        raise _explain(error, project.id) from None
+
+
+def _explain(error: TransactWriteError, project_id: str) -> Exception:
+    project_failed, member_failed = ([*failed_conditions(error), False, False])[:2]
+    if project_failed:
+        # Either the project went away or this would remove its last owner.
+        try:
+            from chalicelib.store.projects import get_project
+
+            get_project(project_id)
+        except NotFoundError as gone:
+            return gone
+        return ConflictError(_LAST_OWNER)
+    if member_failed:
+        return ConflictError(_RACED)
+    return error

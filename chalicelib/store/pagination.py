@@ -1,0 +1,62 @@
+"""Opaque list cursors.
+
+A cursor carries only the sort-key values of the last item a page returned, base64url
+JSON. The hash key of the next query is always the caller's own (their project,
+their user id), never taken from the cursor, so a tampered cursor can at worst start
+a list at another place in the caller's own data; one that does not decode to the
+expected shape is a 422 on `cursor`, never a 5xx.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from chalicelib.errors import FieldError, ValidationFailedError
+
+T = TypeVar("T")
+_MAX_CURSOR_LENGTH = 2048
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(values: dict[str, str]) -> str:
+    raw = json.dumps(values, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str | None, fields: Iterable[str]) -> dict[str, str] | None:
+    """The sort-key values a cursor holds, checked against the fields this list expects."""
+    if cursor is None:
+        return None
+    wanted = set(fields)
+    try:
+        if len(cursor) > _MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values: Any = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(values, dict) or set(values) != wanted:
+            raise ValueError("wrong fields")
+        if not all(isinstance(v, str) and 0 < len(v) <= 512 for v in values.values()):
+            raise ValueError("wrong values")
+    except (ValueError, UnicodeError, binascii.Error):
+        raise ValidationFailedError([FieldError("cursor", "is not a cursor this list handed out")]) from None
+    return values
+
+
+def paginate(results: Iterable[T], limit: int, key_of: Any) -> Page[T]:
+    """Takes up to `limit` items from results fetched with limit+1, and a cursor if more remain."""
+    items: list[T] = []
+    for item in results:
+        if len(items) == limit:
+            return Page(items, encode_cursor(key_of(items[-1])))
+        items.append(item)
+    return Page(items, None)

@@ -1,0 +1,146 @@
+"""Projects and the membership that gives people their rights in them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.policy import MemberRole
+from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.store import audit
+from chalicelib.store.base import failed_conditions, transaction
+from chalicelib.store.models import MemberModel, ProjectModel
+from chalicelib.store.pagination import Page, decode_cursor, paginate
+
+
+def create_project(name: str, description: str, creator: str) -> ProjectModel:
+    """A new project with its creator as owner, and its audit event, in one transaction."""
+    at = rfc3339(now())
+    project = ProjectModel(
+        new_id("prj"),
+        name=name,
+        description=description,
+        created_at=at,
+        created_by=creator,
+        updated_at=at,
+        owner_count=1,
+    )
+    owner = MemberModel(
+        project.id,
+        creator,
+        role=MemberRole.OWNER.value,
+        created_at=at,
+        updated_at=at,
+        added_by=creator,
+    )
+    with transaction() as txn:
+        # Fresh random ids: the conditions make a collision fail instead of overwrite.
+        txn.save(project, condition=ProjectModel.id.does_not_exist())
+        txn.save(owner, condition=MemberModel.user_id.does_not_exist())
+        audit.record(txn, project.id, creator, "project.created", ("project", project.id), {"name": name})
+    return project
+
+
+def get_project(project_id: str) -> ProjectModel:
+    """The live project with this id; NotFoundError when missing or deleted."""
+    if not is_id(project_id, "prj"):
+        raise NotFoundError("project not found")
+    try:
+        project = ProjectModel.get(project_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFoundError("project not found") from None
+    if project.deleted_at is not None:
+        raise NotFoundError("project not found")
+    return project
+
+
+def get_membership(project_id: str, user_id: str) -> MemberModel | None:
+    if not is_id(project_id, "prj"):
+        return None
+    try:
+        return MemberModel.get(project_id, user_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def list_user_projects(user_id: str, limit: int, cursor: str | None) -> Page[ProjectModel]:
+    """The live projects `user_id` belongs to, in id (creation) order."""
+    start = decode_cursor(cursor, ["project_id"])
+    memberships = MemberModel.by_user.query(
+        user_id,
+        limit=limit + 1,
+        last_evaluated_key=_member_key(user_id, start["project_id"]) if start else None,
+    )
+    page = paginate(memberships, limit, lambda m: {"project_id": m.project_id})
+    if not page.items:
+        return Page([], page.next_cursor)
+    found = {p.id: p for p in ProjectModel.batch_get([m.project_id for m in page.items])}
+    projects = [found[m.project_id] for m in page.items if m.project_id in found]
+    return Page([p for p in projects if p.deleted_at is None], page.next_cursor)
+
+
+def _member_key(user_id: str, project_id: str) -> dict[str, Any]:
+    # A GSI's start key holds the index's keys and the table's; here they are the same two.
+    return {
+        "user_id": {"S": user_id},
+        "project_id": {"S": project_id},
+    }
+
+
+def update_project(project: ProjectModel, changes: Mapping[str, str], actor: str) -> ProjectModel:
+    """Applies name/description changes to a live project, audited."""
+    if not changes:
+        return project
+    at = rfc3339(now())
+    actions = [getattr(ProjectModel, field).set(value) for field, value in changes.items()]
+    actions.append(ProjectModel.updated_at.set(at))
+    try:
+        with transaction() as txn:
+            # Only a live project may change; a concurrent delete wins.
+            txn.update(project, actions=actions, condition=ProjectModel.deleted_at.does_not_exist())
+            audit.record(
+                txn, project.id, actor, "project.updated", ("project", project.id), {"changed": sorted(changes)}
+            )
+    except TransactWriteError as error:
+        if failed_conditions(error)[:1] == [True]:
+            raise NotFoundError("project not found") from None
+        raise
+    return get_project(project.id)
+
+
+def delete_project(project: ProjectModel, actor: str) -> None:
+    """Marks the project deleted; it disappears for everyone at once."""
+    at = rfc3339(now())
+    try:
+        with transaction() as txn:
+            txn.update(
+                project,
+                actions=[ProjectModel.deleted_at.set(at), ProjectModel.updated_at.set(at)],
+                condition=ProjectModel.deleted_at.does_not_exist(),
+            )
+            audit.record(txn, project.id, actor, "project.deleted", ("project", project.id))
+    except TransactWriteError as error:
+        if failed_conditions(error)[:1] == [True]:
+            raise NotFoundError("project not found") from None
+        raise
+
+
+def project_is_live(txn: Any, project_id: str) -> None:
+    """Adds a check to `txn` that the project exists and is not deleted."""
+    txn.condition_check(
+        ProjectModel, project_id, condition=ProjectModel.id.exists() & ProjectModel.deleted_at.does_not_exist()
+    )
+
+
+def conflict_or_gone(error: TransactWriteError, project_check_index: int, what: str) -> Exception:
+    """Turns a cancelled transaction into the caller's error: project gone, or a conflict."""
+    failed = failed_conditions(error)
+    if len(failed) > project_check_index and failed[project_check_index]:
+        return NotFoundError("project not found")
+    if any(failed):
+        return ConflictError(what)
+    return error

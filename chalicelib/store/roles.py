@@ -1,0 +1,92 @@
+"""Project roles: named sets of permissions that keys and templates are issued with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.ids import is_id, new_id
+from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.store import audit
+from chalicelib.store.base import failed_conditions, transaction
+from chalicelib.store.models import RoleModel
+from chalicelib.store.pagination import Page, decode_cursor, paginate
+from chalicelib.store.projects import conflict_or_gone, project_is_live
+
+
+def create_role(project_id: str, name: str, description: str, permissions: list[str], actor: str) -> RoleModel:
+    at = rfc3339(now())
+    role = RoleModel(
+        project_id,
+        new_id("rol"),
+        name=name,
+        description=description,
+        permissions=permissions,
+        ref_count=0,
+        created_at=at,
+        updated_at=at,
+    )
+    try:
+        with transaction() as txn:
+            project_is_live(txn, project_id)
+            txn.save(role, condition=RoleModel.id.does_not_exist())
+            audit.record(
+                txn, project_id, actor, "role.created", ("role", role.id), {"name": name, "permissions": permissions}
+            )
+    except TransactWriteError as error:
+        raise conflict_or_gone(error, 0, "a role with this id exists") from None
+    return role
+
+
+def get_role(project_id: str, role_id: str) -> RoleModel:
+    if not is_id(role_id, "rol"):
+        raise NotFoundError("role not found")
+    try:
+        return RoleModel.get(project_id, role_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFoundError("role not found") from None
+
+
+def list_roles(project_id: str, limit: int, cursor: str | None) -> Page[RoleModel]:
+    start = decode_cursor(cursor, ["id"])
+    results = RoleModel.query(
+        project_id,
+        limit=limit + 1,
+        last_evaluated_key={"project_id": {"S": project_id}, "id": {"S": start["id"]}} if start else None,
+    )
+    return paginate(results, limit, lambda r: {"id": r.id})
+
+
+def update_role(role: RoleModel, changes: Mapping[str, Any], actor: str) -> RoleModel:
+    if not changes:
+        return role
+    at = rfc3339(now())
+    actions = [getattr(RoleModel, field).set(value) for field, value in changes.items()]
+    actions.append(RoleModel.updated_at.set(at))
+    try:
+        with transaction() as txn:
+            project_is_live(txn, role.project_id)
+            # The role must still exist: a PATCH racing a DELETE must not resurrect it.
+            txn.update(role, actions=actions, condition=RoleModel.id.exists())
+            audit.record(txn, role.project_id, actor, "role.updated", ("role", role.id), dict(changes))
+    except TransactWriteError as error:
+        failed = failed_conditions(error)
+        if any(failed[:2]):
+            raise NotFoundError("role not found") from None
+        raise
+    return get_role(role.project_id, role.id)
+
+
+def delete_role(role: RoleModel, actor: str) -> None:
+    try:
+        with transaction() as txn:
+            # A role that keys or templates name cannot go; the count is kept in their transactions.
+            txn.delete(role, condition=RoleModel.id.exists() & (RoleModel.ref_count == 0))
+            audit.record(txn, role.project_id, actor, "role.deleted", ("role", role.id), {"name": role.name})
+    except TransactWriteError as error:
+        if failed_conditions(error)[:1] == [True]:
+            raise ConflictError("the role is in use by a key or a template") from None
+        raise

@@ -1,0 +1,71 @@
+"""`python -m devstack` (what `make dev` runs): the whole service on 127.0.0.1.
+
+Prints `Keywarden local stack ready at http://127.0.0.1:<port>` once it serves, and
+stops within 5 seconds on Ctrl-C or SIGTERM. PORT picks the port (0: any free one).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    os.environ["KEYWARDEN_STAGE"] = "local"
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("keywarden").setLevel(logging.INFO)
+    port = int(os.environ.get("PORT", "8000"))
+
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
+    from chalicelib.config import get_settings
+    from devstack.aws import provision, start_moto
+    from devstack.scheduler import Scheduler
+
+    moto, endpoint = start_moto()
+    provision(endpoint)
+    settings = get_settings()
+
+    factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name="local")
+    server = create_local_server(config.chalice_app, config, "127.0.0.1", port)
+    serving = threading.Thread(target=server.server.serve_forever, name="keywarden-http", daemon=True)
+    serving.start()
+    scheduler = Scheduler(
+        {
+            "usage-rollup": settings.rollup_interval_seconds,
+            "webhook-dispatch": 1.0,
+            "expiry-sweep": 60.0,
+        }
+    )
+    scheduler.start()
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    bound_port = server.server.server_address[1]
+    print(f"Keywarden local stack ready at http://127.0.0.1:{bound_port}", flush=True)
+    stop.wait()
+
+    scheduler.stop()
+    server.shutdown()
+    server.server.server_close()
+    moto.stop()
+    print("Keywarden local stack stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

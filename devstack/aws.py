@@ -1,0 +1,51 @@
+"""Embedded AWS for the local stack: moto's server on loopback, with every table and key."""
+
+from __future__ import annotations
+
+import os
+
+from moto.server import ThreadedMotoServer
+
+from chalicelib.config import get_settings, reset_settings
+from chalicelib.crypto.keys import KMS_KEYS
+from chalicelib.store.base import create_tables, unbind_all
+
+
+def start_moto() -> tuple[ThreadedMotoServer, str]:
+    """Starts moto on 127.0.0.1 (moto binds 0.0.0.0 unless told) and returns its URL."""
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
+        os.environ.setdefault(name, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return server, f"http://{host}:{port}"
+
+
+def provision(endpoint: str) -> None:
+    """Points the service at `endpoint` and creates its tables and KMS keys there."""
+    os.environ["KEYWARDEN_DYNAMODB_ENDPOINT"] = endpoint
+    os.environ["KEYWARDEN_KMS_ENDPOINT"] = endpoint
+    reset_settings()
+    unbind_all()
+    create_tables()
+    create_kms_keys()
+
+
+def create_kms_keys() -> None:
+    import boto3
+
+    settings = get_settings()
+    kms = boto3.client("kms", region_name=settings.region, endpoint_url=settings.kms_endpoint)
+    existing = {alias["AliasName"] for alias in kms.list_aliases()["Aliases"]}
+    for definition in KMS_KEYS:
+        alias = settings.kms_alias(definition.logical_name)
+        if alias in existing:
+            continue
+        key = kms.create_key(
+            KeySpec=definition.key_spec, KeyUsage=definition.key_usage, Description=definition.description
+        )
+        kms.create_alias(AliasName=alias, TargetKeyId=key["KeyMetadata"]["KeyId"])

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,7 +144,7 @@ class Router:
 def run(endpoint: Endpoint, request: Request, params: dict[str, str]) -> Response:
     """Runs one request through the recipe; never raises."""
     context = request.context or {}
-    request_id = str(context.get("requestId") or uuid.uuid4().hex)
+    request_id = str(context.get("requestId") or os.urandom(16).hex())
     try:
         response = _handle(endpoint, request, params, request_id)
     except KeywardenError as error:

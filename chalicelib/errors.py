@@ -96,6 +96,10 @@ class ValidationFailedError(KeywardenError):
         super().__init__(detail or "; ".join(f"{e.field}: {e.message}" for e in errors))
         self.errors = errors
 
+    @classmethod
+    def single(cls, field: str, message: str) -> ValidationFailedError:
+        return cls([FieldError(field, message)])
+
 
 class ImmutableFieldError(ValidationFailedError):
     code, title = "immutable_field", "Field cannot be changed"

@@ -6,9 +6,10 @@ import os
 
 from moto.server import ThreadedMotoServer
 
-from chalicelib.config import get_settings, reset_settings
+from chalicelib.config import get_settings
 from chalicelib.crypto.keys import KMS_KEYS
-from chalicelib.store.base import create_tables, unbind_all
+from chalicelib.resets import reset_all
+from chalicelib.store.base import create_tables
 
 
 def start_moto() -> tuple[ThreadedMotoServer, str]:
@@ -29,8 +30,7 @@ def provision(endpoint: str) -> None:
     """Points the service at `endpoint` and creates its tables and KMS keys there."""
     os.environ["KEYWARDEN_DYNAMODB_ENDPOINT"] = endpoint
     os.environ["KEYWARDEN_KMS_ENDPOINT"] = endpoint
-    reset_settings()
-    unbind_all()
+    reset_all()
     create_tables()
     create_kms_keys()
 

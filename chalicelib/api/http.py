@@ -46,6 +46,7 @@ log = logging.getLogger("keywarden.api")
 MAX_BODY_BYTES = 256 * 1024
 AUTH_NONE = "none"
 AUTH_PERSON = "person"
+AUTH_SERVICE = "service"
 _MAX_PATH_PARAM = 256
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
@@ -62,11 +63,18 @@ class Call:
     query: Any
     principal: Principal | None
     request_id: str
+    endpoint: Endpoint
+    service_project: str | None = None
 
     @property
     def person(self) -> Principal:
         assert self.principal is not None, "route declared without person auth"
         return self.principal
+
+    @property
+    def project_id_of_service(self) -> str:
+        assert self.service_project is not None, "route declared without service auth"
+        return self.service_project
 
 
 @dataclass
@@ -94,10 +102,12 @@ class Endpoint:
     auth: str
     local_only: bool
     step_up: bool
+    replayable: bool
+    secret_response: bool
 
     @property
     def idempotent(self) -> bool:
-        return self.method == "POST" and self.auth != AUTH_NONE
+        return self.method == "POST" and self.auth == AUTH_PERSON and self.replayable
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -122,10 +132,29 @@ class Router:
         auth: str = AUTH_PERSON,
         local_only: bool = False,
         step_up: bool = False,
+        replayable: bool = True,
+        secret_response: bool = False,
     ) -> Callable[[Handler], Handler]:
+        """Registers `handler`. `step_up` marks routes that need a fresh login (checked after
+        authorization, see access.project_access); `replayable=False` opts a POST out of
+        Idempotency-Key handling (reads such as verification); `secret_response` marks responses
+        that hold a secret, which are kept for replay only sealed with KMS."""
+
         def register(handler: Handler) -> Handler:
             endpoint = Endpoint(
-                method, path, handler, self.tag, body, query, response, status, auth, local_only, step_up
+                method,
+                path,
+                handler,
+                self.tag,
+                body,
+                query,
+                response,
+                status,
+                auth,
+                local_only,
+                step_up,
+                replayable,
+                secret_response,
             )
             ENDPOINTS.append(endpoint)
             blueprint = self.blueprint
@@ -173,11 +202,16 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
         raise PayloadTooLargeError(f"request bodies are limited to {MAX_BODY_BYTES} bytes")
     headers = request.headers
     principal = None
+    service_project = None
     if endpoint.auth == AUTH_PERSON:
         principal = authenticate_person(headers.get("authorization"), settings)
+    elif endpoint.auth == AUTH_SERVICE:
+        from chalicelib.services.service_auth import authenticate_service
+
+        service_project = authenticate_service(headers.get("authorization"))
     body = _decode_body(endpoint.body, raw, headers.get("content-type")) if endpoint.body else None
     query = _decode_query(endpoint.query, request.query_params) if endpoint.query else None
-    call = Call(request, params, body, query, principal, request_id)
+    call = Call(request, params, body, query, principal, request_id, endpoint, service_project)
 
     idempotency_key = headers.get("idempotency-key") if endpoint.idempotent else None
     if idempotency_key is None:
@@ -252,7 +286,7 @@ def _run_idempotent(endpoint: Endpoint, call: Call, key: str) -> Response:
     stored = idempotency.begin(storage_key, request_hash)
     if stored is not None:
         return Response(
-            body=stored.body,
+            body=idempotency.open_body(stored, storage_key),
             status_code=stored.status_code,
             headers={**stored.headers, "Idempotent-Replayed": "true"},
         )
@@ -271,5 +305,6 @@ def _run_idempotent(endpoint: Endpoint, call: Call, key: str) -> Response:
         storage_key,
         request_hash,
         idempotency.StoredResponse(response.status_code, str(response.body), kept_headers),
+        sealed=endpoint.secret_response and response.status_code < 400,
     )
     return response

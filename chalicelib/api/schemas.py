@@ -8,6 +8,7 @@ is what the document says.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import msgspec
@@ -81,6 +82,96 @@ class DevTokenRequest(Body):
     auth_age_seconds: Annotated[int, Meta(ge=0, le=31_536_000)] = 0
 
 
+GraceSeconds = Annotated[int, Meta(ge=0, le=604_800, description="0 stops the old value at once")]
+FutureTime = Annotated[datetime, Meta(tz=True, description="RFC 3339 with a time zone; must be in the future")]
+KeyTypeName = Literal["opaque"]
+KeyStatus = Literal["active", "expired", "revoked"]
+KeyMeta = Annotated[dict[str, Any], Meta(max_length=50, description="free-form JSON object, at most 4 KiB encoded")]
+
+
+class SecretRotate(Body):
+    value: (
+        Annotated[str, Meta(min_length=20, max_length=256, pattern=r"^[\x21-\x7e]+$", description="secure_key only")]
+        | UnsetType
+    ) = UNSET
+    grace_seconds: GraceSeconds = 0
+
+
+class LaunchSign(Body):
+    params: Annotated[
+        dict[Annotated[str, Meta(pattern=r"^vk_[A-Za-z0-9_]{1,64}$")], Annotated[str, Meta(max_length=1024)]],
+        Meta(min_length=1, max_length=50),
+    ]
+
+
+class LaunchVerify(Body):
+    query: Annotated[str, Meta(max_length=8192)]
+    max_age_seconds: Annotated[int, Meta(ge=0, le=31_536_000)] | None = None
+
+
+class KeyCreate(Body):
+    name: Name
+    type: KeyTypeName
+    role_id: Annotated[str, Meta(min_length=1, max_length=64)]
+    owner_id: UserId | UnsetType = UNSET
+    description: Description = ""
+    expires_at: FutureTime | UnsetType = UNSET
+    ttl_seconds: Annotated[int, Meta(ge=60, le=315_360_000)] | UnsetType = UNSET
+    meta: KeyMeta = {}
+
+
+class KeyUpdate(Body):
+    """`expires_at: null` removes the expiry. Every other field of a key is immutable."""
+
+    name: Name | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    expires_at: FutureTime | None | UnsetType = UNSET
+    # Named so that changing them is `immutable_field`, not an unknown field.
+    id: Any | UnsetType = UNSET
+    project_id: Any | UnsetType = UNSET
+    type: Any | UnsetType = UNSET
+    owner_id: Any | UnsetType = UNSET
+    role_id: Any | UnsetType = UNSET
+    permissions: Any | UnsetType = UNSET
+    status: Any | UnsetType = UNSET
+    hint: Any | UnsetType = UNSET
+    created_at: Any | UnsetType = UNSET
+    created_by: Any | UnsetType = UNSET
+    revoked_at: Any | UnsetType = UNSET
+    last_used_at: Any | UnsetType = UNSET
+    template_id: Any | UnsetType = UNSET
+    request_id: Any | UnsetType = UNSET
+    meta: Any | UnsetType = UNSET
+
+
+class KeyListQuery(Struct):
+    limit: Annotated[int, Meta(ge=1, le=100)] = 50
+    cursor: Annotated[str, Meta(max_length=2048)] | None = None
+    owner_id: Annotated[str, Meta(min_length=1, max_length=256)] | None = None
+    status: KeyStatus | None = None
+    type: Literal["opaque", "jwt", "hmac"] | None = None
+
+
+class RevokedQuery(Struct):
+    limit: Annotated[int, Meta(ge=1, le=100)] = 50
+    cursor: Annotated[str, Meta(max_length=2048)] | None = None
+    since: Annotated[datetime, Meta(tz=True)] | None = None
+
+
+class BatchDelete(Body):
+    key_ids: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(min_length=1, max_length=100)]
+    confirm: bool = False
+
+
+class Reroll(Body):
+    grace_seconds: GraceSeconds = 0
+
+
+class VerifyKey(Body):
+    key: Annotated[str, Meta(description="any string: garbage is answered MALFORMED, never an error")]
+    permissions: Annotated[list[Permission], Meta(max_length=100)] = []
+
+
 # --- responses -------------------------------------------------------------------
 
 
@@ -137,6 +228,92 @@ class AuditEvent(Struct):
     action: str
     target: AuditTarget
     details: dict[str, Any]
+
+
+class SecretInfo(Struct):
+    name: str
+    hint: Annotated[str, Meta(description="the last 4 characters")]
+    created_at: Timestamp
+    rotated_at: Timestamp | None
+
+
+class SecretList(Struct):
+    items: list[SecretInfo]
+
+
+class SecretValue(Struct):
+    name: str
+    value: str
+
+
+class SecretRotated(Struct):
+    name: str
+    value: str
+    previous_valid_until: Timestamp | None
+
+
+class LaunchSigned(Struct):
+    query: str
+    sign: str
+
+
+class LaunchVerdict(Struct):
+    valid: bool
+    code: Literal["VALID", "INVALID_SIGNATURE", "EXPIRED", "MALFORMED"]
+
+
+class Key(Struct):
+    id: str
+    project_id: str
+    type: str
+    name: str
+    description: str
+    owner_id: str
+    role_id: str
+    permissions: list[str]
+    status: KeyStatus
+    hint: str
+    created_at: Timestamp
+    created_by: str
+    expires_at: Timestamp | None
+    revoked_at: Timestamp | None
+    last_used_at: Timestamp | None
+    template_id: str | None
+    request_id: str | None
+    meta: dict[str, Any]
+
+
+class OpaqueSecret(Struct):
+    key: Annotated[str, Meta(description="shown once; the service keeps only a keyed hash")]
+
+
+class KeyIssued(Struct):
+    key: Key
+    secret: OpaqueSecret
+
+
+class BatchDeleted(Struct):
+    deleted: list[str]
+    not_found: list[str]
+
+
+class RevokedKey(Struct):
+    key_id: str
+    revoked_at: Timestamp
+
+
+class VerifyResult(Struct, omit_defaults=True):
+    valid: bool
+    code: Literal[
+        "VALID", "MALFORMED", "NOT_FOUND", "EXPIRED", "REVOKED", "INSUFFICIENT_PERMISSIONS", "OWNER_NOT_PERMITTED"
+    ]
+    key_id: str | UnsetType = UNSET
+    project_id: str | UnsetType = UNSET
+    owner_id: str | UnsetType = UNSET
+    role_id: str | UnsetType = UNSET
+    permissions: list[str] | UnsetType = UNSET
+    expires_at: Timestamp | None | UnsetType = UNSET
+    meta: dict[str, Any] | UnsetType = UNSET
 
 
 class DevToken(Struct):

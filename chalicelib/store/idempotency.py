@@ -17,10 +17,13 @@ from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
+from chalicelib.crypto.envelope import open_sealed, seal
 from chalicelib.errors import ConflictError, IdempotencyKeyReusedError
 from chalicelib.store.models import IdempotencyModel
 
 RETENTION = timedelta(hours=24)
+# Marks, among the stored headers, a body kept sealed (it holds a secret shown once).
+_SEALED_HEADER = "x-keywarden-sealed"
 LOCK_SECONDS = 60
 
 
@@ -29,6 +32,7 @@ class StoredResponse:
     status_code: int
     body: str
     headers: dict[str, str]
+    sealed: bool = False
 
 
 def _is_condition_failure(error: Exception) -> bool:
@@ -73,19 +77,25 @@ def begin(key: str, request_hash: str) -> StoredResponse | None:
         raise IdempotencyKeyReusedError("this Idempotency-Key was used with a different request")
     if existing.state != "completed" or existing.status_code is None:
         raise ConflictError("a request with this Idempotency-Key is still in progress")
-    return StoredResponse(int(existing.status_code), existing.body or "", dict(existing.headers or {}))
+    headers = dict(existing.headers or {})
+    sealed = headers.pop(_SEALED_HEADER, None) == "1"
+    return StoredResponse(int(existing.status_code), existing.body or "", headers, sealed)
 
 
-def complete(key: str, request_hash: str, response: StoredResponse) -> None:
-    """Stores the response of the request that holds `key`."""
+def complete(key: str, request_hash: str, response: StoredResponse, *, sealed: bool = False) -> None:
+    """Stores the response of the request that holds `key`; `sealed` encrypts a body holding a secret."""
+    body, headers = response.body, dict(response.headers)
+    if sealed:
+        body = seal(body.encode(), _context(key))
+        headers[_SEALED_HEADER] = "1"
     record = IdempotencyModel(key)
     try:
         record.update(
             actions=[
                 IdempotencyModel.state.set("completed"),
                 IdempotencyModel.status_code.set(response.status_code),
-                IdempotencyModel.body.set(response.body),
-                IdempotencyModel.headers.set(response.headers),
+                IdempotencyModel.body.set(body),
+                IdempotencyModel.headers.set(headers),
             ],
             # Only the holder completes its own claim.
             condition=(IdempotencyModel.state == "in_progress") & (IdempotencyModel.request_hash == request_hash),
@@ -93,6 +103,15 @@ def complete(key: str, request_hash: str, response: StoredResponse) -> None:
     except UpdateError as error:
         if not _is_condition_failure(error):
             raise
+
+
+def open_body(stored: StoredResponse, key: str) -> str:
+    """The body to replay: opened when it was stored sealed."""
+    return open_sealed(stored.body, _context(key)).decode() if stored.sealed else stored.body
+
+
+def _context(key: str) -> dict[str, str]:
+    return {"purpose": "idempotent-response", "key": key}
 
 
 def release(key: str, request_hash: str) -> None:

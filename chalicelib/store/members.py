@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib import cache
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.policy import MemberRole
 from chalicelib.errors import ConflictError, NotFoundError
-from chalicelib.store import audit
+from chalicelib.store import audit, keys
 from chalicelib.store.base import failed_conditions, transaction
 from chalicelib.store.models import MemberModel, ProjectModel
 from chalicelib.store.pagination import Page, decode_cursor, paginate
@@ -39,6 +40,12 @@ def put_member(
     if current is not None and old_role is role:
         return current
     delta = _owner_delta(old_role, role)
+    right = keys.owner_right_changes(old_role, role)
+    if right is False:
+        # Taking the right: keys past the first chunk lose it first, so that a failure
+        # below leaves keys denied rather than working for someone without the right.
+        keys.flip_remaining(keys.holder_digests(project.id, user_id), False)
+    digests: list[str] = []
     try:
         with transaction() as txn:
             # Item 0: the project must be live, and keep an owner when this demotes one.
@@ -64,8 +71,13 @@ def put_member(
                 )
                 action, details = "member.role_changed", {"from": current.role, "to": role.value}
             audit.record(txn, project.id, actor, action, ("member", user_id), details)
+            if right is not None:
+                digests = keys.add_owner_right(txn, project.id, user_id, right)
     except TransactWriteError as error:
         raise _explain(error, project.id) from None
+    if right:
+        keys.flip_remaining(digests, True)
+    cache.key_records.invalidate(digests)
     member.role = role.value
     member.updated_at = at
     return member
@@ -74,6 +86,10 @@ def put_member(
 def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> None:
     old_role = MemberRole(current.role)
     delta = _owner_delta(old_role, None)
+    right = keys.owner_right_changes(old_role, None)
+    if right is False:
+        keys.flip_remaining(keys.holder_digests(project.id, current.user_id), False)
+    digests: list[str] = []
     try:
         with transaction() as txn:
             project_condition = ProjectModel.deleted_at.does_not_exist()
@@ -82,8 +98,11 @@ def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> No
             txn.update(project, actions=[ProjectModel.owner_count.add(delta)], condition=project_condition)
             txn.delete(current, condition=MemberModel.role == current.role)
             audit.record(txn, project.id, actor, "member.removed", ("member", current.user_id), {"role": current.role})
+            if right is not None:
+                digests = keys.add_owner_right(txn, project.id, current.user_id, right)
     except TransactWriteError as error:
         raise _explain(error, project.id) from None
+    cache.key_records.invalidate(digests)
 
 
 def _explain(error: TransactWriteError, project_id: str) -> Exception:
@@ -97,6 +116,6 @@ def _explain(error: TransactWriteError, project_id: str) -> Exception:
         except NotFoundError as gone:
             return gone
         return ConflictError(_LAST_OWNER)
-    if member_failed:
+    if member_failed or any(failed_conditions(error)[2:]):
         return ConflictError(_RACED)
     return error

@@ -6,13 +6,15 @@ The physical name is `<table_prefix>-<logical_name>` (see Settings.table_name).
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.store.base import KeywardenModel
 
@@ -34,6 +36,9 @@ class ProjectModel(KeywardenModel):
     owner_count = NumberAttribute(default=0)
     # Projects are deleted softly: keys and audit history outlive them.
     deleted_at = UnicodeAttribute(null=True)
+    # Bumped by every key creation; deleting the project revokes the keys it listed
+    # and then requires the epoch unchanged, so no key is created behind its back.
+    key_epoch = NumberAttribute(default=0)
 
 
 class MembersByUser(GlobalSecondaryIndex["MemberModel"]):  # type: ignore[no-untyped-call]
@@ -124,3 +129,132 @@ class IdempotencyModel(KeywardenModel):
     # DynamoDB deletes the item some time after this; reads check it too, because
     # deletion may lag by days (and moto never deletes).
     expires_at = TTLAttribute()
+
+
+class SystemItemModel(KeywardenModel):
+    """Service-wide values, such as the sealed pepper of key hashes."""
+
+    logical_name = "system"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    name = UnicodeAttribute(hash_key=True)
+    sealed = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class AppSecretModel(KeywardenModel):
+    """A project's secure key or service key, sealed (KMS envelope encryption)."""
+
+    logical_name = "app-secrets"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    project_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
+    sealed = UnicodeAttribute()
+    hint = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    rotated_at = UnicodeAttribute(null=True)
+    # During a rotation's grace period the old value keeps working until then.
+    previous_sealed = UnicodeAttribute(null=True)
+    previous_valid_until = NumberAttribute(null=True)
+    version = NumberAttribute(default=1)
+
+
+class ServiceKeyModel(KeywardenModel):
+    """Finds a project by its service key: keyed by the key's keyed hash, never the key."""
+
+    logical_name = "service-keys"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    digest = UnicodeAttribute(hash_key=True)
+    project_id = UnicodeAttribute()
+    # None while the key is the project's current one; set when a rotation retires it.
+    valid_until = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class RevokedKeysIndex(GlobalSecondaryIndex["ApiKeyModel"]):  # type: ignore[no-untyped-call]
+    """Sparse: only revoked keys have `revoked_at`, so only they appear here."""
+
+    class Meta:
+        index_name = "revoked"
+        projection = KeysOnlyProjection()
+
+    project_id = UnicodeAttribute(hash_key=True)
+    revoked_at = UnicodeAttribute(range_key=True)
+
+
+class ApiKeyModel(KeywardenModel):
+    """An API key as its project manages it. Verification reads KeyLookupModel instead."""
+
+    logical_name = "api-keys"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    project_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    digest = UnicodeAttribute()
+    type = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    owner_id = UnicodeAttribute()
+    role_id = UnicodeAttribute()
+    permissions = ListAttribute(of=UnicodeAttribute, default=list)
+    hint = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    expires_at = UnicodeAttribute(null=True)
+    revoked_at = UnicodeAttribute(null=True)
+    last_used_at = UnicodeAttribute(null=True)
+    template_id = UnicodeAttribute(null=True)
+    request_id = UnicodeAttribute(null=True)
+    meta = JSONAttribute(default=dict)
+    revoked = RevokedKeysIndex()
+
+
+class KeyLookupModel(KeywardenModel):
+    """Everything verification needs of a key, in one item found by the key's keyed hash.
+
+    Kept in step with ApiKeyModel (and the owner's right) in the same transactions.
+    """
+
+    logical_name = "key-lookup"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    digest = UnicodeAttribute(hash_key=True)
+    key_id = UnicodeAttribute()
+    project_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    role_id = UnicodeAttribute()
+    permissions = ListAttribute(of=UnicodeAttribute, default=list)
+    expires_at = NumberAttribute(null=True)
+    revoked_at = NumberAttribute(null=True)
+    owner_permitted = BooleanAttribute()
+    meta = JSONAttribute(default=dict)
+
+
+class KeyHolderModel(KeywardenModel):
+    """The live keys one person holds in one project, so a change of their right reaches them all.
+
+    It outlives the membership: a member removed and added back gets their keys back.
+    """
+
+    logical_name = "key-holders"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    project_id = UnicodeAttribute(hash_key=True)
+    owner_id = UnicodeAttribute(range_key=True)
+    digests = UnicodeSetAttribute(default=set)
+    # Bumped whenever `digests` changes; membership changes require it unchanged.
+    version = NumberAttribute(default=0)

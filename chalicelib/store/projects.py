@@ -37,10 +37,15 @@ def create_project(name: str, description: str, creator: str) -> ProjectModel:
         updated_at=at,
         added_by=creator,
     )
+    from chalicelib.store import secrets
+
+    secret_items = secrets.initial_items(project.id, at)
     with transaction() as txn:
-        # Fresh random ids: the conditions make a collision fail instead of overwrite.
+        # Fresh random ids and keys: the conditions make a collision fail instead of overwrite.
         txn.save(project, condition=ProjectModel.id.does_not_exist())
         txn.save(owner, condition=MemberModel.user_id.does_not_exist())
+        for item, condition in secret_items:
+            txn.save(item, condition=condition)
         audit.record(txn, project.id, creator, "project.created", ("project", project.id), {"name": name})
     return project
 
@@ -113,20 +118,39 @@ def update_project(project: ProjectModel, changes: Mapping[str, str], actor: str
 
 
 def delete_project(project: ProjectModel, actor: str) -> None:
-    """Marks the project deleted; it disappears for everyone at once."""
-    at = rfc3339(now())
-    try:
-        with transaction() as txn:
-            txn.update(
-                project,
-                actions=[ProjectModel.deleted_at.set(at), ProjectModel.updated_at.set(at)],
-                condition=ProjectModel.deleted_at.does_not_exist(),
-            )
-            audit.record(txn, project.id, actor, "project.deleted", ("project", project.id))
-    except TransactWriteError as error:
-        if failed_conditions(error)[:1] == [True]:
-            raise NotFoundError("project not found") from None
-        raise
+    """Revokes every key of the project, then marks it deleted; it disappears at once.
+
+    Keys are revoked first and in chunks (see keys.revoke_keys); the deletion itself then
+    requires the project's key epoch unchanged, so a key issued meanwhile makes it try
+    again rather than survive. Its service key stops authenticating.
+    """
+    from chalicelib import cache
+    from chalicelib.store import keys, secrets
+    from chalicelib.store.models import ServiceKeyModel
+
+    service_digests = secrets.service_key_digests(project.id)
+    for _attempt in range(3):
+        epoch = project.key_epoch or 0
+        keys.revoke_keys(project.id, keys.all_keys(project.id), actor, reason="project deleted")
+        at = rfc3339(now())
+        try:
+            with transaction() as txn:
+                txn.update(
+                    project,
+                    actions=[ProjectModel.deleted_at.set(at), ProjectModel.updated_at.set(at)],
+                    condition=ProjectModel.deleted_at.does_not_exist() & (ProjectModel.key_epoch == epoch),
+                )
+                for service_digest in service_digests:
+                    txn.delete(ServiceKeyModel(service_digest))
+                audit.record(txn, project.id, actor, "project.deleted", ("project", project.id))
+        except TransactWriteError as error:
+            if failed_conditions(error)[:1] != [True]:
+                raise
+            project = get_project(project.id)  # NotFoundError when someone else deleted it
+            continue
+        cache.service_keys.invalidate(service_digests)
+        return
+    raise ConflictError("keys are being issued in this project right now; try again")
 
 
 def project_is_live(txn: Any, project_id: str) -> None:

@@ -12,8 +12,10 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.auth.local_issuer import local_issuer
-from chalicelib.config import get_settings, reset_settings
-from chalicelib.store.base import create_tables, unbind_all
+from chalicelib.config import get_settings
+from chalicelib.resets import reset_all
+from chalicelib.store.base import create_tables
+from devstack.aws import create_kms_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,14 +96,13 @@ class Api:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """A fresh, empty moto account with every table of the service."""
+    """A fresh, empty moto account with every table and KMS key of the service."""
     with mock_aws():
-        reset_settings()
-        unbind_all()
+        reset_all()
         create_tables()
+        create_kms_keys()
         yield
-    unbind_all()
-    reset_settings()
+    reset_all()
 
 
 @pytest.fixture

@@ -1,0 +1,198 @@
+"""API keys: issue, list, read, change, revoke, batch-revoke, reroll; revoked-key feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from msgspec import UNSET, structs
+
+from chalicelib.api.access import project_access
+from chalicelib.api.http import Call, Reply, Router
+from chalicelib.api.schemas import (
+    BatchDelete,
+    BatchDeleted,
+    Key,
+    KeyCreate,
+    KeyIssued,
+    KeyListQuery,
+    KeyUpdate,
+    OpaqueSecret,
+    Page,
+    Reroll,
+    RevokedKey,
+    RevokedQuery,
+)
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.policy import Action, may
+from chalicelib.errors import (
+    ConfirmationRequiredError,
+    FieldError,
+    ForbiddenError,
+    ImmutableFieldError,
+    NotFoundError,
+    ValidationFailedError,
+)
+from chalicelib.store import keys, roles
+from chalicelib.store.models import ApiKeyModel, RoleModel
+
+router = Router("keys", "api keys")
+
+MAX_META_BYTES = 4096
+_MUTABLE = {"name", "description", "expires_at"}
+
+
+def key_view(key: ApiKeyModel) -> Key:
+    return Key(
+        id=key.id,
+        project_id=key.project_id,
+        type=key.type,
+        name=key.name,
+        description=key.description,
+        owner_id=key.owner_id,
+        role_id=key.role_id,
+        permissions=[str(p) for p in key.permissions],
+        status=keys.status_of(key),  # type: ignore[arg-type]
+        hint=key.hint,
+        created_at=key.created_at,
+        created_by=key.created_by,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+        last_used_at=key.last_used_at,
+        template_id=key.template_id,
+        request_id=key.request_id,
+        meta=dict(key.meta or {}),
+    )
+
+
+def _future(value: datetime, field: str) -> float:
+    epoch = value.timestamp()
+    if epoch <= now():
+        raise ValidationFailedError.single(field, "must be in the future")
+    return epoch
+
+
+def _role_for_key(project_id: str, role_id: str) -> RoleModel:
+    try:
+        return roles.get_role(project_id, role_id)
+    except NotFoundError:
+        raise ValidationFailedError.single("role_id", "no such role in this project") from None
+
+
+@router.route("POST", "/v1/projects/{pid}/keys", body=KeyCreate, response=KeyIssued, status=201, secret_response=True)
+def create_key(call: Call) -> KeyIssued:
+    """Issues a key to `owner_id` (default: the caller), who must hold the "API calls" right.
+
+    The secret is in this response only. Permissions are those of the role when the key
+    is issued (a JWT key carries them too, so every type behaves alike).
+    """
+    project, _, _ = project_access(call, Action.MANAGE_KEYS)
+    body: KeyCreate = call.body
+    if body.expires_at is not UNSET and body.ttl_seconds is not UNSET:
+        raise ValidationFailedError(
+            [FieldError("expires_at", "give expires_at or ttl_seconds, not both"), FieldError("ttl_seconds", "")]
+        )
+    if len(msgspec.json.encode(body.meta)) > MAX_META_BYTES:
+        raise ValidationFailedError.single("meta", f"must encode to at most {MAX_META_BYTES} bytes")
+    expires_at = None
+    if body.expires_at is not UNSET:
+        expires_at = _future(body.expires_at, "expires_at")
+    elif body.ttl_seconds is not UNSET:
+        expires_at = now() + body.ttl_seconds
+    spec = keys.NewKey(
+        name=body.name,
+        description=body.description,
+        owner_id=call.person.sub if body.owner_id is UNSET else body.owner_id,
+        role=_role_for_key(project.id, body.role_id),
+        expires_at=expires_at,
+        meta=body.meta,
+    )
+    key, secret = keys.create_key(project, spec, call.person.sub)
+    return KeyIssued(key=key_view(key), secret=OpaqueSecret(key=secret))
+
+
+@router.route("GET", "/v1/projects/{pid}/keys", query=KeyListQuery, response=Page[Key])
+def list_keys(call: Call) -> Page[Key]:
+    """Owners and admins see every key; editors and developers see their own."""
+    project, role, _ = project_access(call, Action.READ_PROJECT)
+    query: KeyListQuery = call.query
+    owner_id = query.owner_id
+    if not may(role, Action.MANAGE_KEYS):
+        if not may(role, Action.REQUEST_KEYS):
+            raise ForbiddenError(f"the {role.value} role may not see keys")
+        if owner_id not in (None, call.person.sub):
+            raise ForbiddenError("you may list only your own keys")
+        owner_id = call.person.sub
+    page = keys.list_keys(
+        project.id, query.limit, query.cursor, owner_id=owner_id, status=query.status, key_type=query.type
+    )
+    return Page([key_view(k) for k in page.items], page.next_cursor)
+
+
+@router.route("GET", "/v1/projects/{pid}/keys/{key_id}", response=Key)
+def get_key(call: Call) -> Key:
+    """One key (its secret is never shown again)."""
+    project, role, _ = project_access(call, Action.READ_PROJECT)
+    key = keys.get_key(project.id, call.params["key_id"])
+    own = key.owner_id == call.person.sub and may(role, Action.REQUEST_KEYS)
+    if not (own or may(role, Action.MANAGE_KEYS)):
+        raise NotFoundError("key not found")
+    return key_view(key)
+
+
+@router.route("PATCH", "/v1/projects/{pid}/keys/{key_id}", body=KeyUpdate, response=Key)
+def update_key(call: Call) -> Key:
+    """Changes `name`, `description` or `expires_at`; any other field is `immutable_field`."""
+    project, _, _ = project_access(call, Action.MANAGE_KEYS)
+    given = {k: v for k, v in structs.asdict(call.body).items() if v is not UNSET}
+    frozen = sorted(set(given) - _MUTABLE)
+    if frozen:
+        raise ImmutableFieldError([FieldError(name, "cannot be changed") for name in frozen])
+    if "expires_at" in given and given["expires_at"] is not None:
+        given["expires_at"] = _future(given["expires_at"], "expires_at")
+    key = keys.get_key(project.id, call.params["key_id"])
+    return key_view(keys.update_key(key, given, call.person.sub))
+
+
+@router.route("DELETE", "/v1/projects/{pid}/keys/{key_id}", status=204)
+def delete_key(call: Call) -> None:
+    """Revokes a key; it stops verifying everywhere within KEYWARDEN_CACHE_TTL seconds."""
+    project, _, _ = project_access(call, Action.MANAGE_KEYS)
+    key = keys.get_key(project.id, call.params["key_id"])
+    keys.revoke_keys(project.id, [key], call.person.sub)
+
+
+@router.route("POST", "/v1/projects/{pid}/keys/batch-delete", body=BatchDelete, response=BatchDeleted)
+def batch_delete_keys(call: Call) -> BatchDeleted:
+    """Revokes up to 100 keys at once; needs `confirm: true`. Already revoked keys count as deleted."""
+    project, _, _ = project_access(call, Action.MANAGE_KEYS)
+    body: BatchDelete = call.body
+    if body.confirm is not True:
+        raise ConfirmationRequiredError("batch deletion revokes keys for good: send confirm: true")
+    wanted = list(dict.fromkeys(body.key_ids))
+    found = keys.keys_by_ids(project.id, wanted)
+    keys.revoke_keys(project.id, list(found.values()), call.person.sub)
+    return BatchDeleted(
+        deleted=[key_id for key_id in wanted if key_id in found],
+        not_found=[key_id for key_id in wanted if key_id not in found],
+    )
+
+
+@router.route("POST", "/v1/projects/{pid}/keys/{key_id}/reroll", body=Reroll, response=KeyIssued, secret_response=True)
+def reroll_key(call: Call) -> Reply:
+    """A new key with the same owner, role and meta; the old one expires after `grace_seconds`."""
+    project, _, _ = project_access(call, Action.MANAGE_KEYS)
+    old = keys.get_key(project.id, call.params["key_id"])
+    role = _role_for_key(project.id, old.role_id)
+    new, secret = keys.reroll_key(project, old, role, call.body.grace_seconds, call.person.sub)
+    return Reply(KeyIssued(key=key_view(new), secret=OpaqueSecret(key=secret)))
+
+
+@router.route("GET", "/v1/projects/{pid}/revoked-keys", query=RevokedQuery, response=Page[RevokedKey])
+def revoked_keys(call: Call) -> Page[RevokedKey]:
+    """Keys revoked since `since`, oldest first: a feed for resource servers' deny lists."""
+    project, _, _ = project_access(call, Action.MANAGE_KEYS)
+    query: RevokedQuery = call.query
+    since = rfc3339(query.since.timestamp()) if query.since is not None else None
+    page = keys.revoked_since(project.id, since, query.limit, query.cursor)
+    return Page([RevokedKey(key_id=k.id, revoked_at=k.revoked_at or "") for k in page.items], page.next_cursor)

@@ -1,0 +1,58 @@
+"""App secrets: list hints; reveal and rotate with a fresh login (RFC 9470)."""
+
+from __future__ import annotations
+
+from msgspec import UNSET
+
+from chalicelib.api.access import project_access
+from chalicelib.api.http import Call, Router
+from chalicelib.api.schemas import SecretInfo, SecretList, SecretRotate, SecretRotated, SecretValue
+from chalicelib.domain.clock import rfc3339
+from chalicelib.domain.policy import Action
+from chalicelib.errors import ValidationFailedError
+from chalicelib.store import secrets
+
+router = Router("secrets", "app secrets")
+
+
+@router.route("GET", "/v1/projects/{pid}/secrets", response=SecretList)
+def list_secrets(call: Call) -> SecretList:
+    """The project's secrets, with the last 4 characters of each as a hint."""
+    project, _, _ = project_access(call, Action.READ_PROJECT)
+    return SecretList(
+        [
+            SecretInfo(name=s.name, hint=s.hint, created_at=s.created_at, rotated_at=s.rotated_at)
+            for s in secrets.list_secrets(project.id)
+        ]
+    )
+
+
+@router.route(
+    "POST", "/v1/projects/{pid}/secrets/{name}/reveal", response=SecretValue, step_up=True, secret_response=True
+)
+def reveal_secret(call: Call) -> SecretValue:
+    """Shows a secret's value (owner, admin, editor; fresh login; audited)."""
+    project, _, _ = project_access(call, Action.MANAGE_APP_SECRETS)
+    name = call.params["name"]
+    return SecretValue(name=name, value=secrets.reveal(project.id, name, call.person.sub))
+
+
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/secrets/{name}/rotate",
+    body=SecretRotate,
+    response=SecretRotated,
+    step_up=True,
+    secret_response=True,
+)
+def rotate_secret(call: Call) -> SecretRotated:
+    """Replaces a secret; the old value works for `grace_seconds` more (fresh login; audited)."""
+    project, _, _ = project_access(call, Action.MANAGE_APP_SECRETS)
+    name = call.params["name"]
+    body: SecretRotate = call.body
+    imported = None if body.value is UNSET else body.value
+    if imported is not None and name == secrets.SERVICE_KEY:
+        raise ValidationFailedError.single("value", "only a secure_key can be imported; service keys are generated")
+    rotation = secrets.rotate(project.id, name, imported, body.grace_seconds, call.person.sub)
+    until = rotation.previous_valid_until
+    return SecretRotated(name=name, value=rotation.value, previous_valid_until=rfc3339(until) if until else None)

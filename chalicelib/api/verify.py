@@ -1,0 +1,31 @@
+"""Verification of API keys by a project's servers (service key auth): the hot path."""
+
+from __future__ import annotations
+
+from chalicelib.api.http import AUTH_SERVICE, Call, Router
+from chalicelib.api.schemas import VerifyKey, VerifyResult
+from chalicelib.domain.clock import rfc3339
+from chalicelib.services.verification import verify_key
+
+router = Router("verify", "verification")
+
+
+@router.route("POST", "/v1/keys/verify", body=VerifyKey, response=VerifyResult, auth=AUTH_SERVICE, replayable=False)
+def verify(call: Call) -> VerifyResult:
+    """Verifies a key for the calling project; failures are 200 with `valid: false` and a code."""
+    body: VerifyKey = call.body
+    verdict = verify_key(body.key, call.project_id_of_service, body.permissions)
+    record = verdict.record
+    if record is None:
+        return VerifyResult(valid=False, code=verdict.code)  # type: ignore[arg-type]
+    return VerifyResult(
+        valid=verdict.valid,
+        code=verdict.code,  # type: ignore[arg-type]
+        key_id=record.key_id,
+        project_id=record.project_id,
+        owner_id=record.owner_id,
+        role_id=record.role_id,
+        permissions=list(record.permissions),
+        expires_at=rfc3339(record.expires_at) if record.expires_at is not None else None,
+        meta=dict(record.meta),
+    )

@@ -1,0 +1,132 @@
+"""KMS envelope encryption: each secret under its own data key, AES-256-GCM.
+
+`seal(plaintext, context)` asks KMS for a fresh data key, encrypts locally with
+AES-256-GCM, and returns one string holding the KMS-encrypted data key, the nonce and
+the ciphertext. The encryption context (e.g. project id and secret name) is given to
+KMS and used as the GCM associated data, so a ciphertext copied to another record
+fails to open. Opened data keys are cached in memory, bounded in entries and age, so a
+warm process opens a secret it has seen without calling KMS.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from chalicelib.crypto.kms import key_alias, kms_client
+from chalicelib.resets import on_reset
+
+FORMAT_VERSION = "v1"
+SECRETS_KEY = "secrets"
+CACHE_MAX_ENTRIES = 1024
+CACHE_MAX_AGE_SECONDS = 300.0
+
+
+class EnvelopeError(Exception):
+    """A sealed value could not be opened: wrong context, tampered, or not ours."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _aad(context: Mapping[str, str]) -> bytes:
+    return json.dumps(dict(sorted(context.items())), separators=(",", ":")).encode()
+
+
+class DataKeyCache:
+    """Opened data keys by (encrypted key, context): LRU, at most `max_entries`, each for `max_age` s."""
+
+    def __init__(self, max_entries: int = CACHE_MAX_ENTRIES, max_age: float = CACHE_MAX_AGE_SECONDS) -> None:
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self._entries: OrderedDict[tuple[bytes, bytes], tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[bytes, bytes]) -> bytes | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            stored_at, data_key = entry
+            if time.monotonic() - stored_at > self.max_age:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return data_key
+
+    def put(self, key: tuple[bytes, bytes], data_key: bytes) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic(), data_key)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+data_keys = DataKeyCache()
+
+
+@on_reset
+def _forget_data_keys() -> None:
+    data_keys.clear()
+
+
+def seal(plaintext: bytes, context: Mapping[str, str]) -> str:
+    """Encrypts `plaintext` under a new data key bound to `context`."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    response = kms_client().generate_data_key(
+        KeyId=key_alias(SECRETS_KEY), KeySpec="AES_256", EncryptionContext=dict(context)
+    )
+    data_key, encrypted_key = response["Plaintext"], response["CiphertextBlob"]
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(data_key).encrypt(nonce, plaintext, _aad(context))
+    data_keys.put((encrypted_key, _aad(context)), data_key)
+    return ":".join((FORMAT_VERSION, _b64(encrypted_key), _b64(nonce), _b64(ciphertext)))
+
+
+def open_sealed(sealed: str, context: Mapping[str, str]) -> bytes:
+    """Decrypts what `seal` returned for the same context; raises EnvelopeError otherwise."""
+    from botocore.exceptions import ClientError
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        version, encrypted_key_text, nonce_text, ciphertext_text = sealed.split(":")
+        if version != FORMAT_VERSION:
+            raise ValueError(version)
+        encrypted_key, nonce, ciphertext = _unb64(encrypted_key_text), _unb64(nonce_text), _unb64(ciphertext_text)
+    except ValueError:
+        raise EnvelopeError("not a sealed value") from None
+    aad = _aad(context)
+    data_key = data_keys.get((encrypted_key, aad))
+    if data_key is None:
+        try:
+            data_key = kms_client().decrypt(
+                CiphertextBlob=encrypted_key, EncryptionContext=dict(context), KeyId=key_alias(SECRETS_KEY)
+            )["Plaintext"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("InvalidCiphertextException", "IncorrectKeyException"):
+                raise EnvelopeError("the data key does not open in this context") from None
+            raise
+        data_keys.put((encrypted_key, aad), data_key)
+    try:
+        return bytes(AESGCM(data_key).decrypt(nonce, ciphertext, aad))
+    except InvalidTag:
+        raise EnvelopeError("the ciphertext does not open in this context") from None

@@ -1,0 +1,111 @@
+"""Verifying an API key against what the service knows of it: a chain of small checks.
+
+Each check looks at one thing and says the failure code, or None to let the next one
+look (format → exists → revoked → expired → owner right → permissions); the first
+failure is the answer, and later checks do not run. The format check happens before
+any read (see `opaque_keys.parse`); the rest work on a `KeyRecord`, which is what one
+read of the key's lookup item gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+VALID = "VALID"
+MALFORMED = "MALFORMED"
+NOT_FOUND = "NOT_FOUND"
+EXPIRED = "EXPIRED"
+REVOKED = "REVOKED"
+INSUFFICIENT_PERMISSIONS = "INSUFFICIENT_PERMISSIONS"
+OWNER_NOT_PERMITTED = "OWNER_NOT_PERMITTED"
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """What verification needs to know of one key."""
+
+    key_id: str
+    project_id: str
+    owner_id: str
+    role_id: str
+    permissions: tuple[str, ...]
+    expires_at: float | None
+    revoked_at: float | None
+    owner_permitted: bool
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    code: str
+    record: KeyRecord | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.code == VALID
+
+
+def holds(granted: Collection[str], wanted: str) -> bool:
+    """Whether a key holding `granted` may do `wanted`. A trailing `*` grants a prefix.
+
+    >>> holds(["orders:*"], "orders:read"), holds(["orders:read"], "orders:write")
+    (True, False)
+    """
+    if wanted in granted:
+        return True
+    return any(g.endswith("*") and wanted.startswith(g[:-1]) for g in granted)
+
+
+@dataclass(frozen=True)
+class _Request:
+    record: KeyRecord | None
+    project_id: str
+    required: tuple[str, ...]
+    now: float
+
+
+def _exists(r: _Request) -> str | None:
+    # A key of another project is NOT_FOUND, exactly like a missing one.
+    return NOT_FOUND if r.record is None or r.record.project_id != r.project_id else None
+
+
+def _not_revoked(r: _Request) -> str | None:
+    assert r.record is not None
+    return REVOKED if r.record.revoked_at is not None and r.record.revoked_at <= r.now else None
+
+
+def _not_expired(r: _Request) -> str | None:
+    assert r.record is not None
+    return EXPIRED if r.record.expires_at is not None and r.record.expires_at <= r.now else None
+
+
+def _owner_permitted(r: _Request) -> str | None:
+    assert r.record is not None
+    return None if r.record.owner_permitted else OWNER_NOT_PERMITTED
+
+
+def _has_permissions(r: _Request) -> str | None:
+    assert r.record is not None
+    granted = r.record.permissions
+    return None if all(holds(granted, wanted) for wanted in r.required) else INSUFFICIENT_PERMISSIONS
+
+
+CHAIN: tuple[Callable[[_Request], str | None], ...] = (
+    _exists,
+    _not_revoked,
+    _not_expired,
+    _owner_permitted,
+    _has_permissions,
+)
+
+
+def check(record: KeyRecord | None, project_id: str, required: Collection[str], now: float) -> Verdict:
+    """The verdict on a well-formed key whose lookup gave `record` (None: no such key)."""
+    request = _Request(record, project_id, tuple(required), now)
+    for step in CHAIN:
+        code = step(request)
+        if code is not None:
+            return Verdict(code, record if code != NOT_FOUND else None)
+    return Verdict(VALID, record)

@@ -1,0 +1,498 @@
+"""API keys: the management record (ApiKeyModel) and the verification record (KeyLookupModel).
+
+Every change that matters to verification writes both in one transaction. The key
+itself is never stored: only its keyed hash (`pepper.digest`), which is also the
+lookup item's primary key, so verifying reads exactly one item.
+
+Whether a key's owner holds the "API calls" right is kept on the lookup item
+(`owner_permitted`): `set_owner_right` flips it for every key the owner holds when a
+membership change grants or takes the right. KeyHolderModel lists those keys, and
+its version serializes key creation against membership changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import cache
+from chalicelib.domain import opaque_keys
+from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
+from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.policy import Action, MemberRole, may
+from chalicelib.domain.verification import KeyRecord
+from chalicelib.errors import ConflictError, NotFoundError, OwnerNotPermittedError, ValidationFailedError
+from chalicelib.store import audit
+from chalicelib.store.base import failed_conditions, transaction
+from chalicelib.store.models import (
+    ApiKeyModel,
+    KeyHolderModel,
+    KeyLookupModel,
+    MemberModel,
+    ProjectModel,
+    RoleModel,
+)
+from chalicelib.store.pagination import Page, decode_cursor, paginate
+from chalicelib.store.pepper import digest
+
+# DynamoDB allows 100 items in a transaction; leave room for the items around a chunk.
+_CHUNK = 40
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """What a caller needs to issue a key; `expires_at` is epoch seconds or None."""
+
+    name: str
+    description: str
+    owner_id: str
+    role: RoleModel
+    expires_at: float | None
+    meta: Mapping[str, Any]
+    template_id: str | None = None
+    request_id: str | None = None
+
+
+def _epoch(value: str | None) -> float | None:
+    return parse_rfc3339(value) if value else None
+
+
+def status_of(key: ApiKeyModel, at: float | None = None) -> str:
+    """active, expired or revoked, as the key's management view shows it."""
+    if key.revoked_at is not None:
+        return "revoked"
+    expires = _epoch(key.expires_at)
+    return "expired" if expires is not None and expires <= (now() if at is None else at) else "active"
+
+
+# --- issuing ------------------------------------------------------------------------
+
+
+def _owner_membership(project_id: str, owner_id: str) -> MemberModel:
+    try:
+        member = MemberModel.get(project_id, owner_id, consistent_read=True)
+    except DoesNotExist:
+        raise OwnerNotPermittedError(f"{owner_id} is not a member of this project") from None
+    if not may(MemberRole(member.role), Action.HOLD_KEYS):
+        raise OwnerNotPermittedError(f"the {member.role} role may not hold API keys")
+    return member
+
+
+def _holder(project_id: str, owner_id: str) -> KeyHolderModel:
+    try:
+        return KeyHolderModel.get(project_id, owner_id, consistent_read=True)
+    except DoesNotExist:
+        return KeyHolderModel(project_id, owner_id, digests=set(), version=0)
+
+
+def _holder_unchanged(holder: KeyHolderModel) -> Condition:
+    if holder.version == 0:
+        return KeyHolderModel.owner_id.does_not_exist() | (KeyHolderModel.version == 0)
+    return KeyHolderModel.version == holder.version
+
+
+def _add_key_items(
+    txn: TransactWrite, project: ProjectModel, spec: NewKey, actor: str, at: float
+) -> tuple[ApiKeyModel, str, str]:
+    """Adds a new key's items to `txn`: checks of project, owner and role, and both records."""
+    member = _owner_membership(project.id, spec.owner_id)
+    holder = _holder(project.id, spec.owner_id)
+    secret = opaque_keys.generate()
+    key_digest = digest(secret)
+    key = ApiKeyModel(
+        project.id,
+        new_id("key"),
+        digest=key_digest,
+        type="opaque",
+        name=spec.name,
+        description=spec.description,
+        owner_id=spec.owner_id,
+        role_id=spec.role.id,
+        permissions=list(spec.role.permissions),
+        hint=opaque_keys.hint(secret),
+        created_at=rfc3339(at),
+        created_by=actor,
+        expires_at=rfc3339(spec.expires_at) if spec.expires_at is not None else None,
+        template_id=spec.template_id,
+        request_id=spec.request_id,
+        meta=dict(spec.meta),
+    )
+    # 0: the project is live; its key epoch moves so a concurrent delete sees this key.
+    txn.update(
+        project,
+        actions=[ProjectModel.key_epoch.add(1)],
+        condition=ProjectModel.id.exists() & ProjectModel.deleted_at.does_not_exist(),
+    )
+    # 1: the owner still has the role we checked, so owner_permitted=True is true.
+    txn.condition_check(MemberModel, project.id, spec.owner_id, condition=MemberModel.role == member.role)
+    # 2: the holder's key list as we read it: membership changes serialize against this.
+    txn.update(
+        holder,
+        actions=[KeyHolderModel.digests.add({key_digest}), KeyHolderModel.version.add(1)],
+        condition=_holder_unchanged(holder),
+    )
+    # 3: the role exists, and now counts this key as a user.
+    txn.update(spec.role, actions=[RoleModel.ref_count.add(1)], condition=RoleModel.id.exists())
+    txn.save(key, condition=ApiKeyModel.id.does_not_exist())
+    txn.save(
+        KeyLookupModel(
+            key_digest,
+            key_id=key.id,
+            project_id=project.id,
+            owner_id=spec.owner_id,
+            role_id=spec.role.id,
+            permissions=list(spec.role.permissions),
+            expires_at=spec.expires_at,
+            revoked_at=None,
+            owner_permitted=True,
+            meta=dict(spec.meta),
+        ),
+        condition=KeyLookupModel.digest.does_not_exist(),
+    )
+    return key, secret, key_digest
+
+
+def _explain_issue_failure(error: TransactWriteError) -> Exception:
+    failed = failed_conditions(error) + [False] * 4
+    if failed[0]:
+        return NotFoundError("project not found")
+    if failed[1]:
+        return OwnerNotPermittedError("the owner's role changed meanwhile; try again")
+    if failed[2]:
+        return ConflictError("the owner's keys changed meanwhile; try again")
+    if failed[3]:
+        return ValidationFailedError.single("role_id", "no such role")
+    return error
+
+
+def create_key(project: ProjectModel, spec: NewKey, actor: str) -> tuple[ApiKeyModel, str]:
+    """Issues a key; returns its record and the secret, which is never stored."""
+    at = now()
+    try:
+        with transaction() as txn:
+            key, secret, key_digest = _add_key_items(txn, project, spec, actor, at)
+            audit.record(
+                txn,
+                project.id,
+                actor,
+                "key.created",
+                ("key", key.id),
+                {"owner_id": spec.owner_id, "role_id": spec.role.id, "type": key.type},
+            )
+    except TransactWriteError as error:
+        raise _explain_issue_failure(error) from None
+    cache.key_records.invalidate([key_digest])
+    return key, secret
+
+
+def reroll_key(
+    project: ProjectModel, old: ApiKeyModel, role: RoleModel, grace_seconds: int, actor: str
+) -> tuple[ApiKeyModel, str]:
+    """A new key with the old one's owner, role and meta; the old one expires after the grace."""
+    if old.revoked_at is not None:
+        raise ConflictError("a revoked key cannot be rerolled")
+    at = now()
+    old_expires = _epoch(old.expires_at)
+    lifetime = old_expires - parse_rfc3339(old.created_at) if old_expires is not None else None
+    spec = NewKey(
+        name=old.name,
+        description=old.description,
+        owner_id=old.owner_id,
+        role=role,
+        expires_at=at + lifetime if lifetime is not None else None,
+        meta=dict(old.meta or {}),
+        template_id=old.template_id,
+        request_id=old.request_id,
+    )
+    retire_at = at + grace_seconds
+    if old_expires is not None:
+        retire_at = min(retire_at, old_expires)
+    try:
+        with transaction() as txn:
+            new, secret, new_digest = _add_key_items(txn, project, spec, actor, at)
+            txn.update(
+                old,
+                actions=[ApiKeyModel.expires_at.set(rfc3339(retire_at))],
+                condition=ApiKeyModel.revoked_at.does_not_exist(),
+            )
+            txn.update(
+                KeyLookupModel(old.digest),
+                actions=[KeyLookupModel.expires_at.set(retire_at)],
+                condition=KeyLookupModel.digest.exists(),
+            )
+            audit.record(
+                txn,
+                project.id,
+                actor,
+                "key.rerolled",
+                ("key", old.id),
+                {"new_key_id": new.id, "grace_seconds": grace_seconds},
+            )
+    except TransactWriteError as error:
+        failed = failed_conditions(error)
+        if len(failed) > 6 and failed[6]:
+            raise ConflictError("the key was revoked meanwhile") from None
+        raise _explain_issue_failure(error) from None
+    cache.key_records.invalidate([old.digest, new_digest])
+    return new, secret
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def get_key(project_id: str, key_id: str) -> ApiKeyModel:
+    if not is_id(key_id, "key"):
+        raise NotFoundError("key not found")
+    try:
+        return ApiKeyModel.get(project_id, key_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFoundError("key not found") from None
+
+
+def list_keys(
+    project_id: str,
+    limit: int,
+    cursor: str | None,
+    *,
+    owner_id: str | None = None,
+    status: str | None = None,
+    key_type: str | None = None,
+) -> Page[ApiKeyModel]:
+    """The project's keys in creation order, filtered by owner, status and type."""
+    start = decode_cursor(cursor, ["id"])
+    condition: Condition | None = None
+
+    def both(extra: Condition) -> None:
+        nonlocal condition
+        condition = extra if condition is None else condition & extra
+
+    if owner_id is not None:
+        both(ApiKeyModel.owner_id == owner_id)
+    if key_type is not None:
+        both(ApiKeyModel.type == key_type)
+    stamp = rfc3339(now())
+    if status == "revoked":
+        both(ApiKeyModel.revoked_at.exists())
+    elif status == "expired":
+        both(ApiKeyModel.revoked_at.does_not_exist() & (ApiKeyModel.expires_at <= stamp))
+    elif status == "active":
+        both(
+            ApiKeyModel.revoked_at.does_not_exist()
+            & (ApiKeyModel.expires_at.does_not_exist() | (ApiKeyModel.expires_at > stamp))
+        )
+    results = ApiKeyModel.query(
+        project_id,
+        filter_condition=condition,
+        consistent_read=True,
+        limit=limit + 1,
+        last_evaluated_key={"project_id": {"S": project_id}, "id": {"S": start["id"]}} if start else None,
+    )
+    return paginate(results, limit, lambda k: {"id": k.id})
+
+
+def revoked_since(project_id: str, since: str | None, limit: int, cursor: str | None) -> Page[ApiKeyModel]:
+    """Revoked keys, oldest revocation first, from `since` (RFC 3339) on."""
+    start = decode_cursor(cursor, ["id", "revoked_at"])
+    results = ApiKeyModel.revoked.query(
+        project_id,
+        range_key_condition=ApiKeyModel.revoked_at >= since if since else None,
+        limit=limit + 1,
+        last_evaluated_key=(
+            {
+                "project_id": {"S": project_id},
+                "id": {"S": start["id"]},
+                "revoked_at": {"S": start["revoked_at"]},
+            }
+            if start
+            else None
+        ),
+    )
+    return paginate(results, limit, lambda k: {"id": k.id, "revoked_at": k.revoked_at})
+
+
+def lookup(key_digest: str) -> KeyRecord | None:
+    """The verification record of a key by its keyed hash: one strongly consistent read."""
+    try:
+        item = KeyLookupModel.get(key_digest, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return KeyRecord(
+        key_id=item.key_id,
+        project_id=item.project_id,
+        owner_id=item.owner_id,
+        role_id=item.role_id,
+        permissions=tuple(str(p) for p in item.permissions or ()),
+        expires_at=item.expires_at,
+        revoked_at=item.revoked_at,
+        owner_permitted=bool(item.owner_permitted),
+        meta=dict(item.meta or {}),
+    )
+
+
+# --- changing -----------------------------------------------------------------------
+
+
+def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiKeyModel:
+    """Changes name, description or expires_at (epoch seconds or None) of a live key."""
+    if not changes:
+        return key
+    if key.revoked_at is not None:
+        raise ConflictError("a revoked key cannot be changed")
+    actions = []
+    for field, value in changes.items():
+        if field == "expires_at":
+            actions.append(
+                ApiKeyModel.expires_at.set(rfc3339(value)) if value is not None else ApiKeyModel.expires_at.remove()
+            )
+        else:
+            actions.append(getattr(ApiKeyModel, field).set(value))
+    try:
+        with transaction() as txn:
+            txn.update(key, actions=actions, condition=ApiKeyModel.revoked_at.does_not_exist())
+            if "expires_at" in changes:
+                new_expiry = changes["expires_at"]
+                txn.update(
+                    KeyLookupModel(key.digest),
+                    actions=[
+                        KeyLookupModel.expires_at.set(new_expiry)
+                        if new_expiry is not None
+                        else KeyLookupModel.expires_at.remove()
+                    ],
+                    condition=KeyLookupModel.digest.exists(),
+                )
+            audit.record(txn, key.project_id, actor, "key.updated", ("key", key.id), {"changed": sorted(changes)})
+    except TransactWriteError as error:
+        if failed_conditions(error)[:1] == [True]:
+            raise ConflictError("the key was revoked meanwhile") from None
+        raise
+    cache.key_records.invalidate([key.digest])
+    return get_key(key.project_id, key.id)
+
+
+def _add_revocations(txn: TransactWrite, keys: list[ApiKeyModel], at: float) -> None:
+    """Adds the revocation of `keys` (all live) to `txn`: both records, holders, role counts."""
+    stamp = rfc3339(at)
+    by_owner: dict[str, set[str]] = {}
+    by_role: dict[str, int] = {}
+    for key in keys:
+        txn.update(
+            key,
+            actions=[ApiKeyModel.revoked_at.set(stamp)],
+            condition=ApiKeyModel.revoked_at.does_not_exist(),
+        )
+        txn.update(
+            KeyLookupModel(key.digest),
+            actions=[KeyLookupModel.revoked_at.set(at)],
+            condition=KeyLookupModel.digest.exists(),
+        )
+        by_owner.setdefault(key.owner_id, set()).add(key.digest)
+        by_role[key.role_id] = by_role.get(key.role_id, 0) + 1
+    project_id = keys[0].project_id
+    for owner_id, digests in by_owner.items():
+        # Removing from the set changes nothing a membership change relies on: no version bump.
+        txn.update(
+            KeyHolderModel(project_id, owner_id),
+            actions=[KeyHolderModel.digests.delete(digests)],
+            condition=KeyHolderModel.owner_id.exists(),
+        )
+    for role_id, count in by_role.items():
+        txn.update(
+            RoleModel(project_id, role_id),
+            actions=[RoleModel.ref_count.add(-count)],
+            condition=RoleModel.id.exists(),
+        )
+
+
+def revoke_keys(project_id: str, keys: Iterable[ApiKeyModel], actor: str, reason: str = "revoked") -> list[str]:
+    """Revokes the live ones of `keys`, up to 40 per transaction; returns the ids revoked.
+
+    Each chunk is atomic and the whole is idempotent: running it again after a failure
+    revokes what is left.
+    """
+    live = [k for k in keys if k.revoked_at is None]
+    revoked: list[str] = []
+    for start in range(0, len(live), _CHUNK):
+        chunk = live[start : start + _CHUNK]
+        at = now()
+        try:
+            with transaction() as txn:
+                _add_revocations(txn, chunk, at)
+                if len(chunk) == 1:
+                    audit.record(txn, project_id, actor, "key.revoked", ("key", chunk[0].id), {"reason": reason})
+                else:
+                    audit.record(
+                        txn,
+                        project_id,
+                        actor,
+                        "key.revoked",
+                        ("project", project_id),
+                        {"reason": reason, "key_ids": [k.id for k in chunk]},
+                    )
+        except TransactWriteError as error:
+            if any(failed_conditions(error)):
+                raise ConflictError("some keys changed meanwhile; try again") from None
+            raise
+        cache.key_records.invalidate([k.digest for k in chunk])
+        revoked.extend(k.id for k in chunk)
+    return revoked
+
+
+def keys_by_ids(project_id: str, key_ids: Iterable[str]) -> dict[str, ApiKeyModel]:
+    wanted = [(project_id, key_id) for key_id in dict.fromkeys(key_ids) if is_id(key_id, "key")]
+    if not wanted:
+        return {}
+    return {k.id: k for k in ApiKeyModel.batch_get(wanted, consistent_read=True)}
+
+
+def all_keys(project_id: str) -> list[ApiKeyModel]:
+    return list(ApiKeyModel.query(project_id, consistent_read=True))
+
+
+# --- the owner's right ----------------------------------------------------------------
+
+
+def owner_right_changes(old: MemberRole | None, new: MemberRole | None) -> bool | None:
+    """True/False when a role change grants/takes the "API calls" right; None when it does not change."""
+    before, after = may(old, Action.HOLD_KEYS), may(new, Action.HOLD_KEYS)
+    return None if before == after else after
+
+
+def add_owner_right(txn: TransactWrite, project_id: str, owner_id: str, permitted: bool) -> list[str]:
+    """Adds to `txn` the flip of `owner_permitted` on the owner's keys; returns their digests.
+
+    The holder's version is a condition, so a key created meanwhile fails the transaction
+    instead of being missed. Keys beyond the first chunk are flipped by `flip_remaining`.
+    """
+    holder = _holder(project_id, owner_id)
+    digests = sorted(holder.digests or ())
+    txn.condition_check(KeyHolderModel, project_id, owner_id, condition=_holder_unchanged(holder))
+    for key_digest in digests[:_CHUNK]:
+        txn.update(
+            KeyLookupModel(key_digest),
+            actions=[KeyLookupModel.owner_permitted.set(permitted)],
+            condition=KeyLookupModel.digest.exists(),
+        )
+    return digests
+
+
+def holder_digests(project_id: str, owner_id: str) -> list[str]:
+    return sorted(_holder(project_id, owner_id).digests or ())
+
+
+def flip_remaining(digests: list[str], permitted: bool) -> None:
+    """Flips `owner_permitted` on the keys past the first chunk (idempotent)."""
+    for start in range(_CHUNK, len(digests), _CHUNK):
+        chunk = digests[start : start + _CHUNK]
+        with transaction() as txn:
+            for key_digest in chunk:
+                txn.update(
+                    KeyLookupModel(key_digest),
+                    actions=[KeyLookupModel.owner_permitted.set(permitted)],
+                    condition=KeyLookupModel.digest.exists(),
+                )
+        cache.key_records.invalidate(chunk)

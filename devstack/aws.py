@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-
-from moto.server import ThreadedMotoServer
+from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.crypto.keys import KMS_KEYS
@@ -12,8 +11,10 @@ from chalicelib.resets import reset_all
 from chalicelib.store.base import create_tables
 
 
-def start_moto() -> tuple[ThreadedMotoServer, str]:
+def start_moto() -> tuple[Any, str]:
     """Starts moto on 127.0.0.1 (moto binds 0.0.0.0 unless told) and returns its URL."""
+    from moto.server import ThreadedMotoServer
+
     for name, value in (
         ("AWS_ACCESS_KEY_ID", "local"),
         ("AWS_SECRET_ACCESS_KEY", "local"),
@@ -36,10 +37,11 @@ def provision(endpoint: str) -> None:
 
 
 def create_kms_keys() -> None:
-    import boto3
+    """Creates every key of chalicelib.crypto.keys that has no alias yet."""
+    from chalicelib.crypto.kms import kms_client
 
     settings = get_settings()
-    kms = boto3.client("kms", region_name=settings.region, endpoint_url=settings.kms_endpoint)
+    kms = kms_client()
     existing = {alias["AliasName"] for alias in kms.list_aliases()["Aliases"]}
     for definition in KMS_KEYS:
         alias = settings.kms_alias(definition.logical_name)

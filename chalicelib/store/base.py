@@ -19,6 +19,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib import aws
 from chalicelib.config import get_settings
 
 _REGISTRY: list[type[KeywardenModel]] = []
@@ -51,7 +52,9 @@ class KeywardenModel(Model):
             cls.Meta.table_name = settings.table_name(cls.logical_name)
             cls.Meta.host = settings.dynamodb_endpoint
             cls.Meta.region = settings.region
-        return super()._get_connection()
+        connection = super()._get_connection()
+        _share_client(connection.connection)
+        return connection
 
 
 def all_models() -> list[type[KeywardenModel]]:
@@ -70,13 +73,19 @@ def unbind_all() -> None:
     _transaction_connection = None
 
 
+def _share_client(connection: Connection) -> None:
+    # PynamoDB keeps one botocore client per connection in `_client` (pynamodb 6.1); giving
+    # them all the process's one client saves a botocore session per table (see chalicelib.aws).
+    if connection._client is None:
+        connection._client = aws.client("dynamodb")
+
+
 def _connection() -> Connection:
     global _transaction_connection
     if _transaction_connection is None:
         settings = get_settings()
-        _transaction_connection = Connection(
-            region=settings.region, host=settings.dynamodb_endpoint, max_retry_attempts=3
-        )
+        _transaction_connection = Connection(region=settings.region, host=settings.dynamodb_endpoint)
+        _share_client(_transaction_connection)
     return _transaction_connection
 
 

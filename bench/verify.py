@@ -1,0 +1,243 @@
+"""Verification benchmark: `POST /v1/keys/verify` on a cache miss and on a cache hit.
+
+moto runs as a separate server process on loopback behind `DelayProxy`, which adds a
+fixed delay (default 5 ms) to every AWS round trip; the app is driven in-process
+through chalice's test client. Prints JSON: p50/p99 latency of a miss and of a hit,
+each divided by the injected round trip (and the miss also by a bare GetItem through
+the same proxy, which adds moto's own service time to the delay); AWS calls per verification, counted with
+botocore's event hooks; and the resident memory after 100,000 verifications of
+10,000 distinct keys. Targets: a miss at most 1.3 round trips at p50 with exactly one
+DynamoDB read, a hit at most 0.1 round trips with no AWS call, RSS under 150 MB.
+
+    python -m bench.verify [--delay-ms 5] [--runs 1000] [--memory-keys 10000] [--memory-runs 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+calls: Counter[str] = Counter()
+
+
+def _count_call(model: Any, **_: Any) -> None:
+    calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+
+def _install_call_counter() -> None:
+    """Every botocore client made from now on reports each API call to `calls`."""
+    import botocore.session
+
+    original = botocore.session.Session.create_client
+
+    def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = original(self, *args, **kwargs)
+        client.meta.events.register("before-call", _count_call)
+        return client
+
+    botocore.session.Session.create_client = create_client
+
+
+@contextmanager
+def moto_server() -> Iterator[int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def bare_round_trips(model: Any, key_digest: str, runs: int) -> list[float]:
+    """Times of a bare PynamoDB GetItem through the proxy: the injected delay plus moto's own work."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        model.get(key_digest, consistent_read=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def resident_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--delay-ms", type=float, default=5.0)
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--memory-keys", type=int, default=10_000)
+    parser.add_argument("--memory-runs", type=int, default=100_000)
+    args = parser.parse_args()
+    round_trip = args.delay_ms / 1000
+
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+        KEYWARDEN_STAGE="local",
+    )
+    _install_call_counter()
+    sys.path.insert(0, str(ROOT))
+    from bench.delay_proxy import DelayProxy
+
+    with moto_server() as port:
+        proxy = DelayProxy(("127.0.0.1", port), round_trip)
+        os.environ["KEYWARDEN_DYNAMODB_ENDPOINT"] = proxy.url
+        os.environ["KEYWARDEN_KMS_ENDPOINT"] = proxy.url
+        result = run(args, proxy, round_trip)
+        proxy.close()
+    print(json.dumps(result))
+
+
+def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, Any]:
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import cache
+    from chalicelib.auth.local_issuer import local_issuer
+    from chalicelib.config import get_settings
+    from chalicelib.domain import opaque_keys
+    from chalicelib.resets import reset_all
+    from chalicelib.store.base import create_tables
+    from chalicelib.store.models import KeyLookupModel
+    from chalicelib.store.pepper import digest
+    from devstack.aws import create_kms_keys
+
+    reset_all()
+    create_tables()
+    create_kms_keys()
+    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
+        token = local_issuer(get_settings().oidc_audience).issue("bench-owner", [], 0)
+        people = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+
+        def post(path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+            response = client.http.post(path, body=json.dumps(body), headers=headers)
+            assert response.status_code < 300, response.body
+            return json.loads(response.body)
+
+        project = post("/v1/projects", {"name": "bench"}, people)["id"]
+        service_key = post(f"/v1/projects/{project}/secrets/service_key/reveal", {}, people)["value"]
+        role = post(f"/v1/projects/{project}/roles", {"name": "reader", "permissions": ["orders:read"]}, people)["id"]
+        keys = [
+            post(f"/v1/projects/{project}/keys", {"name": f"k{i}", "type": "opaque", "role_id": role}, people)[
+                "secret"
+            ]["key"]
+            for i in range(20)
+        ]
+        service = {"authorization": f"Bearer {service_key}", "content-type": "application/json"}
+
+        def verify(key: str) -> float:
+            started = time.perf_counter()
+            response = client.http.post("/v1/keys/verify", body=json.dumps({"key": key}), headers=service)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200 and b'"valid":true' in response.body, response.body
+            return elapsed
+
+        for key in keys:  # warm: service key, pepper, data keys, connections
+            verify(key)
+
+        def measure(before_each: Callable[[], None]) -> tuple[list[float], Counter[str]]:
+            calls.clear()
+            times = []
+            for i in range(args.runs):
+                before_each()
+                times.append(verify(keys[i % len(keys)]))
+            return times, Counter(calls)
+
+        miss_times, miss_calls = measure(cache.key_records.clear)
+        for key in keys:  # the hit case starts with every key cached, as a busy process has them
+            verify(key)
+        hit_times, hit_calls = measure(lambda: None)
+        baseline = bare_round_trips(KeyLookupModel, digest(keys[0]), args.runs)
+
+        # Memory: 10,000 distinct real lookup records, verified round-robin, no delay.
+        proxy.delay = 0.0
+        many = [opaque_keys.generate() for _ in range(args.memory_keys)]
+        template = KeyLookupModel.get(digest(keys[0]))
+        with KeyLookupModel.batch_write() as batch:
+            for i, key in enumerate(many):
+                batch.save(
+                    KeyLookupModel(
+                        digest(key),
+                        key_id=f"bench-{i}",
+                        project_id=project,
+                        owner_id=template.owner_id,
+                        role_id=template.role_id,
+                        permissions=list(template.permissions),
+                        owner_permitted=True,
+                        meta={"tier": "bench", "index": i},
+                    )
+                )
+        cache.key_records.clear()
+        rss_before = resident_mb()
+        for i in range(args.memory_runs):
+            verify(many[i % len(many)])
+        rss = resident_mb()
+
+    def summary(times: list[float], counted: Counter[str]) -> dict[str, Any]:
+        return {
+            "p50_ms": round(statistics.median(times) * 1000, 3),
+            "p99_ms": round(percentile(times, 0.99) * 1000, 3),
+            "p50_round_trips": round(statistics.median(times) / round_trip, 3),
+            "p99_round_trips": round(percentile(times, 0.99) / round_trip, 3),
+            "p50_over_bare_getitem": round(statistics.median(times) / statistics.median(baseline), 3),
+            "aws_calls_per_verification": round(sum(counted.values()) / args.runs, 3),
+            "dynamodb_reads_per_verification": round(counted["dynamodb.GetItem"] / args.runs, 3),
+            "calls": dict(counted),
+        }
+
+    return {
+        "injected_round_trip_ms": args.delay_ms,
+        "runs_per_case": args.runs,
+        "miss": summary(miss_times, miss_calls),
+        "hit": summary(hit_times, hit_calls),
+        "bare_getitem_p50_ms": round(statistics.median(baseline) * 1000, 3),
+        "memory": {
+            "distinct_keys": args.memory_keys,
+            "verifications": args.memory_runs,
+            "rss_before_mb": round(rss_before, 1),
+            "rss_mb": round(rss, 1),
+            "target_mb": 150,
+        },
+        "targets": {"miss_p50_round_trips": 1.3, "hit_p50_round_trips": 0.1},
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from chalicelib.api.http import AUTH_NONE, AUTH_PERSON, ENDPOINTS, Call, Endpoint, Router
+from chalicelib.api.http import AUTH_NONE, AUTH_PERSON, AUTH_SERVICE, ENDPOINTS, Call, Endpoint, Router
 from chalicelib.api.schemas import Problem
 from chalicelib.config import get_settings
 from chalicelib.errors import KeywardenError
@@ -82,19 +82,23 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any]) -> dict[str, Any]:
         success["content"] = {"application/json": {"schema": schemas[endpoint.response]}}
     responses: dict[str, Any] = {str(endpoint.status): success}
     problem = {"application/problem+json": {"schema": {"$ref": _REF.format(name="Problem")}}}
-    statuses = [404, 422] if endpoint.auth == AUTH_NONE else [401, 403, 404, 409, 422]
+    statuses = {AUTH_NONE: [404, 422], AUTH_SERVICE: [401, 422]}.get(endpoint.auth, [401, 403, 404, 409, 422])
     if endpoint.body is not None:
         statuses += [400, 413, 415]
     for status in sorted(set(statuses)):
         responses[str(status)] = {"description": _ERRORS_BY_STATUS[status], "content": problem}
     responses["500"] = {"description": "Unexpected error, with a `request_id`", "content": problem}
     operation["responses"] = responses
-    if endpoint.auth == AUTH_PERSON:
-        operation["security"] = [{"oidc": []}]
-    else:
-        operation["security"] = []
+    operation["security"] = {AUTH_PERSON: [{"oidc": []}], AUTH_SERVICE: [{"serviceKey": []}]}.get(endpoint.auth, [])
     if endpoint.step_up:
         operation["x-step-up"] = True
+        operation["description"] = (
+            "Needs a login at most KEYWARDEN_STEP_UP_MAX_AGE seconds old (default 300); otherwise 401 "
+            '`step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=300` '
+            "(RFC 9470)."
+        )
+    if endpoint.secret_response:
+        operation["x-shown-once"] = "The response holds a secret; an Idempotency-Key replay keeps it sealed (KMS)."
     return operation
 
 
@@ -120,6 +124,12 @@ def build_document(include_local: bool) -> dict[str, Any]:
             "schemas": components,
             "securitySchemes": {
                 "oidc": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (OIDC access token)"},
+                "serviceKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "kws_... (the project's service key)",
+                    "description": "Authenticates a project's servers on the verification endpoints only.",
+                },
             },
         },
         "x-keywarden-rights": {action.value: sorted(r.value for r in roles) for action, roles in RIGHTS.items()},

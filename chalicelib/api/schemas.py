@@ -24,7 +24,7 @@ Name = Annotated[str, Meta(min_length=1, max_length=128, pattern=_NAME, descript
 Description = Annotated[str, Meta(max_length=1024, pattern=_TEXT)]
 Permission = Annotated[str, Meta(pattern=r"^[a-z0-9_.:*-]{1,128}$", examples=["orders:read"])]
 Permissions = Annotated[list[Permission], Meta(max_length=100)]
-UserId = Annotated[str, Meta(min_length=1, max_length=256, pattern=_TEXT, description="an OIDC `sub`")]
+UserId = Annotated[str, Meta(min_length=1, max_length=255, pattern=_TEXT, description="an OIDC `sub`")]
 Timestamp = Annotated[str, Meta(description="RFC 3339, UTC", examples=["2026-11-22T10:00:00Z"])]
 MemberRoleName = Literal["owner", "admin", "editor", "developer", "viewer"]
 NodeKind = Literal["input", "output", "other"]

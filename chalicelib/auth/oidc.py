@@ -48,37 +48,55 @@ class JwksCache:
         self._refetch_interval = refetch_interval
         self._fetch = fetch
         self._clock = clock
-        self._keys: dict[str, PyJWK] = {}
+        self._keys: dict[str, dict[str, Any]] = {}
+        self._loaded: dict[tuple[str, str], PyJWK] = {}
         self._fetched_at: float | None = None
         self._lock = threading.Lock()
 
-    def key(self, kid: str) -> PyJWK:
-        """The key with this id; raises UnauthenticatedError when the issuer has none."""
+    def key(self, kid: str, alg: str) -> PyJWK:
+        """The key with this id, for `alg`; raises UnauthenticatedError when the issuer has none.
+
+        A JWK's `alg` is optional (RFC 7517); without it the key serves whichever allowed
+        algorithm the token names, so that e.g. PS256 works with an RSA key as well as RS256.
+        """
         now = self._clock()
         stale = self._fetched_at is None or now - self._fetched_at > self._max_age
         may_refetch = self._fetched_at is None or now - self._fetched_at > self._refetch_interval
         if stale or (kid not in self._keys and may_refetch):
             self._refresh(now)
-        try:
-            return self._keys[kid]
-        except KeyError:
-            raise UnauthenticatedError("the token was signed by an unknown key", token_given=True) from None
+        data = self._keys.get(kid)
+        if data is None:
+            raise UnauthenticatedError("the token was signed by an unknown key", token_given=True)
+        if data.get("alg") not in (None, alg):
+            raise UnauthenticatedError("the token's algorithm does not match its key", token_given=True)
+        loaded = self._loaded.get((kid, alg))
+        if loaded is None:
+            from jwt import PyJWK
+            from jwt.exceptions import InvalidKeyError, PyJWKError
+
+            try:
+                loaded = PyJWK(data, algorithm=alg)
+            except (PyJWKError, InvalidKeyError):
+                raise UnauthenticatedError("the token's key cannot verify that algorithm", token_given=True) from None
+            self._loaded[(kid, alg)] = loaded
+        return loaded
 
     def _refresh(self, now: float) -> None:
         from jwt import PyJWK
-        from jwt.exceptions import PyJWKError
+        from jwt.exceptions import InvalidKeyError, PyJWKError
 
         with self._lock:
             try:
                 document = self._fetch(self._url)
                 keys = {}
                 for data in document.get("keys", []):
+                    if not isinstance(data, dict) or not isinstance(data.get("kid"), str):
+                        continue
                     try:
-                        jwk = PyJWK(data)
-                    except PyJWKError:
+                        PyJWK(data)  # only keys we can load at all are kept
+                    except (PyJWKError, InvalidKeyError):
                         continue  # a key of a type we cannot use; others may still serve
-                    if jwk.key_id:
-                        keys[jwk.key_id] = jwk
+                    keys[data["kid"]] = data
             except Exception:
                 # Keep serving the keys we had: an identity provider's hiccup must not
                 # log everybody out. Without any keys, callers get 401 below.
@@ -86,6 +104,7 @@ class JwksCache:
                 self._fetched_at = now
                 return
             self._keys = keys
+            self._loaded = {}
             self._fetched_at = now
 
 
@@ -111,7 +130,7 @@ class OidcVerifier:
             raise UnauthenticatedError("the token's algorithm is not accepted", token_given=True)
         if not isinstance(kid, str):
             raise UnauthenticatedError("the token names no signing key", token_given=True)
-        key = self._jwks.key(kid)
+        key = self._jwks.key(kid, alg)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,

@@ -31,4 +31,4 @@ def new_id(prefix: str, now_ms: int | None = None) -> str:
 
 def is_id(value: str, prefix: str) -> bool:
     """True when `value` has the shape of an id of this kind (it may still not exist)."""
-    return value.startswith(prefix + "_") and ID_PATTERN.match(value) is not None
+    return value.startswith(prefix + "_") and ID_PATTERN.fullmatch(value) is not None

@@ -26,7 +26,8 @@ class Principal:
         True
         """
         sub = claims.get("sub")
-        if not isinstance(sub, str) or not 0 < len(sub) <= 256:
+        # OpenID Connect Core 1.0 section 2: `sub` is at most 255 ASCII characters.
+        if not isinstance(sub, str) or not 0 < len(sub) <= 255:
             raise UnauthenticatedError("the token has no usable sub claim", token_given=True)
         raw_groups = claims.get("groups", [])
         if isinstance(raw_groups, str):

@@ -47,7 +47,7 @@ def decode_cursor(cursor: str | None, fields: Iterable[str]) -> dict[str, str] |
             raise ValueError("wrong fields")
         if not all(isinstance(v, str) and 0 < len(v) <= 512 for v in values.values()):
             raise ValueError("wrong values")
-    except (ValueError, UnicodeError, binascii.Error):
+    except (ValueError, UnicodeError, binascii.Error, RecursionError):
         raise ValidationFailedError([FieldError("cursor", "is not a cursor this list handed out")]) from None
     return values
 

@@ -112,6 +112,9 @@ def open_sealed(sealed: str, context: Mapping[str, str]) -> bytes:
         if version != FORMAT_VERSION:
             raise ValueError(version)
         encrypted_key, nonce, ciphertext = _unb64(encrypted_key_text), _unb64(nonce_text), _unb64(ciphertext_text)
+        # seal() writes 12-byte nonces; KMS ciphertext blobs are 1 to 6,144 bytes.
+        if len(nonce) != 12 or not 0 < len(encrypted_key) <= 6144:
+            raise ValueError("wrong sizes")
     except ValueError:
         raise EnvelopeError("not a sealed value") from None
     aad = _aad(context)

@@ -50,6 +50,10 @@ def verify(query: str, secure_keys: Iterable[str], now: float, max_age_seconds: 
     """
     if len(query) > MAX_QUERY_LENGTH:
         return MALFORMED
+    try:
+        query.encode("utf-8")  # lone surrogates cannot be signed or compared
+    except UnicodeEncodeError:
+        return MALFORMED
     query = query[1:] if query.startswith("?") else query
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True, errors="strict")
@@ -71,10 +75,10 @@ def verify(query: str, secure_keys: Iterable[str], now: float, max_age_seconds: 
     if not matched:
         return INVALID_SIGNATURE
     if max_age_seconds is not None:
-        try:
-            issued_at = int(params["vk_ts"])
-        except (KeyError, ValueError):
+        stamp = params.get("vk_ts", "")
+        if not (stamp.isascii() and stamp.isdigit()):
             return MALFORMED
+        issued_at = int(stamp)
         if now - issued_at > max_age_seconds:
             return EXPIRED
     return VALID

@@ -21,10 +21,12 @@ def project_access(call: Call, action: Action) -> tuple[ProjectModel, MemberRole
     first, since a fresh login would not help them.
     """
     principal = call.person
-    membership = projects.get_membership(call.params["pid"], principal.sub)
-    if membership is None and not principal.is_system_admin:
-        raise NotFoundError("project not found")
-    project = projects.get_project(call.params["pid"])
+    if call.access is None:
+        membership = projects.get_membership(call.params["pid"], principal.sub)
+        if membership is None and not principal.is_system_admin:
+            raise NotFoundError("project not found")
+        call.access = (projects.get_project(call.params["pid"]), membership)
+    project, membership = call.access
     role = authorize(principal, MemberRole(membership.role) if membership else None, action)
     if call.endpoint.step_up:
         require_fresh_login(principal, now(), get_settings().step_up_max_age)

@@ -65,6 +65,8 @@ class Call:
     request_id: str
     endpoint: Endpoint
     service_project: str | None = None
+    # Set by access.project_access: the project and the caller's membership, read once.
+    access: Any = None
 
     @property
     def person(self) -> Principal:
@@ -104,6 +106,7 @@ class Endpoint:
     step_up: bool
     replayable: bool
     secret_response: bool
+    action: Any
 
     @property
     def idempotent(self) -> bool:
@@ -134,13 +137,17 @@ class Router:
         step_up: bool = False,
         replayable: bool = True,
         secret_response: bool = False,
+        action: Any = None,
     ) -> Callable[[Handler], Handler]:
         """Registers `handler`. `step_up` marks routes that need a fresh login (checked after
         authorization, see access.project_access); `replayable=False` opts a POST out of
         Idempotency-Key handling (reads such as verification); `secret_response` marks responses
-        that hold a secret, which are kept for replay only sealed with KMS."""
+        that hold a secret, which are kept for replay only sealed with KMS. `action` (a
+        policy.Action) is authorized on `{pid}` before anything else runs, replays included."""
 
         def register(handler: Handler) -> Handler:
+            if method == "POST" and auth == AUTH_PERSON and replayable and "{pid}" in path and action is None:
+                raise TypeError(f"{path}: a replayable POST in a project must declare its action")
             endpoint = Endpoint(
                 method,
                 path,
@@ -155,6 +162,7 @@ class Router:
                 step_up,
                 replayable,
                 secret_response,
+                action,
             )
             ENDPOINTS.append(endpoint)
             blueprint = self.blueprint
@@ -212,6 +220,11 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
     body = _decode_body(endpoint.body, raw, headers.get("content-type")) if endpoint.body else None
     query = _decode_query(endpoint.query, request.query_params) if endpoint.query else None
     call = Call(request, params, body, query, principal, request_id, endpoint, service_project)
+    if endpoint.action is not None:
+        # Before any replay: a stored response is only for a caller who may still act.
+        from chalicelib.api.access import project_access
+
+        project_access(call, endpoint.action)
 
     idempotency_key = headers.get("idempotency-key") if endpoint.idempotent else None
     if idempotency_key is None:

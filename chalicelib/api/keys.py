@@ -79,7 +79,15 @@ def _role_for_key(project_id: str, role_id: str) -> RoleModel:
         raise ValidationFailedError.single("role_id", "no such role in this project") from None
 
 
-@router.route("POST", "/v1/projects/{pid}/keys", body=KeyCreate, response=KeyIssued, status=201, secret_response=True)
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/keys",
+    body=KeyCreate,
+    response=KeyIssued,
+    status=201,
+    secret_response=True,
+    action=Action.MANAGE_KEYS,
+)
 def create_key(call: Call) -> KeyIssued:
     """Issues a key to `owner_id` (default: the caller), who must hold the "API calls" right.
 
@@ -162,7 +170,9 @@ def delete_key(call: Call) -> None:
     keys.revoke_keys(project.id, [key], call.person.sub)
 
 
-@router.route("POST", "/v1/projects/{pid}/keys/batch-delete", body=BatchDelete, response=BatchDeleted)
+@router.route(
+    "POST", "/v1/projects/{pid}/keys/batch-delete", body=BatchDelete, response=BatchDeleted, action=Action.MANAGE_KEYS
+)
 def batch_delete_keys(call: Call) -> BatchDeleted:
     """Revokes up to 100 keys at once; needs `confirm: true`. Already revoked keys count as deleted."""
     project, _, _ = project_access(call, Action.MANAGE_KEYS)
@@ -178,7 +188,14 @@ def batch_delete_keys(call: Call) -> BatchDeleted:
     )
 
 
-@router.route("POST", "/v1/projects/{pid}/keys/{key_id}/reroll", body=Reroll, response=KeyIssued, secret_response=True)
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/keys/{key_id}/reroll",
+    body=Reroll,
+    response=KeyIssued,
+    secret_response=True,
+    action=Action.MANAGE_KEYS,
+)
 def reroll_key(call: Call) -> Reply:
     """A new key with the same owner, role and meta; the old one expires after `grace_seconds`."""
     project, _, _ = project_access(call, Action.MANAGE_KEYS)

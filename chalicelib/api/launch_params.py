@@ -22,7 +22,13 @@ def _secure_keys(project_id: str) -> list[str]:
     return values
 
 
-@router.route("POST", "/v1/projects/{pid}/launch-params/sign", body=LaunchSign, response=LaunchSigned)
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/launch-params/sign",
+    body=LaunchSign,
+    response=LaunchSigned,
+    action=Action.MANAGE_APP_SECRETS,
+)
 def sign_launch_params(call: Call) -> LaunchSigned:
     """Signs `vk_` parameters with the secure key, e.g. to test a client (owner, admin, editor)."""
     project, _, _ = project_access(call, Action.MANAGE_APP_SECRETS)

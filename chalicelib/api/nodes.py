@@ -24,7 +24,9 @@ def list_nodes(call: Call) -> Page[Node]:
     return Page([node_view(n) for n in page.items], page.next_cursor)
 
 
-@router.route("POST", "/v1/projects/{pid}/nodes", body=NodeCreate, response=Node, status=201)
+@router.route(
+    "POST", "/v1/projects/{pid}/nodes", body=NodeCreate, response=Node, status=201, action=Action.MANAGE_CONFIG
+)
 def create_node(call: Call) -> Node:
     """Creates a node (owner, admin, editor)."""
     project, _, _ = project_access(call, Action.MANAGE_CONFIG)

@@ -37,7 +37,9 @@ def list_roles(call: Call) -> Page[Role]:
     return Page([role_view(r) for r in page.items], page.next_cursor)
 
 
-@router.route("POST", "/v1/projects/{pid}/roles", body=RoleCreate, response=Role, status=201)
+@router.route(
+    "POST", "/v1/projects/{pid}/roles", body=RoleCreate, response=Role, status=201, action=Action.MANAGE_CONFIG
+)
 def create_role(call: Call) -> Role:
     """Creates a role (owner, admin, editor). Repeated permissions are kept once."""
     project, _, _ = project_access(call, Action.MANAGE_CONFIG)

@@ -28,7 +28,12 @@ def list_secrets(call: Call) -> SecretList:
 
 
 @router.route(
-    "POST", "/v1/projects/{pid}/secrets/{name}/reveal", response=SecretValue, step_up=True, secret_response=True
+    "POST",
+    "/v1/projects/{pid}/secrets/{name}/reveal",
+    response=SecretValue,
+    step_up=True,
+    secret_response=True,
+    action=Action.MANAGE_APP_SECRETS,
 )
 def reveal_secret(call: Call) -> SecretValue:
     """Shows a secret's value (owner, admin, editor; fresh login; audited)."""
@@ -44,6 +49,7 @@ def reveal_secret(call: Call) -> SecretValue:
     response=SecretRotated,
     step_up=True,
     secret_response=True,
+    action=Action.MANAGE_APP_SECRETS,
 )
 def rotate_secret(call: Call) -> SecretRotated:
     """Replaces a secret; the old value works for `grace_seconds` more (fresh login; audited)."""

@@ -10,8 +10,9 @@ environment.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
+
+from msgspec import Struct
 
 from chalicelib.errors import ConfigError
 
@@ -19,8 +20,7 @@ LOCAL_STAGE = "local"
 DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True):
     """Every knob of the service, as one immutable value."""
 
     stage: str

@@ -7,11 +7,10 @@ RFC 9457 responses in one place; nothing else builds error responses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(Struct, frozen=True):
     """One invalid field of a request: `field` is a dotted path such as `info_fields[0].name`."""
 
     field: str

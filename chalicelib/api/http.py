@@ -20,11 +20,11 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 from chalice.app import Blueprint, Request, Response
+from msgspec import Struct, field
 
 from chalicelib.api.problems import problem_response
 from chalicelib.api.schemas import encode
@@ -53,8 +53,7 @@ _MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", 
 _MSGSPEC_FIELD = re.compile(r"^Object (?P<kind>missing required|contains unknown) field `(?P<name>[^`]*)`$")
 
 
-@dataclass
-class Call:
+class Call(Struct):
     """One request, as a handler sees it: already authenticated, parsed and validated."""
 
     request: Request
@@ -79,8 +78,7 @@ class Call:
         return self.service_project
 
 
-@dataclass
-class Reply:
+class Reply(Struct):
     """A handler's answer when the route's default status or headers do not fit."""
 
     body: Any = None
@@ -91,8 +89,7 @@ class Reply:
 Handler = Callable[[Call], Any]
 
 
-@dataclass
-class Endpoint:
+class Endpoint(Struct):
     method: str
     path: str
     handler: Handler
@@ -247,7 +244,8 @@ def _decode_body(schema: type, raw: bytes, content_type: str | None) -> Any:
         return msgspec.json.decode(raw, type=schema)
     except msgspec.ValidationError as error:
         raise ValidationFailedError([field_error(str(error))]) from None
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        # msgspec reports invalid UTF-8 inside a string as UnicodeDecodeError.
         raise MalformedRequestError("the body is not valid JSON (UTF-8)") from None
 
 
@@ -288,7 +286,7 @@ def _respond(endpoint: Endpoint, result: Any) -> Response:
 def _run_idempotent(endpoint: Endpoint, call: Call, key: str) -> Response:
     from chalicelib.store import idempotency
 
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ValidationFailedError([FieldError("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])
     caller = call.principal.sub if call.principal else "anonymous"
     path = endpoint.path.format(**call.params)

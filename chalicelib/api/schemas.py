@@ -16,13 +16,15 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 T = TypeVar("T")
 
-# No control characters, and at least one visible one.
-_TEXT = r"^[^\x00-\x1f\x7f]*$"
-_NAME = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+# No control characters, and at least one visible one. `(?!\n)$`: in Python's re, which
+# msgspec uses, a bare `$` also matches before a final newline; the lookahead (valid in
+# the ECMA dialect of JSON Schema too) closes that door.
+_TEXT = r"^[^\x00-\x1f\x7f]*(?!\n)$"
+_NAME = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*(?!\n)$"
 
 Name = Annotated[str, Meta(min_length=1, max_length=128, pattern=_NAME, description="1 to 128 characters")]
 Description = Annotated[str, Meta(max_length=1024, pattern=_TEXT)]
-Permission = Annotated[str, Meta(pattern=r"^[a-z0-9_.:*-]{1,128}$", examples=["orders:read"])]
+Permission = Annotated[str, Meta(pattern=r"^[a-z0-9_.:*-]{1,128}(?!\n)$", examples=["orders:read"])]
 Permissions = Annotated[list[Permission], Meta(max_length=100)]
 UserId = Annotated[str, Meta(min_length=1, max_length=255, pattern=_TEXT, description="an OIDC `sub`")]
 Timestamp = Annotated[str, Meta(description="RFC 3339, UTC", examples=["2026-11-22T10:00:00Z"])]
@@ -91,7 +93,9 @@ KeyMeta = Annotated[dict[str, Any], Meta(max_length=50, description="free-form J
 
 class SecretRotate(Body):
     value: (
-        Annotated[str, Meta(min_length=20, max_length=256, pattern=r"^[\x21-\x7e]+$", description="secure_key only")]
+        Annotated[
+            str, Meta(min_length=20, max_length=256, pattern=r"^[\x21-\x7e]+(?!\n)$", description="secure_key only")
+        ]
         | UnsetType
     ) = UNSET
     grace_seconds: GraceSeconds = 0
@@ -99,7 +103,7 @@ class SecretRotate(Body):
 
 class LaunchSign(Body):
     params: Annotated[
-        dict[Annotated[str, Meta(pattern=r"^vk_[A-Za-z0-9_]{1,64}$")], Annotated[str, Meta(max_length=1024)]],
+        dict[Annotated[str, Meta(pattern=r"^vk_[A-Za-z0-9_]{1,64}(?!\n)$")], Annotated[str, Meta(max_length=1024)]],
         Meta(min_length=1, max_length=50),
     ]
 

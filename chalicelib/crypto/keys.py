@@ -5,11 +5,10 @@ Each key is reached through its alias `alias/<table_prefix>-<logical_name>`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 
-@dataclass(frozen=True)
-class KmsKeyDefinition:
+class KmsKeyDefinition(Struct, frozen=True):
     logical_name: str
     key_spec: str
     key_usage: str

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from chalicelib.errors import StepUpRequiredError, UnauthenticatedError
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(Struct, frozen=True):
     """A person, as their identity provider vouched for them in a verified token."""
 
     sub: str

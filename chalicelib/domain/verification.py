@@ -10,8 +10,9 @@ read of the key's lookup item gives.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 VALID = "VALID"
 MALFORMED = "MALFORMED"
@@ -22,8 +23,7 @@ INSUFFICIENT_PERMISSIONS = "INSUFFICIENT_PERMISSIONS"
 OWNER_NOT_PERMITTED = "OWNER_NOT_PERMITTED"
 
 
-@dataclass(frozen=True)
-class KeyRecord:
+class KeyRecord(Struct, frozen=True):
     """What verification needs to know of one key."""
 
     key_id: str
@@ -37,8 +37,7 @@ class KeyRecord:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Struct, frozen=True):
     code: str
     record: KeyRecord | None = None
 
@@ -58,8 +57,7 @@ def holds(granted: Collection[str], wanted: str) -> bool:
     return any(g.endswith("*") and wanted.startswith(g[:-1]) for g in granted)
 
 
-@dataclass(frozen=True)
-class _Request:
+class _Request(Struct, frozen=True):
     record: KeyRecord | None
     project_id: str
     required: tuple[str, ...]

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
+from chalicelib.store.base import Transaction
 from chalicelib.store.models import AuditEventModel
 from chalicelib.store.pagination import Page, decode_cursor, paginate
 
 
 def record(
-    txn: TransactWrite,
+    txn: Transaction,
     project_id: str,
     actor: str,
     action: str,
@@ -33,7 +32,7 @@ def record(
     )
     # Ids are random; the condition only guards against a (vanishingly unlikely) collision
     # silently replacing an older event.
-    txn.save(event, condition=AuditEventModel.id.does_not_exist())
+    txn.save(event, condition=AuditEventModel.id.does_not_exist(), label="audit")
     return event
 
 

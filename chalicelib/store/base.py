@@ -16,11 +16,14 @@ from typing import Any, ClassVar
 from pynamodb.connection import Connection
 from pynamodb.connection.table import TableConnection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import aws
 from chalicelib.config import get_settings
+from chalicelib.errors import ConflictError
 
 _REGISTRY: list[type[KeywardenModel]] = []
 _transaction_connection: Connection | None = None
@@ -89,17 +92,78 @@ def _connection() -> Connection:
     return _transaction_connection
 
 
+class TransactionCancelledError(ConflictError):
+    """A transaction was cancelled; `failed` names the labelled items whose condition failed.
+
+    A ConflictError, so that one no repository explains still answers 409, never 500.
+    """
+
+    def __init__(self, failed: set[str], codes: list[str]) -> None:
+        super().__init__("the data changed while this request ran; read it again and retry")
+        self.failed = failed
+        self.codes = codes
+
+
+class Transaction:
+    """A TransactWrite whose items carry labels, so a cancellation can say which item failed.
+
+    PynamoDB sends condition checks first, then deletes, puts and updates, whatever order
+    they were added in, and DynamoDB reports cancellation reasons in the order sent; the
+    labels are kept in that same order.
+    """
+
+    def __init__(self, txn: TransactWrite) -> None:
+        self._txn = txn
+        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def save(self, model: Model, *, condition: Condition | None = None, label: str = "") -> None:
+        self._txn.save(model, condition=condition)
+        self._labels["put"].append(label)
+
+    def update(
+        self, model: Model, actions: list[Action], *, condition: Condition | None = None, label: str = ""
+    ) -> None:
+        self._txn.update(model, actions=actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def delete(self, model: Model, *, condition: Condition | None = None, label: str = "") -> None:
+        self._txn.delete(model, condition=condition)
+        self._labels["delete"].append(label)
+
+    def condition_check(
+        self, model_cls: type[Model], hash_key: Any, range_key: Any = None, *, condition: Condition, label: str = ""
+    ) -> None:
+        self._txn.condition_check(model_cls, hash_key, range_key, condition=condition)
+        self._labels["check"].append(label)
+
+    def cancelled(self, error: TransactWriteError) -> TransactionCancelledError:
+        order = self._labels["check"] + self._labels["delete"] + self._labels["put"] + self._labels["update"]
+        reasons = error.cancellation_reasons or []
+        failed = {
+            label
+            for label, reason in zip(order, reasons, strict=False)
+            if reason is not None and reason.code == "ConditionalCheckFailed"
+        }
+        codes = [reason.code for reason in reasons if reason is not None and reason.code != "None"]
+        return TransactionCancelledError(failed, codes)
+
+
 @contextmanager
-def transaction() -> Iterator[TransactWrite]:
-    """One DynamoDB transaction: every item written in the block commits, or none does."""
-    with TransactWrite(connection=_connection()) as txn:
-        yield txn
+def transaction() -> Iterator[Transaction]:
+    """One DynamoDB transaction: every item written in the block commits, or none does.
 
-
-def failed_conditions(error: TransactWriteError) -> list[bool]:
-    """For each item of a cancelled transaction, whether its condition check failed."""
-    reasons = error.cancellation_reasons or []
-    return [reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons]
+    Raises TransactionCancelledError (a 409 unless the caller explains it better) when a
+    condition fails or another transaction got in the way.
+    """
+    txn = TransactWrite(connection=_connection())
+    labelled = Transaction(txn)
+    try:
+        with txn:
+            yield labelled
+    except TransactWriteError as error:
+        if error.cause_response_code != "TransactionCanceledException":
+            raise
+        raise labelled.cancelled(error) from error
 
 
 def create_tables() -> None:

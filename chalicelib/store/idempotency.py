@@ -12,9 +12,9 @@ its status and headers still needs this much code around it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from msgspec import Struct
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from chalicelib.crypto.envelope import open_sealed, seal
@@ -27,8 +27,7 @@ _SEALED_HEADER = "x-keywarden-sealed"
 LOCK_SECONDS = 60
 
 
-@dataclass(frozen=True)
-class StoredResponse:
+class StoredResponse(Struct, frozen=True):
     status_code: int
     body: str
     headers: dict[str, str]

@@ -13,12 +13,11 @@ its version serializes key creation against membership changes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from msgspec import Struct
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import cache
 from chalicelib.domain import opaque_keys
@@ -28,7 +27,7 @@ from chalicelib.domain.policy import Action, MemberRole, may
 from chalicelib.domain.verification import KeyRecord
 from chalicelib.errors import ConflictError, NotFoundError, OwnerNotPermittedError, ValidationFailedError
 from chalicelib.store import audit
-from chalicelib.store.base import failed_conditions, transaction
+from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.models import (
     ApiKeyModel,
     KeyHolderModel,
@@ -44,8 +43,7 @@ from chalicelib.store.pepper import digest
 _CHUNK = 40
 
 
-@dataclass(frozen=True)
-class NewKey:
+class NewKey(Struct, frozen=True):
     """What a caller needs to issue a key; `expires_at` is epoch seconds or None."""
 
     name: str
@@ -97,7 +95,7 @@ def _holder_unchanged(holder: KeyHolderModel) -> Condition:
 
 
 def _add_key_items(
-    txn: TransactWrite, project: ProjectModel, spec: NewKey, actor: str, at: float
+    txn: Transaction, project: ProjectModel, spec: NewKey, actor: str, at: float
 ) -> tuple[ApiKeyModel, str, str]:
     """Adds a new key's items to `txn`: checks of project, owner and role, and both records."""
     member = _owner_membership(project.id, spec.owner_id)
@@ -127,17 +125,21 @@ def _add_key_items(
         project,
         actions=[ProjectModel.key_epoch.add(1)],
         condition=ProjectModel.id.exists() & ProjectModel.deleted_at.does_not_exist(),
+        label="project",
     )
     # 1: the owner still has the role we checked, so owner_permitted=True is true.
-    txn.condition_check(MemberModel, project.id, spec.owner_id, condition=MemberModel.role == member.role)
+    txn.condition_check(
+        MemberModel, project.id, spec.owner_id, condition=MemberModel.role == member.role, label="member"
+    )
     # 2: the holder's key list as we read it: membership changes serialize against this.
     txn.update(
         holder,
         actions=[KeyHolderModel.digests.add({key_digest}), KeyHolderModel.version.add(1)],
         condition=_holder_unchanged(holder),
+        label="holder",
     )
     # 3: the role exists, and now counts this key as a user.
-    txn.update(spec.role, actions=[RoleModel.ref_count.add(1)], condition=RoleModel.id.exists())
+    txn.update(spec.role, actions=[RoleModel.ref_count.add(1)], condition=RoleModel.id.exists(), label="role")
     txn.save(key, condition=ApiKeyModel.id.does_not_exist())
     txn.save(
         KeyLookupModel(
@@ -157,15 +159,14 @@ def _add_key_items(
     return key, secret, key_digest
 
 
-def _explain_issue_failure(error: TransactWriteError) -> Exception:
-    failed = failed_conditions(error) + [False] * 4
-    if failed[0]:
+def _explain_issue_failure(error: TransactionCancelledError) -> Exception:
+    if "project" in error.failed:
         return NotFoundError("project not found")
-    if failed[1]:
+    if "member" in error.failed:
         return OwnerNotPermittedError("the owner's role changed meanwhile; try again")
-    if failed[2]:
+    if "holder" in error.failed:
         return ConflictError("the owner's keys changed meanwhile; try again")
-    if failed[3]:
+    if "role" in error.failed:
         return ValidationFailedError.single("role_id", "no such role")
     return error
 
@@ -184,7 +185,7 @@ def create_key(project: ProjectModel, spec: NewKey, actor: str) -> tuple[ApiKeyM
                 ("key", key.id),
                 {"owner_id": spec.owner_id, "role_id": spec.role.id, "type": key.type},
             )
-    except TransactWriteError as error:
+    except TransactionCancelledError as error:
         raise _explain_issue_failure(error) from None
     cache.key_records.invalidate([key_digest])
     return key, secret
@@ -219,6 +220,7 @@ def reroll_key(
                 old,
                 actions=[ApiKeyModel.expires_at.set(rfc3339(retire_at))],
                 condition=ApiKeyModel.revoked_at.does_not_exist(),
+                label="old_key",
             )
             txn.update(
                 KeyLookupModel(old.digest),
@@ -233,9 +235,8 @@ def reroll_key(
                 ("key", old.id),
                 {"new_key_id": new.id, "grace_seconds": grace_seconds},
             )
-    except TransactWriteError as error:
-        failed = failed_conditions(error)
-        if len(failed) > 6 and failed[6]:
+    except TransactionCancelledError as error:
+        if "old_key" in error.failed:
             raise ConflictError("the key was revoked meanwhile") from None
         raise _explain_issue_failure(error) from None
     cache.key_records.invalidate([old.digest, new_digest])
@@ -353,7 +354,7 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
             actions.append(getattr(ApiKeyModel, field).set(value))
     try:
         with transaction() as txn:
-            txn.update(key, actions=actions, condition=ApiKeyModel.revoked_at.does_not_exist())
+            txn.update(key, actions=actions, condition=ApiKeyModel.revoked_at.does_not_exist(), label="key")
             if "expires_at" in changes:
                 new_expiry = changes["expires_at"]
                 txn.update(
@@ -366,15 +367,15 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
                     condition=KeyLookupModel.digest.exists(),
                 )
             audit.record(txn, key.project_id, actor, "key.updated", ("key", key.id), {"changed": sorted(changes)})
-    except TransactWriteError as error:
-        if failed_conditions(error)[:1] == [True]:
+    except TransactionCancelledError as error:
+        if "key" in error.failed:
             raise ConflictError("the key was revoked meanwhile") from None
         raise
     cache.key_records.invalidate([key.digest])
     return get_key(key.project_id, key.id)
 
 
-def _add_revocations(txn: TransactWrite, keys: list[ApiKeyModel], at: float) -> None:
+def _add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> None:
     """Adds the revocation of `keys` (all live) to `txn`: both records, holders, role counts."""
     stamp = rfc3339(at)
     by_owner: dict[str, set[str]] = {}
@@ -433,10 +434,8 @@ def revoke_keys(project_id: str, keys: Iterable[ApiKeyModel], actor: str, reason
                         ("project", project_id),
                         {"reason": reason, "key_ids": [k.id for k in chunk]},
                     )
-        except TransactWriteError as error:
-            if any(failed_conditions(error)):
-                raise ConflictError("some keys changed meanwhile; try again") from None
-            raise
+        except TransactionCancelledError as error:
+            raise ConflictError("some keys changed meanwhile; try again") from error
         cache.key_records.invalidate([k.digest for k in chunk])
         revoked.extend(k.id for k in chunk)
     return revoked
@@ -462,7 +461,7 @@ def owner_right_changes(old: MemberRole | None, new: MemberRole | None) -> bool 
     return None if before == after else after
 
 
-def add_owner_right(txn: TransactWrite, project_id: str, owner_id: str, permitted: bool) -> list[str]:
+def add_owner_right(txn: Transaction, project_id: str, owner_id: str, permitted: bool) -> list[str]:
     """Adds to `txn` the flip of `owner_permitted` on the owner's keys; returns their digests.
 
     The holder's version is a condition, so a key created meanwhile fails the transaction
@@ -470,7 +469,7 @@ def add_owner_right(txn: TransactWrite, project_id: str, owner_id: str, permitte
     """
     holder = _holder(project_id, owner_id)
     digests = sorted(holder.digests or ())
-    txn.condition_check(KeyHolderModel, project_id, owner_id, condition=_holder_unchanged(holder))
+    txn.condition_check(KeyHolderModel, project_id, owner_id, condition=_holder_unchanged(holder), label="holder")
     for key_digest in digests[:_CHUNK]:
         txn.update(
             KeyLookupModel(key_digest),

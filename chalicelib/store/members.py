@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib import cache
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.policy import MemberRole
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit, keys
-from chalicelib.store.base import failed_conditions, transaction
+from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.models import MemberModel, ProjectModel
 from chalicelib.store.pagination import Page, decode_cursor, paginate
 
@@ -56,11 +54,12 @@ def put_member(
                 project,
                 actions=[ProjectModel.owner_count.add(delta)],
                 condition=project_condition,
+                label="project",
             )
             # Item 1: the membership, as the caller last read it (optimistic concurrency).
             if current is None:
                 member = MemberModel(project.id, user_id, role=role.value, created_at=at, updated_at=at, added_by=actor)
-                txn.save(member, condition=MemberModel.user_id.does_not_exist())
+                txn.save(member, condition=MemberModel.user_id.does_not_exist(), label="member")
                 action, details = "member.added", {"role": role.value}
             else:
                 member = current
@@ -68,12 +67,13 @@ def put_member(
                     current,
                     actions=[MemberModel.role.set(role.value), MemberModel.updated_at.set(at)],
                     condition=MemberModel.role == current.role,
+                    label="member",
                 )
                 action, details = "member.role_changed", {"from": current.role, "to": role.value}
             audit.record(txn, project.id, actor, action, ("member", user_id), details)
             if right is not None:
                 digests = keys.add_owner_right(txn, project.id, user_id, right)
-    except TransactWriteError as error:
+    except TransactionCancelledError as error:
         raise _explain(error, project.id) from None
     if right:
         keys.flip_remaining(digests, True)
@@ -95,27 +95,28 @@ def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> No
             project_condition = ProjectModel.deleted_at.does_not_exist()
             if delta < 0:
                 project_condition &= ProjectModel.owner_count > 1
-            txn.update(project, actions=[ProjectModel.owner_count.add(delta)], condition=project_condition)
-            txn.delete(current, condition=MemberModel.role == current.role)
+            txn.update(
+                project, actions=[ProjectModel.owner_count.add(delta)], condition=project_condition, label="project"
+            )
+            txn.delete(current, condition=MemberModel.role == current.role, label="member")
             audit.record(txn, project.id, actor, "member.removed", ("member", current.user_id), {"role": current.role})
             if right is not None:
                 digests = keys.add_owner_right(txn, project.id, current.user_id, right)
-    except TransactWriteError as error:
+    except TransactionCancelledError as error:
         raise _explain(error, project.id) from None
     cache.key_records.invalidate(digests)
 
 
-def _explain(error: TransactWriteError, project_id: str) -> Exception:
-    project_failed, member_failed = ([*failed_conditions(error), False, False])[:2]
-    if project_failed:
+def _explain(error: TransactionCancelledError, project_id: str) -> Exception:
+    if "project" in error.failed:
         # Either the project went away or this would remove its last owner.
-        try:
-            from chalicelib.store.projects import get_project
+        from chalicelib.store.projects import get_project
 
+        try:
             get_project(project_id)
         except NotFoundError as gone:
             return gone
         return ConflictError(_LAST_OWNER)
-    if member_failed or any(failed_conditions(error)[2:]):
+    if error.failed & {"member", "holder"}:
         return ConflictError(_RACED)
     return error

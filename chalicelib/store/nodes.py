@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.errors import NotFoundError
 from chalicelib.store import audit
-from chalicelib.store.base import failed_conditions, transaction
+from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.models import NodeModel
 from chalicelib.store.pagination import Page, decode_cursor, paginate
 from chalicelib.store.projects import conflict_or_gone, project_is_live
@@ -21,8 +21,8 @@ def create_node(project_id: str, name: str, kind: str, actor: str) -> NodeModel:
             project_is_live(txn, project_id)
             txn.save(node, condition=NodeModel.id.does_not_exist())
             audit.record(txn, project_id, actor, "node.created", ("node", node.id), {"name": name, "kind": kind})
-    except TransactWriteError as error:
-        raise conflict_or_gone(error, 0, "a node with this id exists") from None
+    except TransactionCancelledError as error:
+        raise conflict_or_gone(error, "a node with this id exists") from None
     return node
 
 
@@ -48,9 +48,9 @@ def list_nodes(project_id: str, limit: int, cursor: str | None) -> Page[NodeMode
 def delete_node(node: NodeModel, actor: str) -> None:
     try:
         with transaction() as txn:
-            txn.delete(node, condition=NodeModel.id.exists())
+            txn.delete(node, condition=NodeModel.id.exists(), label="node")
             audit.record(txn, node.project_id, actor, "node.deleted", ("node", node.id), {"name": node.name})
-    except TransactWriteError as error:
-        if failed_conditions(error)[:1] == [True]:
+    except TransactionCancelledError as error:
+        if "node" in error.failed:
             raise NotFoundError("node not found") from None
         raise

@@ -13,8 +13,9 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+from msgspec import Struct
 
 from chalicelib.errors import FieldError, ValidationFailedError
 
@@ -22,8 +23,7 @@ T = TypeVar("T")
 _MAX_CURSOR_LENGTH = 2048
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(Struct, Generic[T], frozen=True):
     items: list[T]
     next_cursor: str | None
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.policy import MemberRole
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
-from chalicelib.store.base import failed_conditions, transaction
+from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.models import MemberModel, ProjectModel
 from chalicelib.store.pagination import Page, decode_cursor, paginate
 
@@ -106,12 +106,12 @@ def update_project(project: ProjectModel, changes: Mapping[str, str], actor: str
     try:
         with transaction() as txn:
             # Only a live project may change; a concurrent delete wins.
-            txn.update(project, actions=actions, condition=ProjectModel.deleted_at.does_not_exist())
+            txn.update(project, actions=actions, condition=ProjectModel.deleted_at.does_not_exist(), label="project")
             audit.record(
                 txn, project.id, actor, "project.updated", ("project", project.id), {"changed": sorted(changes)}
             )
-    except TransactWriteError as error:
-        if failed_conditions(error)[:1] == [True]:
+    except TransactionCancelledError as error:
+        if "project" in error.failed:
             raise NotFoundError("project not found") from None
         raise
     return get_project(project.id)
@@ -139,12 +139,13 @@ def delete_project(project: ProjectModel, actor: str) -> None:
                     project,
                     actions=[ProjectModel.deleted_at.set(at), ProjectModel.updated_at.set(at)],
                     condition=ProjectModel.deleted_at.does_not_exist() & (ProjectModel.key_epoch == epoch),
+                    label="project",
                 )
                 for service_digest in service_digests:
                     txn.delete(ServiceKeyModel(service_digest))
                 audit.record(txn, project.id, actor, "project.deleted", ("project", project.id))
-        except TransactWriteError as error:
-            if failed_conditions(error)[:1] != [True]:
+        except TransactionCancelledError as error:
+            if "project" not in error.failed:
                 raise
             project = get_project(project.id)  # NotFoundError when someone else deleted it
             continue
@@ -153,18 +154,20 @@ def delete_project(project: ProjectModel, actor: str) -> None:
     raise ConflictError("keys are being issued in this project right now; try again")
 
 
-def project_is_live(txn: Any, project_id: str) -> None:
-    """Adds a check to `txn` that the project exists and is not deleted."""
+def project_is_live(txn: Transaction, project_id: str) -> None:
+    """Adds a check to `txn` that the project exists and is not deleted (label "project")."""
     txn.condition_check(
-        ProjectModel, project_id, condition=ProjectModel.id.exists() & ProjectModel.deleted_at.does_not_exist()
+        ProjectModel,
+        project_id,
+        condition=ProjectModel.id.exists() & ProjectModel.deleted_at.does_not_exist(),
+        label="project",
     )
 
 
-def conflict_or_gone(error: TransactWriteError, project_check_index: int, what: str) -> Exception:
+def conflict_or_gone(error: TransactionCancelledError, what: str) -> Exception:
     """Turns a cancelled transaction into the caller's error: project gone, or a conflict."""
-    failed = failed_conditions(error)
-    if len(failed) > project_check_index and failed[project_check_index]:
+    if "project" in error.failed:
         return NotFoundError("project not found")
-    if any(failed):
+    if error.failed:
         return ConflictError(what)
     return error

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
-from chalicelib.store.base import failed_conditions, transaction
+from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.models import RoleModel
 from chalicelib.store.pagination import Page, decode_cursor, paginate
 from chalicelib.store.projects import conflict_or_gone, project_is_live
@@ -36,8 +36,8 @@ def create_role(project_id: str, name: str, description: str, permissions: list[
             audit.record(
                 txn, project_id, actor, "role.created", ("role", role.id), {"name": name, "permissions": permissions}
             )
-    except TransactWriteError as error:
-        raise conflict_or_gone(error, 0, "a role with this id exists") from None
+    except TransactionCancelledError as error:
+        raise conflict_or_gone(error, "a role with this id exists") from None
     return role
 
 
@@ -70,11 +70,10 @@ def update_role(role: RoleModel, changes: Mapping[str, Any], actor: str) -> Role
         with transaction() as txn:
             project_is_live(txn, role.project_id)
             # The role must still exist: a PATCH racing a DELETE must not resurrect it.
-            txn.update(role, actions=actions, condition=RoleModel.id.exists())
+            txn.update(role, actions=actions, condition=RoleModel.id.exists(), label="role")
             audit.record(txn, role.project_id, actor, "role.updated", ("role", role.id), dict(changes))
-    except TransactWriteError as error:
-        failed = failed_conditions(error)
-        if any(failed[:2]):
+    except TransactionCancelledError as error:
+        if error.failed & {"project", "role"}:
             raise NotFoundError("role not found") from None
         raise
     return get_role(role.project_id, role.id)
@@ -84,9 +83,9 @@ def delete_role(role: RoleModel, actor: str) -> None:
     try:
         with transaction() as txn:
             # A role that keys or templates name cannot go; the count is kept in their transactions.
-            txn.delete(role, condition=RoleModel.id.exists() & (RoleModel.ref_count == 0))
+            txn.delete(role, condition=RoleModel.id.exists() & (RoleModel.ref_count == 0), label="role")
             audit.record(txn, role.project_id, actor, "role.deleted", ("role", role.id), {"name": role.name})
-    except TransactWriteError as error:
-        if failed_conditions(error)[:1] == [True]:
+    except TransactionCancelledError as error:
+        if "role" in error.failed:
             raise ConflictError("the role is in use by a key or a template") from None
         raise

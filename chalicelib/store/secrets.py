@@ -6,12 +6,10 @@ project's servers can authenticate with it; both records change in one transacti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from msgspec import Struct
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import cache
 from chalicelib.crypto.envelope import open_sealed, seal
@@ -19,7 +17,7 @@ from chalicelib.domain.base62 import random_text
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
-from chalicelib.store.base import failed_conditions, transaction
+from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.models import AppSecretModel, ServiceKeyModel
 from chalicelib.store.pepper import digest
 
@@ -79,8 +77,7 @@ def reveal(project_id: str, name: str, actor: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Rotation:
+class Rotation(Struct, frozen=True):
     value: str
     previous_valid_until: float | None
 
@@ -113,13 +110,14 @@ def rotate(project_id: str, name: str, imported: str | None, grace_seconds: int,
                     AppSecretModel.version.add(1),
                 ],
                 condition=AppSecretModel.version == secret.version,
+                label="secret",
             )
             stale_digests = (
                 _rotate_service_key_lookup(txn, secret, context, value, valid_until, at) if name == SERVICE_KEY else []
             )
             audit.record(txn, project_id, actor, "secret.rotated", ("secret", name), {"grace_seconds": grace_seconds})
-    except TransactWriteError as error:
-        if failed_conditions(error)[:1] == [True]:
+    except TransactionCancelledError as error:
+        if "secret" in error.failed:
             raise ConflictError("the secret was rotated by someone else meanwhile; try again") from None
         raise
     cache.secure_keys.invalidate([project_id])
@@ -128,7 +126,7 @@ def rotate(project_id: str, name: str, imported: str | None, grace_seconds: int,
 
 
 def _rotate_service_key_lookup(
-    txn: TransactWrite, secret: AppSecretModel, context: dict[str, str], value: str, valid_until: float | None, at: str
+    txn: Transaction, secret: AppSecretModel, context: dict[str, str], value: str, valid_until: float | None, at: str
 ) -> list[str]:
     """Adds the lookup changes of a service-key rotation to `txn`; returns the digests touched."""
     old_digest = digest(open_sealed(secret.sealed, context).decode())

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -38,7 +38,7 @@ HEALTHY = KeyRecord(
 
 
 def record(**changes: Any) -> KeyRecord:
-    return dataclasses.replace(HEALTHY, **changes)
+    return msgspec.structs.replace(HEALTHY, **changes)
 
 
 def verdict_of(key: KeyRecord | None, required: tuple[str, ...] = (), project_id: str = PROJECT) -> Verdict:

@@ -54,7 +54,7 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any]) -> dict[str, Any]:
         "summary": doc.splitlines()[0] if doc else endpoint.handler.__name__,
     }
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 256}}
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 255}}
         for name in _PATH_PARAM.findall(endpoint.path)
     ]
     if endpoint.query is not None:

@@ -12,16 +12,30 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 ID_PATTERN = re.compile(r"^[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}$")
 
 
+_last = 0
+_lock = threading.Lock()
+
+
 def new_id(prefix: str, now_ms: int | None = None) -> str:
-    """A new id such as `prj_01jd3v8m4q7e2x...`; later calls sort after earlier ones."""
+    """A new id such as `prj_01jd3v8m4q7e2x...`; later calls sort after earlier ones.
+
+    Within one millisecond a process counts up from its last id (ULID's monotonic
+    mode), so two audit events of one request keep their order.
+    """
+    global _last
     ms = int(time.time() * 1000) if now_ms is None else now_ms
-    value = (ms << 80) | int.from_bytes(os.urandom(10), "big")
+    with _lock:
+        value = (ms << 80) | int.from_bytes(os.urandom(10), "big")
+        if value >> 80 == _last >> 80 and value <= _last:
+            value = _last + 1
+        _last = value
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])

@@ -8,7 +8,7 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.store.base import Transaction
 from chalicelib.store.models import AuditEventModel
-from chalicelib.store.pagination import Page, decode_cursor, paginate
+from chalicelib.store.pagination import Page, query_page
 
 
 def record(
@@ -38,11 +38,4 @@ def record(
 
 def list_events(project_id: str, limit: int, cursor: str | None) -> Page[AuditEventModel]:
     """The project's events, newest first."""
-    start = decode_cursor(cursor, ["id"])
-    results = AuditEventModel.query(
-        project_id,
-        scan_index_forward=False,
-        limit=limit + 1,
-        last_evaluated_key={"project_id": {"S": project_id}, "id": {"S": start["id"]}} if start else None,
-    )
-    return paginate(results, limit, lambda e: {"id": e.id})
+    return query_page(AuditEventModel, project_id, "id", limit, cursor, scan_index_forward=False, consistent_read=True)

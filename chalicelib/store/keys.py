@@ -36,7 +36,7 @@ from chalicelib.store.models import (
     ProjectModel,
     RoleModel,
 )
-from chalicelib.store.pagination import Page, decode_cursor, paginate
+from chalicelib.store.pagination import Page, decode_cursor, get_or_not_found, paginate, query_page
 from chalicelib.store.pepper import digest
 
 # DynamoDB allows 100 items in a transaction; leave room for the items around a chunk.
@@ -247,12 +247,7 @@ def reroll_key(
 
 
 def get_key(project_id: str, key_id: str) -> ApiKeyModel:
-    if not is_id(key_id, "key"):
-        raise NotFoundError("key not found")
-    try:
-        return ApiKeyModel.get(project_id, key_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFoundError("key not found") from None
+    return get_or_not_found(ApiKeyModel, project_id, key_id, prefix="key", what="key")
 
 
 def list_keys(
@@ -265,7 +260,6 @@ def list_keys(
     key_type: str | None = None,
 ) -> Page[ApiKeyModel]:
     """The project's keys in creation order, filtered by owner, status and type."""
-    start = decode_cursor(cursor, ["id"])
     condition: Condition | None = None
 
     def both(extra: Condition) -> None:
@@ -286,14 +280,7 @@ def list_keys(
             ApiKeyModel.revoked_at.does_not_exist()
             & (ApiKeyModel.expires_at.does_not_exist() | (ApiKeyModel.expires_at > stamp))
         )
-    results = ApiKeyModel.query(
-        project_id,
-        filter_condition=condition,
-        consistent_read=True,
-        limit=limit + 1,
-        last_evaluated_key={"project_id": {"S": project_id}, "id": {"S": start["id"]}} if start else None,
-    )
-    return paginate(results, limit, lambda k: {"id": k.id})
+    return query_page(ApiKeyModel, project_id, "id", limit, cursor, filter_condition=condition, consistent_read=True)
 
 
 def revoked_since(project_id: str, since: str | None, limit: int, cursor: str | None) -> Page[ApiKeyModel]:

@@ -9,20 +9,14 @@ from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit, keys
 from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.models import MemberModel, ProjectModel
-from chalicelib.store.pagination import Page, decode_cursor, paginate
+from chalicelib.store.pagination import Page, query_page
 
 _LAST_OWNER = "a project keeps at least one owner: make someone else owner first"
 _RACED = "the membership changed while this request ran; read it again and retry"
 
 
 def list_members(project_id: str, limit: int, cursor: str | None) -> Page[MemberModel]:
-    start = decode_cursor(cursor, ["user_id"])
-    results = MemberModel.query(
-        project_id,
-        limit=limit + 1,
-        last_evaluated_key={"project_id": {"S": project_id}, "user_id": {"S": start["user_id"]}} if start else None,
-    )
-    return paginate(results, limit, lambda m: {"user_id": m.user_id})
+    return query_page(MemberModel, project_id, "user_id", limit, cursor, consistent_read=True)
 
 
 def _owner_delta(old: MemberRole | None, new: MemberRole | None) -> int:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.domain.clock import now, rfc3339
-from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.ids import new_id
 from chalicelib.errors import NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.models import NodeModel
-from chalicelib.store.pagination import Page, decode_cursor, paginate
+from chalicelib.store.pagination import Page, get_or_not_found, query_page
 from chalicelib.store.projects import conflict_or_gone, project_is_live
 
 
@@ -27,22 +25,11 @@ def create_node(project_id: str, name: str, kind: str, actor: str) -> NodeModel:
 
 
 def get_node(project_id: str, node_id: str) -> NodeModel:
-    if not is_id(node_id, "nod"):
-        raise NotFoundError("node not found")
-    try:
-        return NodeModel.get(project_id, node_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFoundError("node not found") from None
+    return get_or_not_found(NodeModel, project_id, node_id, prefix="nod", what="node")
 
 
 def list_nodes(project_id: str, limit: int, cursor: str | None) -> Page[NodeModel]:
-    start = decode_cursor(cursor, ["id"])
-    results = NodeModel.query(
-        project_id,
-        limit=limit + 1,
-        last_evaluated_key={"project_id": {"S": project_id}, "id": {"S": start["id"]}} if start else None,
-    )
-    return paginate(results, limit, lambda n: {"id": n.id})
+    return query_page(NodeModel, project_id, "id", limit, cursor, consistent_read=True)
 
 
 def delete_node(node: NodeModel, actor: str) -> None:

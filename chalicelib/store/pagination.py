@@ -16,8 +16,10 @@ from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 from msgspec import Struct
+from pynamodb.models import Model
 
-from chalicelib.errors import FieldError, ValidationFailedError
+from chalicelib.domain.ids import is_id
+from chalicelib.errors import FieldError, NotFoundError, ValidationFailedError
 
 T = TypeVar("T")
 _MAX_CURSOR_LENGTH = 2048
@@ -60,3 +62,30 @@ def paginate(results: Iterable[T], limit: int, key_of: Any) -> Page[T]:
             return Page(items, encode_cursor(key_of(items[-1])))
         items.append(item)
     return Page(items, None)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def query_page(model: type[M], hash_key: str, sort_key: str, limit: int, cursor: str | None, **query: Any) -> Page[M]:
+    """One page of a table's items under `hash_key`, in `sort_key` order (see query's kwargs)."""
+    start = decode_cursor(cursor, [sort_key])
+    hash_name = model._hash_keyname
+    assert hash_name is not None
+    results = model.query(
+        hash_key,
+        limit=limit + 1,
+        last_evaluated_key={hash_name: {"S": hash_key}, sort_key: {"S": start[sort_key]}} if start else None,
+        **query,
+    )
+    return paginate(results, limit, lambda item: {sort_key: getattr(item, sort_key)})
+
+
+def get_or_not_found(model: type[M], hash_key: str, range_key: str, *, prefix: str, what: str) -> M:
+    """The item, strongly consistent; NotFoundError when missing or when the id has the wrong shape."""
+    if not is_id(range_key, prefix):
+        raise NotFoundError(f"{what} not found")
+    try:
+        return model.get(hash_key, range_key, consistent_read=True)
+    except model.DoesNotExist:
+        raise NotFoundError(f"{what} not found") from None

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.domain.clock import now, rfc3339
-from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.ids import new_id
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.models import RoleModel
-from chalicelib.store.pagination import Page, decode_cursor, paginate
+from chalicelib.store.pagination import Page, get_or_not_found, query_page
 from chalicelib.store.projects import conflict_or_gone, project_is_live
 
 
@@ -42,22 +40,11 @@ def create_role(project_id: str, name: str, description: str, permissions: list[
 
 
 def get_role(project_id: str, role_id: str) -> RoleModel:
-    if not is_id(role_id, "rol"):
-        raise NotFoundError("role not found")
-    try:
-        return RoleModel.get(project_id, role_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFoundError("role not found") from None
+    return get_or_not_found(RoleModel, project_id, role_id, prefix="rol", what="role")
 
 
 def list_roles(project_id: str, limit: int, cursor: str | None) -> Page[RoleModel]:
-    start = decode_cursor(cursor, ["id"])
-    results = RoleModel.query(
-        project_id,
-        limit=limit + 1,
-        last_evaluated_key={"project_id": {"S": project_id}, "id": {"S": start["id"]}} if start else None,
-    )
-    return paginate(results, limit, lambda r: {"id": r.id})
+    return query_page(RoleModel, project_id, "id", limit, cursor, consistent_read=True)
 
 
 def update_role(role: RoleModel, changes: Mapping[str, Any], actor: str) -> RoleModel:

@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.auth.local_issuer import local_issuer
-from chalicelib.config import get_settings
+from chalicelib.config import get_settings, reset_settings
 from chalicelib.resets import reset_all
 from chalicelib.store.base import create_tables
 from devstack.aws import create_kms_keys
@@ -113,3 +113,10 @@ def api(aws: None) -> Iterator[Api]:
 
     with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
         yield Api(client)
+
+
+@pytest.fixture
+def long_cache(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cache entries outlive the test, so that a change seen at once was invalidated, not timed out."""
+    monkeypatch.setenv("KEYWARDEN_CACHE_TTL", "600")
+    reset_settings()

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import reset_settings
 from chalicelib.store.models import ApiKeyModel, IdempotencyModel, KeyLookupModel
 from tests.functional.conftest import Api, Reply
 
@@ -123,13 +122,6 @@ class Keys:
         assert reply.status == 200, reply.body
         code: str = reply.json["code"]
         return code
-
-
-@pytest.fixture
-def long_cache(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cache entries outlive the test, so that a change seen at once was invalidated, not timed out."""
-    monkeypatch.setenv("KEYWARDEN_CACHE_TTL", "600")
-    reset_settings()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib.config import reset_settings
 from chalicelib.store.models import AppSecretModel, IdempotencyModel, ServiceKeyModel
 from tests.functional.conftest import Api, Reply
 
@@ -52,13 +51,6 @@ def vk_sign(params: dict[str, str], secure_key: str) -> str:
 def stored_text(item: Any) -> str:
     """Every attribute of a stored item, as DynamoDB holds it, as one string to search."""
     return str(item.serialize())
-
-
-@pytest.fixture
-def long_cache(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cache entries outlive the test, so that a change seen at once was invalidated, not timed out."""
-    monkeypatch.setenv("KEYWARDEN_CACHE_TTL", "600")
-    reset_settings()
 
 
 def test_new_project_lists_both_secrets_by_hint_only(api: Api) -> None:

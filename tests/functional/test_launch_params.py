@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib.config import reset_settings
 from tests.functional.conftest import Api, Reply
 
 
@@ -59,13 +58,6 @@ class Verifier:
         assert reply.json["valid"] is (reply.json["code"] == "VALID")
         code: str = reply.json["code"]
         return code
-
-
-@pytest.fixture
-def long_cache(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cache entries outlive the test, so that a change seen at once was invalidated, not timed out."""
-    monkeypatch.setenv("KEYWARDEN_CACHE_TTL", "600")
-    reset_settings()
 
 
 @pytest.fixture

@@ -99,13 +99,6 @@ def poll_for(expected: str, read: Any, seconds: float) -> str:
     return str(result)
 
 
-@pytest.fixture
-def long_cache(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cache entries outlive the test, so that a change seen at once was invalidated, not timed out."""
-    monkeypatch.setenv("KEYWARDEN_CACHE_TTL", "600")
-    reset_settings()
-
-
 def test_a_valid_key_returns_what_the_server_needs(api: Api) -> None:
     project = Project(api)
     role_id = project.role(["orders:read", "orders:write"])

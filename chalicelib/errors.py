@@ -88,6 +88,23 @@ class UnsupportedMediaTypeError(KeywardenError):
     code, status, title = "unsupported_media_type", 415, "Unsupported media type"
 
 
+class MethodNotAllowedError(KeywardenError):
+    """The route exists but not with this method; `allowed` becomes the Allow header (RFC 9110)."""
+
+    code, status, title = "method_not_allowed", 405, "Method not allowed"
+
+    def __init__(self, allowed: list[str], detail: str | None = None) -> None:
+        super().__init__(detail or f"this route allows {', '.join(allowed)}")
+        self.allowed = allowed
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)}
+
+
+class HeadersTooLargeError(KeywardenError):
+    code, status, title = "headers_too_large", 431, "Request header fields too large"
+
+
 class ValidationFailedError(KeywardenError):
     code, status, title = "validation_failed", 422, "Validation failed"
 

@@ -9,6 +9,7 @@ binding so that tests and the local stack can point the models elsewhere.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -155,7 +156,10 @@ def transaction() -> Iterator[Transaction]:
     Raises TransactionCancelledError (a 409 unless the caller explains it better) when a
     condition fails or another transaction got in the way.
     """
-    txn = TransactWrite(connection=_connection())
+    # The token makes a retry of the same transaction idempotent for 10 minutes: when a
+    # response is lost and botocore sends it again, DynamoDB answers with the first outcome
+    # instead of failing the conditions the first attempt already changed.
+    txn = TransactWrite(connection=_connection(), client_request_token=os.urandom(16).hex())
     labelled = Transaction(txn)
     try:
         with txn:

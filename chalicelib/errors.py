@@ -32,6 +32,10 @@ class KeywardenError(Exception):
         """Extra response headers this error needs (e.g. WWW-Authenticate)."""
         return {}
 
+    def extensions(self) -> dict[str, str]:
+        """Extension members of the problem (RFC 9457 section 3.2), beside the standard ones."""
+        return {}
+
 
 class MalformedRequestError(KeywardenError):
     code, status, title = "malformed_request", 400, "Malformed request"
@@ -78,6 +82,17 @@ class NotFoundError(KeywardenError):
 
 class ConflictError(KeywardenError):
     code, status, title = "conflict", 409, "Conflict"
+
+
+class AlreadyRerolledError(ConflictError):
+    """A key has at most one successor; the problem names it in `rerolled_to`."""
+
+    def __init__(self, successor: str) -> None:
+        super().__init__(f"this key was already rerolled to {successor}; reroll that one instead")
+        self.successor = successor
+
+    def extensions(self) -> dict[str, str]:
+        return {"rerolled_to": self.successor}
 
 
 class PayloadTooLargeError(KeywardenError):

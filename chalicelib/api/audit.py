@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from chalicelib.api.access import project_access
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import AuditEvent, AuditTarget, ListQuery, Page
 from chalicelib.domain.policy import Action
@@ -11,11 +10,12 @@ from chalicelib.store import audit
 router = Router("audit", "audit")
 
 
-@router.route("GET", "/v1/projects/{pid}/audit-events", query=ListQuery, response=Page[AuditEvent])
-def list_audit_events(call: Call) -> Page[AuditEvent]:
+@router.route(
+    "GET", "/v1/projects/{pid}/audit-events", query=ListQuery, response=Page[AuditEvent], action=Action.READ_AUDIT
+)
+def list_audit_events(call: Call[None, ListQuery]) -> Page[AuditEvent]:
     """Every change and reveal in a project, newest first (owner, admin)."""
-    project, _, _ = project_access(call, Action.READ_AUDIT)
-    page = audit.list_events(project.id, call.query.limit, call.query.cursor)
+    page = audit.list_events(call.access.project.id, call.query.limit, call.query.cursor)
     return Page(
         [
             AuditEvent(

@@ -9,6 +9,6 @@ router = Router("health", "health")
 
 
 @router.route("GET", "/v1/health", response=Health, auth=AUTH_NONE)
-def health(call: Call) -> Health:
+def health(call: Call[None, None]) -> Health:
     """The service answers."""
     return Health(status="ok")

@@ -2,14 +2,16 @@
 
 A handler only says what it does with a `Call`; this module does the rest, in this
 order: size limit (413) → who is calling (401) → content type (415) → JSON (400) →
-schema (422) → Idempotency-Key replay → the handler → the response. Every error on the
-way, expected or not, leaves as an RFC 9457 problem (see `problems`); an unexpected
-one is logged with the request id and answered 500 without a trace.
+schema (422) → the project and the caller's right in it (404/403, step-up 401) →
+Idempotency-Key replay → the handler → the response. Every error on the way, expected
+or not, leaves as an RFC 9457 problem (see `problems`); an unexpected one is logged
+with the request id and answered 500 without a trace.
 
-    router = Router("projects")
+    router = Router("keys", "api keys")
 
-    @router.route("POST", "/v1/projects", body=ProjectCreate, response=Project, status=201)
-    def create_project(call: Call) -> Project:
+    @router.route("POST", "/v1/projects/{pid}/keys", body=KeyCreate, status=201, action=Action.MANAGE_KEYS)
+    def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
+        project = call.access.project  # loaded and authorized already
         ...
 """
 
@@ -20,18 +22,21 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
 from chalice.app import Blueprint, Request, Response
 from msgspec import Struct, field
 
+from chalicelib.api.access import ProjectAccess, authorize_project
 from chalicelib.api.problems import problem_response
 from chalicelib.api.schemas import encode
 from chalicelib.auth.people import authenticate_person
 from chalicelib.config import get_settings
+from chalicelib.domain.policy import Action
 from chalicelib.domain.principal import Principal
 from chalicelib.errors import (
+    ConflictError,
     FieldError,
     KeywardenError,
     MalformedRequestError,
@@ -53,24 +58,34 @@ _MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", 
 _MSGSPEC_FIELD = re.compile(r"^Object (?P<kind>missing required|contains unknown) field `(?P<name>[^`]*)`$")
 
 
-class Call(Struct):
-    """One request, as a handler sees it: already authenticated, parsed and validated."""
+B = TypeVar("B")
+Q = TypeVar("Q")
+
+
+class Call(Struct, Generic[B, Q]):
+    """One request, as a handler sees it: already authenticated, parsed, validated and, under
+    `/v1/projects/{pid}`, authorized. `B` and `Q` are the route's body and query types."""
 
     request: Request
     params: dict[str, str]
-    body: Any
-    query: Any
+    body: B
+    query: Q
     principal: Principal | None
     request_id: str
     endpoint: Endpoint
     service_project: str | None = None
-    # Set by access.project_access: the project and the caller's membership, read once.
-    access: Any = None
+    project_access: ProjectAccess | None = None
 
     @property
     def person(self) -> Principal:
         assert self.principal is not None, "route declared without person auth"
         return self.principal
+
+    @property
+    def access(self) -> ProjectAccess:
+        """The project of `{pid}` and the caller's role in it, authorized for the route's action."""
+        assert self.project_access is not None, "route declared without an action"
+        return self.project_access
 
     @property
     def project_id_of_service(self) -> str:
@@ -86,7 +101,7 @@ class Reply(Struct):
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Handler = Callable[[Call], Any]
+Handler = Callable[[Call[Any, Any]], Any]
 
 
 class Endpoint(Struct):
@@ -103,7 +118,7 @@ class Endpoint(Struct):
     step_up: bool
     replayable: bool
     secret_response: bool
-    action: Any
+    action: Action | None
 
     @property
     def idempotent(self) -> bool:
@@ -134,17 +149,20 @@ class Router:
         step_up: bool = False,
         replayable: bool = True,
         secret_response: bool = False,
-        action: Any = None,
+        action: Action | None = None,
     ) -> Callable[[Handler], Handler]:
-        """Registers `handler`. `step_up` marks routes that need a fresh login (checked after
-        authorization, see access.project_access); `replayable=False` opts a POST out of
-        Idempotency-Key handling (reads such as verification); `secret_response` marks responses
-        that hold a secret, which are kept for replay only sealed with KMS. `action` (a
-        policy.Action) is authorized on `{pid}` before anything else runs, replays included."""
+        """Registers `handler`. `action` is required on every route under `{pid}`: the caller's
+        right to it is checked before the handler runs, replays included, and the handler gets
+        the result as `call.access`. `step_up` marks routes that need a fresh login (checked
+        after the right, see access.authorize_project); `replayable=False` opts a POST out of
+        Idempotency-Key handling (reads, verification, reveals); `secret_response` marks
+        responses that hold a secret, which are kept for replay only sealed with KMS."""
 
         def register(handler: Handler) -> Handler:
-            if method == "POST" and auth == AUTH_PERSON and replayable and "{pid}" in path and action is None:
-                raise TypeError(f"{path}: a replayable POST in a project must declare its action")
+            if ("{pid}" in path) != (action is not None) or (action is not None and auth != AUTH_PERSON):
+                raise TypeError(f"{method} {path}: every person's route under {{pid}}, and only those, has an action")
+            if step_up and action is None:
+                raise TypeError(f"{method} {path}: step-up is checked with the action; declare one")
             endpoint = Endpoint(
                 method,
                 path,
@@ -216,12 +234,12 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
         service_project = authenticate_service(headers.get("authorization"))
     body = _decode_body(endpoint.body, raw, headers.get("content-type")) if endpoint.body else None
     query = _decode_query(endpoint.query, request.query_params) if endpoint.query else None
-    call = Call(request, params, body, query, principal, request_id, endpoint, service_project)
+    access = None
     if endpoint.action is not None:
         # Before any replay: a stored response is only for a caller who may still act.
-        from chalicelib.api.access import project_access
-
-        project_access(call, endpoint.action)
+        assert principal is not None
+        access = authorize_project(principal, params["pid"], endpoint.action, step_up=endpoint.step_up)
+    call: Call[Any, Any] = Call(request, params, body, query, principal, request_id, endpoint, service_project, access)
 
     idempotency_key = headers.get("idempotency-key") if endpoint.idempotent else None
     if idempotency_key is None:
@@ -247,6 +265,9 @@ def _decode_body(schema: type, raw: bytes, content_type: str | None) -> Any:
     except (msgspec.DecodeError, UnicodeDecodeError):
         # msgspec reports invalid UTF-8 inside a string as UnicodeDecodeError.
         raise MalformedRequestError("the body is not valid JSON (UTF-8)") from None
+    except RecursionError:
+        # msgspec refuses nesting deeper than the interpreter's recursion limit (~1,000).
+        raise MalformedRequestError("the body is nested too deeply") from None
 
 
 def _decode_query(schema: type, query_params: Mapping[str, str] | None) -> Any:
@@ -283,7 +304,7 @@ def _respond(endpoint: Endpoint, result: Any) -> Response:
     )
 
 
-def _run_idempotent(endpoint: Endpoint, call: Call, key: str) -> Response:
+def _run_idempotent(endpoint: Endpoint, call: Call[Any, Any], key: str) -> Response:
     from chalicelib.store import idempotency
 
     if not _IDEMPOTENCY_KEY.fullmatch(key):
@@ -304,7 +325,9 @@ def _run_idempotent(endpoint: Endpoint, call: Call, key: str) -> Response:
     try:
         response = _respond(endpoint, endpoint.handler(call))
     except KeywardenError as error:
-        if error.status >= 500:
+        # A conflict with a concurrent change is no outcome of this request: like Stripe, keep
+        # nothing, so that the retry runs again. Neither is a server error.
+        if error.status >= 500 or isinstance(error, ConflictError):
             idempotency.release(storage_key, request_hash)
             raise
         response = problem_response(error, call.request_id)

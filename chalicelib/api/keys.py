@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from msgspec import UNSET, structs
 
-from chalicelib.api.access import project_access
 from chalicelib.api.http import Call, Reply, Router
 from chalicelib.api.schemas import (
     BatchDelete,
@@ -23,8 +23,8 @@ from chalicelib.api.schemas import (
     RevokedKey,
     RevokedQuery,
 )
-from chalicelib.domain.clock import now, rfc3339
-from chalicelib.domain.policy import Action, may
+from chalicelib.domain.clock import epoch_of, now, rfc3339
+from chalicelib.domain.policy import Action
 from chalicelib.errors import (
     ConfirmationRequiredError,
     FieldError,
@@ -39,6 +39,8 @@ from chalicelib.store.models import ApiKeyModel, RoleModel
 router = Router("keys", "api keys")
 
 MAX_META_BYTES = 4096
+# DynamoDB nests documents at most 32 levels; meta is for labels, and a resource server reads it on every call.
+MAX_META_DEPTH = 8
 _MUTABLE = {"name", "description", "expires_at"}
 
 
@@ -65,11 +67,27 @@ def key_view(key: ApiKeyModel) -> Key:
     )
 
 
+def _epoch(value: datetime, field: str) -> float:
+    try:
+        return epoch_of(value)
+    except ValueError:
+        raise ValidationFailedError.single(field, "must be between years 1 and 9999 in UTC") from None
+
+
 def _future(value: datetime, field: str) -> float:
-    epoch = value.timestamp()
+    epoch = _epoch(value, field)
     if epoch <= now():
         raise ValidationFailedError.single(field, "must be in the future")
     return epoch
+
+
+def _depth(value: Any) -> int:
+    """How deeply a JSON value nests (a scalar is 0)."""
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
 
 
 def _role_for_key(project_id: str, role_id: str) -> RoleModel:
@@ -88,20 +106,21 @@ def _role_for_key(project_id: str, role_id: str) -> RoleModel:
     secret_response=True,
     action=Action.MANAGE_KEYS,
 )
-def create_key(call: Call) -> KeyIssued:
+def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
     """Issues a key to `owner_id` (default: the caller), who must hold the "API calls" right.
 
     The secret is in this response only. Permissions are those of the role when the key
     is issued (a JWT key carries them too, so every type behaves alike).
     """
-    project, _, _ = project_access(call, Action.MANAGE_KEYS)
-    body: KeyCreate = call.body
+    project, body = call.access.project, call.body
     if body.expires_at is not UNSET and body.ttl_seconds is not UNSET:
         raise ValidationFailedError(
             [FieldError("expires_at", "give expires_at or ttl_seconds, not both"), FieldError("ttl_seconds", "")]
         )
     if len(msgspec.json.encode(body.meta)) > MAX_META_BYTES:
         raise ValidationFailedError.single("meta", f"must encode to at most {MAX_META_BYTES} bytes")
+    if _depth(body.meta) > MAX_META_DEPTH:
+        raise ValidationFailedError.single("meta", f"must nest at most {MAX_META_DEPTH} levels deep")
     expires_at = None
     if body.expires_at is not UNSET:
         expires_at = _future(body.expires_at, "expires_at")
@@ -119,15 +138,12 @@ def create_key(call: Call) -> KeyIssued:
     return KeyIssued(key=key_view(key), secret=OpaqueSecret(key=secret))
 
 
-@router.route("GET", "/v1/projects/{pid}/keys", query=KeyListQuery, response=Page[Key])
-def list_keys(call: Call) -> Page[Key]:
+@router.route("GET", "/v1/projects/{pid}/keys", query=KeyListQuery, response=Page[Key], action=Action.REQUEST_KEYS)
+def list_keys(call: Call[None, KeyListQuery]) -> Page[Key]:
     """Owners and admins see every key; editors and developers see their own."""
-    project, role, _ = project_access(call, Action.READ_PROJECT)
-    query: KeyListQuery = call.query
+    project, query = call.access.project, call.query
     owner_id = query.owner_id
-    if not may(role, Action.MANAGE_KEYS):
-        if not may(role, Action.REQUEST_KEYS):
-            raise ForbiddenError(f"the {role.value} role may not see keys")
+    if not call.access.may(Action.MANAGE_KEYS):
         if owner_id not in (None, call.person.sub):
             raise ForbiddenError("you may list only your own keys")
         owner_id = call.person.sub
@@ -137,21 +153,20 @@ def list_keys(call: Call) -> Page[Key]:
     return Page([key_view(k) for k in page.items], page.next_cursor)
 
 
-@router.route("GET", "/v1/projects/{pid}/keys/{key_id}", response=Key)
-def get_key(call: Call) -> Key:
-    """One key (its secret is never shown again)."""
-    project, role, _ = project_access(call, Action.READ_PROJECT)
-    key = keys.get_key(project.id, call.params["key_id"])
-    own = key.owner_id == call.person.sub and may(role, Action.REQUEST_KEYS)
-    if not (own or may(role, Action.MANAGE_KEYS)):
+@router.route("GET", "/v1/projects/{pid}/keys/{key_id}", response=Key, action=Action.READ_PROJECT)
+def get_key(call: Call[None, None]) -> Key:
+    """One key (its secret is never shown again); members who may not see it get 404."""
+    key = keys.get_key(call.access.project.id, call.params["key_id"])
+    own = key.owner_id == call.person.sub and call.access.may(Action.REQUEST_KEYS)
+    if not (own or call.access.may(Action.MANAGE_KEYS)):
         raise NotFoundError("key not found")
     return key_view(key)
 
 
-@router.route("PATCH", "/v1/projects/{pid}/keys/{key_id}", body=KeyUpdate, response=Key)
-def update_key(call: Call) -> Key:
+@router.route("PATCH", "/v1/projects/{pid}/keys/{key_id}", body=KeyUpdate, response=Key, action=Action.MANAGE_KEYS)
+def update_key(call: Call[KeyUpdate, None]) -> Key:
     """Changes `name`, `description` or `expires_at`; any other field is `immutable_field`."""
-    project, _, _ = project_access(call, Action.MANAGE_KEYS)
+    project = call.access.project
     given = {k: v for k, v in structs.asdict(call.body).items() if v is not UNSET}
     frozen = sorted(set(given) - _MUTABLE)
     if frozen:
@@ -162,10 +177,10 @@ def update_key(call: Call) -> Key:
     return key_view(keys.update_key(key, given, call.person.sub))
 
 
-@router.route("DELETE", "/v1/projects/{pid}/keys/{key_id}", status=204)
-def delete_key(call: Call) -> None:
+@router.route("DELETE", "/v1/projects/{pid}/keys/{key_id}", status=204, action=Action.MANAGE_KEYS)
+def delete_key(call: Call[None, None]) -> None:
     """Revokes a key; it stops verifying everywhere within KEYWARDEN_CACHE_TTL seconds."""
-    project, _, _ = project_access(call, Action.MANAGE_KEYS)
+    project = call.access.project
     key = keys.get_key(project.id, call.params["key_id"])
     keys.revoke_keys(project.id, [key], call.person.sub)
 
@@ -173,10 +188,9 @@ def delete_key(call: Call) -> None:
 @router.route(
     "POST", "/v1/projects/{pid}/keys/batch-delete", body=BatchDelete, response=BatchDeleted, action=Action.MANAGE_KEYS
 )
-def batch_delete_keys(call: Call) -> BatchDeleted:
+def batch_delete_keys(call: Call[BatchDelete, None]) -> BatchDeleted:
     """Revokes up to 100 keys at once; needs `confirm: true`. Already revoked keys count as deleted."""
-    project, _, _ = project_access(call, Action.MANAGE_KEYS)
-    body: BatchDelete = call.body
+    project, body = call.access.project, call.body
     if body.confirm is not True:
         raise ConfirmationRequiredError("batch deletion revokes keys for good: send confirm: true")
     wanted = list(dict.fromkeys(body.key_ids))
@@ -196,20 +210,25 @@ def batch_delete_keys(call: Call) -> BatchDeleted:
     secret_response=True,
     action=Action.MANAGE_KEYS,
 )
-def reroll_key(call: Call) -> Reply:
+def reroll_key(call: Call[Reroll, None]) -> Reply:
     """A new key with the same owner, role and meta; the old one expires after `grace_seconds`."""
-    project, _, _ = project_access(call, Action.MANAGE_KEYS)
+    project = call.access.project
     old = keys.get_key(project.id, call.params["key_id"])
     role = _role_for_key(project.id, old.role_id)
     new, secret = keys.reroll_key(project, old, role, call.body.grace_seconds, call.person.sub)
     return Reply(KeyIssued(key=key_view(new), secret=OpaqueSecret(key=secret)))
 
 
-@router.route("GET", "/v1/projects/{pid}/revoked-keys", query=RevokedQuery, response=Page[RevokedKey])
-def revoked_keys(call: Call) -> Page[RevokedKey]:
+@router.route(
+    "GET",
+    "/v1/projects/{pid}/revoked-keys",
+    query=RevokedQuery,
+    response=Page[RevokedKey],
+    action=Action.MANAGE_KEYS,
+)
+def revoked_keys(call: Call[None, RevokedQuery]) -> Page[RevokedKey]:
     """Keys revoked since `since`, oldest first: a feed for resource servers' deny lists."""
-    project, _, _ = project_access(call, Action.MANAGE_KEYS)
-    query: RevokedQuery = call.query
-    since = rfc3339(query.since.timestamp()) if query.since is not None else None
+    project, query = call.access.project, call.query
+    since = rfc3339(_epoch(query.since, "since")) if query.since is not None else None
     page = keys.revoked_since(project.id, since, query.limit, query.cursor)
     return Page([RevokedKey(key_id=k.id, revoked_at=k.revoked_at or "") for k in page.items], page.next_cursor)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from chalicelib import cache
-from chalicelib.api.access import project_access
 from chalicelib.api.http import AUTH_SERVICE, Call, Router
 from chalicelib.api.schemas import LaunchSign, LaunchSigned, LaunchVerdict, LaunchVerify
 from chalicelib.domain import launch_params
@@ -28,19 +27,26 @@ def _secure_keys(project_id: str) -> list[str]:
     body=LaunchSign,
     response=LaunchSigned,
     action=Action.MANAGE_APP_SECRETS,
+    # Whoever may sign can forge launch parameters for any vk_user_id: as strong as a reveal
+    # of the secure key, so it asks as much (fresh login, audited, never replayed).
+    step_up=True,
+    replayable=False,
 )
-def sign_launch_params(call: Call) -> LaunchSigned:
-    """Signs `vk_` parameters with the secure key, e.g. to test a client (owner, admin, editor)."""
-    project, _, _ = project_access(call, Action.MANAGE_APP_SECRETS)
-    query, signature = launch_params.signed_query(call.body.params, _secure_keys(project.id)[0])
+def sign_launch_params(call: Call[LaunchSign, None]) -> LaunchSigned:
+    """Signs `vk_` parameters with the secure key, e.g. to test a client (owner, admin, editor).
+
+    Needs a fresh login and is audited (the parameter names, never their values)."""
+    project_id = call.access.project.id
+    query, signature = launch_params.signed_query(call.body.params, _secure_keys(project_id)[0])
+    secrets.record_signing(project_id, sorted(call.body.params), call.person.sub)
     return LaunchSigned(query=query, sign=signature)
 
 
 @router.route(
     "POST", "/v1/launch-params/verify", body=LaunchVerify, response=LaunchVerdict, auth=AUTH_SERVICE, replayable=False
 )
-def verify_launch_params(call: Call) -> LaunchVerdict:
+def verify_launch_params(call: Call[LaunchVerify, None]) -> LaunchVerdict:
     """Checks a launch query's `sign` against the project's secure key (service key auth)."""
-    body: LaunchVerify = call.body
+    body = call.body
     code = launch_params.verify(body.query, _secure_keys(call.project_id_of_service), now(), body.max_age_seconds)
     return LaunchVerdict(valid=code == launch_params.VALID, code=code)  # type: ignore[arg-type]

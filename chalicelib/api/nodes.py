@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from chalicelib.api.access import project_access
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Node, NodeCreate, Page
 from chalicelib.domain.policy import Action
@@ -16,25 +15,23 @@ def node_view(node: NodeModel) -> Node:
     return Node(id=node.id, name=node.name, kind=node.kind, created_at=node.created_at)  # type: ignore[arg-type]
 
 
-@router.route("GET", "/v1/projects/{pid}/nodes", query=ListQuery, response=Page[Node])
-def list_nodes(call: Call) -> Page[Node]:
+@router.route("GET", "/v1/projects/{pid}/nodes", query=ListQuery, response=Page[Node], action=Action.READ_PROJECT)
+def list_nodes(call: Call[None, ListQuery]) -> Page[Node]:
     """The nodes of a project."""
-    project, _, _ = project_access(call, Action.READ_PROJECT)
-    page = nodes.list_nodes(project.id, call.query.limit, call.query.cursor)
+    page = nodes.list_nodes(call.access.project.id, call.query.limit, call.query.cursor)
     return Page([node_view(n) for n in page.items], page.next_cursor)
 
 
 @router.route(
     "POST", "/v1/projects/{pid}/nodes", body=NodeCreate, response=Node, status=201, action=Action.MANAGE_CONFIG
 )
-def create_node(call: Call) -> Node:
+def create_node(call: Call[NodeCreate, None]) -> Node:
     """Creates a node (owner, admin, editor)."""
-    project, _, _ = project_access(call, Action.MANAGE_CONFIG)
-    return node_view(nodes.create_node(project.id, call.body.name, call.body.kind, call.person.sub))
+    body = call.body
+    return node_view(nodes.create_node(call.access.project.id, body.name, body.kind, call.person.sub))
 
 
-@router.route("DELETE", "/v1/projects/{pid}/nodes/{node_id}", status=204)
-def delete_node(call: Call) -> None:
+@router.route("DELETE", "/v1/projects/{pid}/nodes/{node_id}", status=204, action=Action.MANAGE_CONFIG)
+def delete_node(call: Call[None, None]) -> None:
     """Deletes a node (owner, admin, editor)."""
-    project, _, _ = project_access(call, Action.MANAGE_CONFIG)
-    nodes.delete_node(nodes.get_node(project.id, call.params["node_id"]), call.person.sub)
+    nodes.delete_node(nodes.get_node(call.access.project.id, call.params["node_id"]), call.person.sub)

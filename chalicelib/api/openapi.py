@@ -147,6 +147,6 @@ def _all_error_classes() -> list[type[KeywardenError]]:
 
 
 @router.route("GET", "/v1/openapi.json", response=dict[str, Any], auth=AUTH_NONE)
-def openapi_document(call: Call) -> dict[str, Any]:
+def openapi_document(call: Call[None, None]) -> dict[str, Any]:
     """This document."""
     return build_document(get_settings().is_local)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from chalice.app import Response
 from msgspec import UNSET
 
@@ -26,8 +27,12 @@ def problem_response(error: KeywardenError, request_id: str) -> Response:
         errors=errors,
         request_id=request_id,
     )
+    body = encode(problem)
+    extensions = error.extensions()
+    if extensions:
+        body = encode({**msgspec.to_builtins(problem), **extensions})
     return Response(
-        body=encode(problem),
+        body=body,
         status_code=error.status,
         headers={"Content-Type": "application/problem+json", **error.headers()},
     )

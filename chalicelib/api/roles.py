@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from msgspec import UNSET, structs
 
-from chalicelib.api.access import project_access
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Page, Role, RoleCreate, RoleUpdate
 from chalicelib.domain.policy import Action
@@ -29,45 +28,42 @@ def _unique(permissions: list[str]) -> list[str]:
     return list(dict.fromkeys(permissions))
 
 
-@router.route("GET", "/v1/projects/{pid}/roles", query=ListQuery, response=Page[Role])
-def list_roles(call: Call) -> Page[Role]:
+@router.route("GET", "/v1/projects/{pid}/roles", query=ListQuery, response=Page[Role], action=Action.READ_PROJECT)
+def list_roles(call: Call[None, ListQuery]) -> Page[Role]:
     """The roles of a project."""
-    project, _, _ = project_access(call, Action.READ_PROJECT)
-    page = roles.list_roles(project.id, call.query.limit, call.query.cursor)
+    page = roles.list_roles(call.access.project.id, call.query.limit, call.query.cursor)
     return Page([role_view(r) for r in page.items], page.next_cursor)
 
 
 @router.route(
     "POST", "/v1/projects/{pid}/roles", body=RoleCreate, response=Role, status=201, action=Action.MANAGE_CONFIG
 )
-def create_role(call: Call) -> Role:
+def create_role(call: Call[RoleCreate, None]) -> Role:
     """Creates a role (owner, admin, editor). Repeated permissions are kept once."""
-    project, _, _ = project_access(call, Action.MANAGE_CONFIG)
-    body: RoleCreate = call.body
+    project, body = call.access.project, call.body
     role = roles.create_role(project.id, body.name, body.description, _unique(body.permissions), call.person.sub)
     return role_view(role)
 
 
-@router.route("GET", "/v1/projects/{pid}/roles/{role_id}", response=Role)
-def get_role(call: Call) -> Role:
+@router.route("GET", "/v1/projects/{pid}/roles/{role_id}", response=Role, action=Action.READ_PROJECT)
+def get_role(call: Call[None, None]) -> Role:
     """One role."""
-    project, _, _ = project_access(call, Action.READ_PROJECT)
-    return role_view(roles.get_role(project.id, call.params["role_id"]))
+    return role_view(roles.get_role(call.access.project.id, call.params["role_id"]))
 
 
-@router.route("PATCH", "/v1/projects/{pid}/roles/{role_id}", body=RoleUpdate, response=Role)
-def update_role(call: Call) -> Role:
+@router.route(
+    "PATCH", "/v1/projects/{pid}/roles/{role_id}", body=RoleUpdate, response=Role, action=Action.MANAGE_CONFIG
+)
+def update_role(call: Call[RoleUpdate, None]) -> Role:
     """Changes a role's name, description or permissions (owner, admin, editor)."""
-    project, _, _ = project_access(call, Action.MANAGE_CONFIG)
-    role = roles.get_role(project.id, call.params["role_id"])
+    role = roles.get_role(call.access.project.id, call.params["role_id"])
     changes = {k: v for k, v in structs.asdict(call.body).items() if v is not UNSET}
     if "permissions" in changes:
         changes["permissions"] = _unique(changes["permissions"])
     return role_view(roles.update_role(role, changes, call.person.sub))
 
 
-@router.route("DELETE", "/v1/projects/{pid}/roles/{role_id}", status=204)
-def delete_role(call: Call) -> None:
+@router.route("DELETE", "/v1/projects/{pid}/roles/{role_id}", status=204, action=Action.MANAGE_CONFIG)
+def delete_role(call: Call[None, None]) -> None:
     """Deletes a role that no key or template uses (else 409)."""
-    project, _, _ = project_access(call, Action.MANAGE_CONFIG)
-    roles.delete_role(roles.get_role(project.id, call.params["role_id"]), call.person.sub)
+    roles.delete_role(roles.get_role(call.access.project.id, call.params["role_id"]), call.person.sub)

@@ -94,7 +94,13 @@ KeyMeta = Annotated[dict[str, Any], Meta(max_length=50, description="free-form J
 class SecretRotate(Body):
     value: (
         Annotated[
-            str, Meta(min_length=20, max_length=256, pattern=r"^[\x21-\x7e]+(?!\n)$", description="secure_key only")
+            str,
+            Meta(
+                min_length=16,
+                max_length=128,
+                pattern=r"^[\x20-\x7e]+(?!\n)$",
+                description="secure_key only: an existing key to import, printable ASCII, as VK issues them",
+            ),
         ]
         | UnsetType
     ) = UNSET
@@ -120,7 +126,7 @@ class KeyCreate(Body):
     owner_id: UserId | UnsetType = UNSET
     description: Description = ""
     expires_at: FutureTime | UnsetType = UNSET
-    ttl_seconds: Annotated[int, Meta(ge=60, le=315_360_000)] | UnsetType = UNSET
+    ttl_seconds: Annotated[int, Meta(ge=1, le=315_360_000)] | UnsetType = UNSET
     meta: KeyMeta = {}
 
 

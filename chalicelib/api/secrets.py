@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from msgspec import UNSET
 
-from chalicelib.api.access import project_access
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import SecretInfo, SecretList, SecretRotate, SecretRotated, SecretValue
 from chalicelib.domain.clock import rfc3339
@@ -15,14 +14,13 @@ from chalicelib.store import secrets
 router = Router("secrets", "app secrets")
 
 
-@router.route("GET", "/v1/projects/{pid}/secrets", response=SecretList)
-def list_secrets(call: Call) -> SecretList:
+@router.route("GET", "/v1/projects/{pid}/secrets", response=SecretList, action=Action.READ_PROJECT)
+def list_secrets(call: Call[None, None]) -> SecretList:
     """The project's secrets, with the last 4 characters of each as a hint."""
-    project, _, _ = project_access(call, Action.READ_PROJECT)
     return SecretList(
         [
             SecretInfo(name=s.name, hint=s.hint, created_at=s.created_at, rotated_at=s.rotated_at)
-            for s in secrets.list_secrets(project.id)
+            for s in secrets.list_secrets(call.access.project.id)
         ]
     )
 
@@ -32,14 +30,14 @@ def list_secrets(call: Call) -> SecretList:
     "/v1/projects/{pid}/secrets/{name}/reveal",
     response=SecretValue,
     step_up=True,
-    secret_response=True,
+    # Never replayed: every reveal reads the current value and is audited (API.md).
+    replayable=False,
     action=Action.MANAGE_APP_SECRETS,
 )
-def reveal_secret(call: Call) -> SecretValue:
-    """Shows a secret's value (owner, admin, editor; fresh login; audited)."""
-    project, _, _ = project_access(call, Action.MANAGE_APP_SECRETS)
+def reveal_secret(call: Call[None, None]) -> SecretValue:
+    """Shows a secret's current value (owner, admin, editor; fresh login; audited; never replayed)."""
     name = call.params["name"]
-    return SecretValue(name=name, value=secrets.reveal(project.id, name, call.person.sub))
+    return SecretValue(name=name, value=secrets.reveal(call.access.project.id, name, call.person.sub))
 
 
 @router.route(
@@ -51,11 +49,9 @@ def reveal_secret(call: Call) -> SecretValue:
     secret_response=True,
     action=Action.MANAGE_APP_SECRETS,
 )
-def rotate_secret(call: Call) -> SecretRotated:
+def rotate_secret(call: Call[SecretRotate, None]) -> SecretRotated:
     """Replaces a secret; the old value works for `grace_seconds` more (fresh login; audited)."""
-    project, _, _ = project_access(call, Action.MANAGE_APP_SECRETS)
-    name = call.params["name"]
-    body: SecretRotate = call.body
+    project, body, name = call.access.project, call.body, call.params["name"]
     imported = None if body.value is UNSET else body.value
     if imported is not None and name == secrets.SERVICE_KEY:
         raise ValidationFailedError.single("value", "only a secure_key can be imported; service keys are generated")

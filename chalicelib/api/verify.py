@@ -11,9 +11,9 @@ router = Router("verify", "verification")
 
 
 @router.route("POST", "/v1/keys/verify", body=VerifyKey, response=VerifyResult, auth=AUTH_SERVICE, replayable=False)
-def verify(call: Call) -> VerifyResult:
+def verify(call: Call[VerifyKey, None]) -> VerifyResult:
     """Verifies a key for the calling project; failures are 200 with `valid: false` and a code."""
-    body: VerifyKey = call.body
+    body = call.body
     verdict = verify_key(body.key, call.project_id_of_service, body.permissions)
     record = verdict.record
     if record is None:

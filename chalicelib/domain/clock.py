@@ -14,6 +14,20 @@ def rfc3339(epoch_seconds: float) -> str:
     return datetime.fromtimestamp(int(epoch_seconds), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def epoch_of(value: datetime) -> float:
+    """Epoch seconds of an aware datetime whose UTC time is a year 1 to 9999 timestamp.
+
+    Raises ValueError otherwise: `9999-12-31T23:59:59-10:00` is valid RFC 3339 but its UTC
+    time falls in year 10000, which no RFC 3339 UTC string (and no datetime) can hold.
+    """
+    if value.tzinfo is None:
+        raise ValueError("timestamp needs a time zone (use Z for UTC)")
+    try:
+        return value.astimezone(UTC).timestamp()
+    except OverflowError:
+        raise ValueError("timestamp is out of range in UTC") from None
+
+
 def parse_rfc3339(value: str) -> float:
     """Epoch seconds of an RFC 3339 timestamp; raises ValueError for anything else."""
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))

@@ -10,9 +10,11 @@ binding so that tests and the local stack can point the models elsewhere.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.connection.table import TableConnection
@@ -104,6 +106,11 @@ class TransactionCancelledError(ConflictError):
         self.failed = failed
         self.codes = codes
 
+    @property
+    def transient(self) -> bool:
+        """Cancelled only because another transaction held an item: trying again may succeed."""
+        return not self.failed and "TransactionConflict" in self.codes
+
 
 class Transaction:
     """A TransactWrite whose items carry labels, so a cancellation can say which item failed.
@@ -168,6 +175,28 @@ def transaction() -> Iterator[Transaction]:
         if error.cause_response_code != "TransactionCanceledException":
             raise
         raise labelled.cancelled(error) from error
+
+
+T = TypeVar("T")
+RETRY_ATTEMPTS = 4
+
+
+def retrying(attempt: Callable[[], T], *, retry_if: Callable[[TransactionCancelledError], bool]) -> T:
+    """Runs `attempt` (which reads what it needs and commits one transaction) until it commits,
+    at most RETRY_ATTEMPTS times, while its cancellations are transient or pass `retry_if`.
+
+    For changes that commute with what they raced (a key issued while another is issued):
+    the caller should not see a 409 for a race the service can resolve by itself. Full jitter
+    between tries, so that parallel callers spread out instead of colliding again.
+    """
+    for tries in range(1, RETRY_ATTEMPTS + 1):
+        try:
+            return attempt()
+        except TransactionCancelledError as error:
+            if tries == RETRY_ATTEMPTS or not (error.transient or retry_if(error)):
+                raise
+            time.sleep(random.uniform(0, 0.025 * 2**tries))  # noqa: S311 (jitter, not a secret)
+    raise AssertionError("unreachable")
 
 
 def create_tables() -> None:

@@ -5,9 +5,10 @@ itself is never stored: only its keyed hash (`pepper.digest`), which is also the
 lookup item's primary key, so verifying reads exactly one item.
 
 Whether a key's owner holds the "API calls" right is kept on the lookup item
-(`owner_permitted`): `set_owner_right` flips it for every key the owner holds when a
-membership change grants or takes the right. KeyHolderModel lists those keys, and
-its version serializes key creation against membership changes.
+(`owner_permitted`): `add_owner_right` flips it for every key the owner holds when a
+membership change grants or takes the right. KeyHolderModel lists those keys; issuing
+a key adds to it unconditionally (issues commute with each other), while a membership
+change requires its version unchanged, so it never misses a key issued meanwhile.
 """
 
 from __future__ import annotations
@@ -25,9 +26,15 @@ from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.policy import Action, MemberRole, may
 from chalicelib.domain.verification import KeyRecord
-from chalicelib.errors import ConflictError, NotFoundError, OwnerNotPermittedError, ValidationFailedError
+from chalicelib.errors import (
+    AlreadyRerolledError,
+    ConflictError,
+    NotFoundError,
+    OwnerNotPermittedError,
+    ValidationFailedError,
+)
 from chalicelib.store import audit
-from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
+from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
 from chalicelib.store.models import (
     ApiKeyModel,
     KeyHolderModel,
@@ -38,6 +45,7 @@ from chalicelib.store.models import (
 )
 from chalicelib.store.pagination import Page, decode_cursor, get_or_not_found, paginate, query_page
 from chalicelib.store.pepper import digest
+from chalicelib.store.projects import project_is_live
 
 # DynamoDB allows 100 items in a transaction; leave room for the items around a chunk.
 _CHUNK = 40
@@ -97,9 +105,12 @@ def _holder_unchanged(holder: KeyHolderModel) -> Condition:
 def _add_key_items(
     txn: Transaction, project: ProjectModel, spec: NewKey, actor: str, at: float
 ) -> tuple[ApiKeyModel, str, str]:
-    """Adds a new key's items to `txn`: checks of project, owner and role, and both records."""
+    """Adds a new key's items to `txn`: checks of project, owner and role, and both records.
+
+    Nothing here conflicts with another key being issued: the project is only checked, the
+    holder's list and version only added to, the role's count only incremented.
+    """
     member = _owner_membership(project.id, spec.owner_id)
-    holder = _holder(project.id, spec.owner_id)
     secret = opaque_keys.generate()
     key_digest = digest(secret)
     key = ApiKeyModel(
@@ -120,22 +131,17 @@ def _add_key_items(
         request_id=spec.request_id,
         meta=dict(spec.meta),
     )
-    # 0: the project is live; its key epoch moves so a concurrent delete sees this key.
-    txn.update(
-        project,
-        actions=[ProjectModel.key_epoch.add(1)],
-        condition=ProjectModel.id.exists() & ProjectModel.deleted_at.does_not_exist(),
-        label="project",
-    )
+    # 0: the project is live: a deletion that has begun lists every key, so none may be added.
+    project_is_live(txn, project.id)
     # 1: the owner still has the role we checked, so owner_permitted=True is true.
     txn.condition_check(
         MemberModel, project.id, spec.owner_id, condition=MemberModel.role == member.role, label="member"
     )
-    # 2: the holder's key list as we read it: membership changes serialize against this.
+    # 2: the owner's key list gains this key, and its version moves, so that a membership change
+    # that read the list before this commits fails and reads it again. No condition: issues commute.
     txn.update(
-        holder,
+        KeyHolderModel(project.id, spec.owner_id),
         actions=[KeyHolderModel.digests.add({key_digest}), KeyHolderModel.version.add(1)],
-        condition=_holder_unchanged(holder),
         label="holder",
     )
     # 3: the role exists, and now counts this key as a user.
@@ -163,20 +169,24 @@ def _explain_issue_failure(error: TransactionCancelledError) -> Exception:
     if "project" in error.failed:
         return NotFoundError("project not found")
     if "member" in error.failed:
-        return OwnerNotPermittedError("the owner's role changed meanwhile; try again")
-    if "holder" in error.failed:
-        return ConflictError("the owner's keys changed meanwhile; try again")
+        return ConflictError("the owner's role kept changing while the key was issued; try again")
     if "role" in error.failed:
-        return ValidationFailedError.single("role_id", "no such role")
+        return ValidationFailedError.single("role_id", "no such role in this project")
     return error
+
+
+def _owner_role_changed(error: TransactionCancelledError) -> bool:
+    # The owner's role changed between our read and the commit: read it again (it may no
+    # longer allow keys, and then _owner_membership says so) and retry.
+    return error.failed == {"member"}
 
 
 def create_key(project: ProjectModel, spec: NewKey, actor: str) -> tuple[ApiKeyModel, str]:
     """Issues a key; returns its record and the secret, which is never stored."""
-    at = now()
-    try:
+
+    def attempt() -> tuple[ApiKeyModel, str, str]:
         with transaction() as txn:
-            key, secret, key_digest = _add_key_items(txn, project, spec, actor, at)
+            key, secret, key_digest = _add_key_items(txn, project, spec, actor, now())
             audit.record(
                 txn,
                 project.id,
@@ -185,6 +195,10 @@ def create_key(project: ProjectModel, spec: NewKey, actor: str) -> tuple[ApiKeyM
                 ("key", key.id),
                 {"owner_id": spec.owner_id, "role_id": spec.role.id, "type": key.type},
             )
+        return key, secret, key_digest
+
+    try:
+        key, secret, key_digest = retrying(attempt, retry_if=_owner_role_changed)
     except TransactionCancelledError as error:
         raise _explain_issue_failure(error) from None
     cache.key_records.invalidate([key_digest])
@@ -194,32 +208,35 @@ def create_key(project: ProjectModel, spec: NewKey, actor: str) -> tuple[ApiKeyM
 def reroll_key(
     project: ProjectModel, old: ApiKeyModel, role: RoleModel, grace_seconds: int, actor: str
 ) -> tuple[ApiKeyModel, str]:
-    """A new key with the old one's owner, role and meta; the old one expires after the grace."""
-    if old.revoked_at is not None:
-        raise ConflictError("a revoked key cannot be rerolled")
-    at = now()
+    """A new key with the old one's owner, role and meta; the old one expires after the grace.
+
+    A key has at most one successor: the old key records it in the same transaction, on
+    condition that it has none yet, so of concurrent rerolls exactly one succeeds.
+    """
+    _check_rerollable(old)
     old_expires = _epoch(old.expires_at)
     lifetime = old_expires - parse_rfc3339(old.created_at) if old_expires is not None else None
-    spec = NewKey(
-        name=old.name,
-        description=old.description,
-        owner_id=old.owner_id,
-        role=role,
-        expires_at=at + lifetime if lifetime is not None else None,
-        meta=dict(old.meta or {}),
-        template_id=old.template_id,
-        request_id=old.request_id,
-    )
-    retire_at = at + grace_seconds
-    if old_expires is not None:
-        retire_at = min(retire_at, old_expires)
-    try:
+
+    def attempt() -> tuple[ApiKeyModel, str, str]:
+        at = now()
+        spec = NewKey(
+            name=old.name,
+            description=old.description,
+            owner_id=old.owner_id,
+            role=role,
+            expires_at=at + lifetime if lifetime is not None else None,
+            meta=dict(old.meta or {}),
+            template_id=old.template_id,
+            request_id=old.request_id,
+        )
+        retire_at = at + grace_seconds if old_expires is None else min(at + grace_seconds, old_expires)
         with transaction() as txn:
             new, secret, new_digest = _add_key_items(txn, project, spec, actor, at)
             txn.update(
                 old,
-                actions=[ApiKeyModel.expires_at.set(rfc3339(retire_at))],
-                condition=ApiKeyModel.revoked_at.does_not_exist(),
+                actions=[ApiKeyModel.expires_at.set(rfc3339(retire_at)), ApiKeyModel.rerolled_to.set(new.id)],
+                # Live and without a successor: concurrent rerolls make one successor, not several.
+                condition=ApiKeyModel.revoked_at.does_not_exist() & ApiKeyModel.rerolled_to.does_not_exist(),
                 label="old_key",
             )
             txn.update(
@@ -235,12 +252,24 @@ def reroll_key(
                 ("key", old.id),
                 {"new_key_id": new.id, "grace_seconds": grace_seconds},
             )
+        return new, secret, new_digest
+
+    try:
+        new, secret, new_digest = retrying(attempt, retry_if=_owner_role_changed)
     except TransactionCancelledError as error:
         if "old_key" in error.failed:
-            raise ConflictError("the key was revoked meanwhile") from None
+            _check_rerollable(get_key(project.id, old.id))
+            raise ConflictError("the key changed meanwhile; read it again") from None
         raise _explain_issue_failure(error) from None
     cache.key_records.invalidate([old.digest, new_digest])
     return new, secret
+
+
+def _check_rerollable(key: ApiKeyModel) -> None:
+    if key.revoked_at is not None:
+        raise ConflictError("a revoked key cannot be rerolled")
+    if key.rerolled_to is not None:
+        raise AlreadyRerolledError(key.rerolled_to)
 
 
 # --- reading ------------------------------------------------------------------------
@@ -341,6 +370,7 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
             actions.append(getattr(ApiKeyModel, field).set(value))
     try:
         with transaction() as txn:
+            project_is_live(txn, key.project_id)
             txn.update(key, actions=actions, condition=ApiKeyModel.revoked_at.does_not_exist(), label="key")
             if "expires_at" in changes:
                 new_expiry = changes["expires_at"]
@@ -355,6 +385,8 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
                 )
             audit.record(txn, key.project_id, actor, "key.updated", ("key", key.id), {"changed": sorted(changes)})
     except TransactionCancelledError as error:
+        if "project" in error.failed:
+            raise NotFoundError("project not found") from None
         if "key" in error.failed:
             raise ConflictError("the key was revoked meanwhile") from None
         raise
@@ -426,6 +458,20 @@ def revoke_keys(project_id: str, keys: Iterable[ApiKeyModel], actor: str, reason
         cache.key_records.invalidate([k.digest for k in chunk])
         revoked.extend(k.id for k in chunk)
     return revoked
+
+
+def revoke_all(project_id: str, actor: str, reason: str) -> None:
+    """Revokes every live key of the project (a deletion's step; nothing may add keys by then).
+
+    A chunk that fails because someone revoked one of its keys meanwhile is read again.
+    """
+    for _attempt in range(5):
+        try:
+            revoke_keys(project_id, all_keys(project_id), actor, reason=reason)
+            return
+        except ConflictError:
+            continue
+    raise ConflictError("keys of this project kept changing while it was deleted; repeat the deletion")
 
 
 def keys_by_ids(project_id: str, key_ids: Iterable[str]) -> dict[str, ApiKeyModel]:

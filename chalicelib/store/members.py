@@ -7,9 +7,10 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.policy import MemberRole
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit, keys
-from chalicelib.store.base import TransactionCancelledError, transaction
+from chalicelib.store.base import TransactionCancelledError, retrying, transaction
 from chalicelib.store.models import MemberModel, ProjectModel
 from chalicelib.store.pagination import Page, query_page
+from chalicelib.store.projects import live
 
 _LAST_OWNER = "a project keeps at least one owner: make someone else owner first"
 _RACED = "the membership changed while this request ran; read it again and retry"
@@ -37,11 +38,12 @@ def put_member(
         # Taking the right: keys past the first chunk lose it first, so that a failure
         # below leaves keys denied rather than working for someone without the right.
         keys.flip_remaining(keys.holder_digests(project.id, user_id), False)
-    digests: list[str] = []
-    try:
+
+    def attempt() -> tuple[MemberModel, list[str]]:
+        digests: list[str] = []
         with transaction() as txn:
             # Item 0: the project must be live, and keep an owner when this demotes one.
-            project_condition = ProjectModel.deleted_at.does_not_exist()
+            project_condition = live()
             if delta < 0:
                 project_condition &= ProjectModel.owner_count > 1
             txn.update(
@@ -67,10 +69,16 @@ def put_member(
             audit.record(txn, project.id, actor, action, ("member", user_id), details)
             if right is not None:
                 digests = keys.add_owner_right(txn, project.id, user_id, right)
+        return member, digests
+
+    try:
+        # A key issued to this person meanwhile changes the holder: read it again and retry.
+        member, digests = retrying(attempt, retry_if=lambda error: error.failed == {"holder"})
     except TransactionCancelledError as error:
         raise _explain(error, project.id) from None
-    if right:
-        keys.flip_remaining(digests, True)
+    if right is not None:
+        # The rest of the keys the transaction saw (it flipped the first chunk), either way.
+        keys.flip_remaining(digests, right)
     cache.key_records.invalidate(digests)
     member.role = role.value
     member.updated_at = at
@@ -83,10 +91,11 @@ def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> No
     right = keys.owner_right_changes(old_role, None)
     if right is False:
         keys.flip_remaining(keys.holder_digests(project.id, current.user_id), False)
-    digests: list[str] = []
-    try:
+
+    def attempt() -> list[str]:
+        digests: list[str] = []
         with transaction() as txn:
-            project_condition = ProjectModel.deleted_at.does_not_exist()
+            project_condition = live()
             if delta < 0:
                 project_condition &= ProjectModel.owner_count > 1
             txn.update(
@@ -96,8 +105,14 @@ def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> No
             audit.record(txn, project.id, actor, "member.removed", ("member", current.user_id), {"role": current.role})
             if right is not None:
                 digests = keys.add_owner_right(txn, project.id, current.user_id, right)
+        return digests
+
+    try:
+        digests = retrying(attempt, retry_if=lambda error: error.failed == {"holder"})
     except TransactionCancelledError as error:
         raise _explain(error, project.id) from None
+    if right is not None:
+        keys.flip_remaining(digests, right)
     cache.key_records.invalidate(digests)
 
 

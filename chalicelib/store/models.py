@@ -34,11 +34,12 @@ class ProjectModel(KeywardenModel):
     # How many members are owners, kept in the same transaction as every membership
     # change so that "a project keeps at least one owner" is a condition, not a scan.
     owner_count = NumberAttribute(default=0)
-    # Projects are deleted softly: keys and audit history outlive them.
+    # Deletion first sets `deleting_at`: from then on every write to the project is refused
+    # (each is conditional on neither being set), so the keys it then revokes are all there
+    # are; `deleted_at` is set once they are. Projects are deleted softly: keys and audit
+    # history outlive them.
+    deleting_at = UnicodeAttribute(null=True)
     deleted_at = UnicodeAttribute(null=True)
-    # Bumped by every key creation; deleting the project revokes the keys it listed
-    # and then requires the epoch unchanged, so no key is created behind its back.
-    key_epoch = NumberAttribute(default=0)
 
 
 class MembersByUser(GlobalSecondaryIndex["MemberModel"]):  # type: ignore[no-untyped-call]
@@ -216,6 +217,8 @@ class ApiKeyModel(KeywardenModel):
     template_id = UnicodeAttribute(null=True)
     request_id = UnicodeAttribute(null=True)
     meta = JSONAttribute(default=dict)
+    # The key a reroll made from this one; a key has at most one successor.
+    rerolled_to = UnicodeAttribute(null=True)
     revoked = RevokedKeysIndex()
 
 
@@ -256,5 +259,6 @@ class KeyHolderModel(KeywardenModel):
     project_id = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute(range_key=True)
     digests = UnicodeSetAttribute(default=set)
-    # Bumped whenever `digests` changes; membership changes require it unchanged.
+    # Bumped by every key issued to the owner (an unconditional ADD, so issues commute);
+    # a membership change requires it unchanged, so it never misses a key issued meanwhile.
     version = NumberAttribute(default=0)

@@ -35,9 +35,12 @@ def list_nodes(project_id: str, limit: int, cursor: str | None) -> Page[NodeMode
 def delete_node(node: NodeModel, actor: str) -> None:
     try:
         with transaction() as txn:
+            project_is_live(txn, node.project_id)
             txn.delete(node, condition=NodeModel.id.exists(), label="node")
             audit.record(txn, node.project_id, actor, "node.deleted", ("node", node.id), {"name": node.name})
     except TransactionCancelledError as error:
+        if "project" in error.failed:
+            raise NotFoundError("project not found") from None
         if "node" in error.failed:
             raise NotFoundError("node not found") from None
         raise

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import is_id, new_id
@@ -50,15 +51,24 @@ def create_project(name: str, description: str, creator: str) -> ProjectModel:
     return project
 
 
-def get_project(project_id: str) -> ProjectModel:
-    """The live project with this id; NotFoundError when missing or deleted."""
+def live() -> Condition:
+    """The condition every write to a project's data carries: the project exists and no
+    deletion has begun. Deletion sets `deleting_at` first, so from then on this fails."""
+    return (
+        ProjectModel.id.exists() & ProjectModel.deleting_at.does_not_exist() & ProjectModel.deleted_at.does_not_exist()
+    )
+
+
+def get_project(project_id: str, *, deleting_ok: bool = False) -> ProjectModel:
+    """The live project with this id; NotFoundError when missing, deleted, or being deleted
+    (unless `deleting_ok`: finishing a deletion is the one thing left to do with it)."""
     if not is_id(project_id, "prj"):
         raise NotFoundError("project not found")
     try:
         project = ProjectModel.get(project_id, consistent_read=True)
     except DoesNotExist:
         raise NotFoundError("project not found") from None
-    if project.deleted_at is not None:
+    if project.deleted_at is not None or (project.deleting_at is not None and not deleting_ok):
         raise NotFoundError("project not found")
     return project
 
@@ -85,7 +95,7 @@ def list_user_projects(user_id: str, limit: int, cursor: str | None) -> Page[Pro
         return Page([], page.next_cursor)
     found = {p.id: p for p in ProjectModel.batch_get([m.project_id for m in page.items])}
     projects = [found[m.project_id] for m in page.items if m.project_id in found]
-    return Page([p for p in projects if p.deleted_at is None], page.next_cursor)
+    return Page([p for p in projects if p.deleted_at is None and p.deleting_at is None], page.next_cursor)
 
 
 def _member_key(user_id: str, project_id: str) -> dict[str, Any]:
@@ -106,7 +116,7 @@ def update_project(project: ProjectModel, changes: Mapping[str, str], actor: str
     try:
         with transaction() as txn:
             # Only a live project may change; a concurrent delete wins.
-            txn.update(project, actions=actions, condition=ProjectModel.deleted_at.does_not_exist(), label="project")
+            txn.update(project, actions=actions, condition=live(), label="project")
             audit.record(
                 txn, project.id, actor, "project.updated", ("project", project.id), {"changed": sorted(changes)}
             )
@@ -118,50 +128,63 @@ def update_project(project: ProjectModel, changes: Mapping[str, str], actor: str
 
 
 def delete_project(project: ProjectModel, actor: str) -> None:
-    """Revokes every key of the project, then marks it deleted; it disappears at once.
+    """Deletes the project: it disappears at once, every key is revoked, its service key stops.
 
-    Keys are revoked first and in chunks (see keys.revoke_keys); the deletion itself then
-    requires the project's key epoch unchanged, so a key issued meanwhile makes it try
-    again rather than survive. Its service key stops authenticating.
+    Three steps, each safe to repeat: (1) mark it `deleting`, after which every other write
+    to it fails (they are all conditional on `live()`), so nothing can be added behind the
+    deletion's back; (2) revoke every key, in chunks; (3) retire its service key values and
+    mark it deleted. The project is gone for users from step 1; if a step fails, a repeat of
+    the request (`deleting_ok` lets its owner reach it) resumes where it stopped.
     """
     from chalicelib import cache
     from chalicelib.store import keys, secrets
     from chalicelib.store.models import ServiceKeyModel
 
-    service_digests = secrets.service_key_digests(project.id)
-    for _attempt in range(3):
-        epoch = project.key_epoch or 0
-        keys.revoke_keys(project.id, keys.all_keys(project.id), actor, reason="project deleted")
-        at = rfc3339(now())
+    if project.deleting_at is None:
+        started = rfc3339(now())
         try:
             with transaction() as txn:
                 txn.update(
                     project,
-                    actions=[ProjectModel.deleted_at.set(at), ProjectModel.updated_at.set(at)],
-                    condition=ProjectModel.deleted_at.does_not_exist() & (ProjectModel.key_epoch == epoch),
+                    actions=[ProjectModel.deleting_at.set(started), ProjectModel.updated_at.set(started)],
+                    condition=live(),
                     label="project",
                 )
-                for service_digest in service_digests:
-                    txn.delete(ServiceKeyModel(service_digest))
-                audit.record(txn, project.id, actor, "project.deleted", ("project", project.id))
         except TransactionCancelledError as error:
             if "project" not in error.failed:
                 raise
-            project = get_project(project.id)  # NotFoundError when someone else deleted it
-            continue
+            # Someone else began (or finished) the deletion: take it over, or find it done.
+            project = get_project(project.id, deleting_ok=True)
+
+    keys.revoke_all(project.id, actor, reason="project deleted")
+
+    # Read only now: no rotation can commit after step 1, so these are all the values there are.
+    service_digests = secrets.service_key_digests(project.id, include_retired=True)
+    at = rfc3339(now())
+    try:
+        with transaction() as txn:
+            txn.update(
+                project,
+                actions=[ProjectModel.deleted_at.set(at), ProjectModel.updated_at.set(at)],
+                condition=ProjectModel.deleting_at.exists() & ProjectModel.deleted_at.does_not_exist(),
+                label="project",
+            )
+            for service_digest in service_digests:
+                # Unconditional: deleting an item already gone is a no-op, so a resumed run is fine.
+                txn.delete(ServiceKeyModel(service_digest))
+            audit.record(txn, project.id, actor, "project.deleted", ("project", project.id))
+    except TransactionCancelledError as error:
+        if "project" not in error.failed:
+            raise
+        get_project(project.id, deleting_ok=True)  # NotFoundError: a concurrent run finished it
+        raise
+    finally:
         cache.service_keys.invalidate(service_digests)
-        return
-    raise ConflictError("keys are being issued in this project right now; try again")
 
 
 def project_is_live(txn: Transaction, project_id: str) -> None:
-    """Adds a check to `txn` that the project exists and is not deleted (label "project")."""
-    txn.condition_check(
-        ProjectModel,
-        project_id,
-        condition=ProjectModel.id.exists() & ProjectModel.deleted_at.does_not_exist(),
-        label="project",
-    )
+    """Adds a check to `txn` that the project exists and no deletion has begun (label "project")."""
+    txn.condition_check(ProjectModel, project_id, condition=live(), label="project")
 
 
 def conflict_or_gone(error: TransactionCancelledError, what: str) -> Exception:

@@ -69,10 +69,13 @@ def update_role(role: RoleModel, changes: Mapping[str, Any], actor: str) -> Role
 def delete_role(role: RoleModel, actor: str) -> None:
     try:
         with transaction() as txn:
+            project_is_live(txn, role.project_id)
             # A role that keys or templates name cannot go; the count is kept in their transactions.
             txn.delete(role, condition=RoleModel.id.exists() & (RoleModel.ref_count == 0), label="role")
             audit.record(txn, role.project_id, actor, "role.deleted", ("role", role.id), {"name": role.name})
     except TransactionCancelledError as error:
+        if "project" in error.failed:
+            raise NotFoundError("project not found") from None
         if "role" in error.failed:
             raise ConflictError("the role is in use by a key or a template") from None
         raise

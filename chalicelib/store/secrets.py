@@ -6,6 +6,8 @@ project's servers can authenticate with it; both records change in one transacti
 
 from __future__ import annotations
 
+from typing import Any
+
 from msgspec import Struct
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
@@ -20,6 +22,7 @@ from chalicelib.store import audit
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.models import AppSecretModel, ServiceKeyModel
 from chalicelib.store.pepper import digest
+from chalicelib.store.projects import conflict_or_gone, project_is_live
 
 SECURE_KEY = "secure_key"
 SERVICE_KEY = "service_key"
@@ -72,9 +75,23 @@ def reveal(project_id: str, name: str, actor: str) -> str:
     """The secret's current value; the reveal is audited before the value is returned."""
     secret = _get(project_id, name)
     value = open_sealed(secret.sealed, _context(project_id, name)).decode()
-    with transaction() as txn:
-        audit.record(txn, project_id, actor, "secret.revealed", ("secret", name))
+    _audit_use(project_id, actor, "secret.revealed", name, {})
     return value
+
+
+def record_signing(project_id: str, param_names: list[str], actor: str) -> None:
+    """Audits a signing of launch parameters with the secure key: the names signed, never a value."""
+    _audit_use(project_id, actor, "launch_params.signed", SECURE_KEY, {"params": param_names})
+
+
+def _audit_use(project_id: str, actor: str, action: str, name: str, details: dict[str, Any]) -> None:
+    try:
+        with transaction() as txn:
+            # A project being deleted shows nothing more.
+            project_is_live(txn, project_id)
+            audit.record(txn, project_id, actor, action, ("secret", name), details)
+    except TransactionCancelledError as error:
+        raise conflict_or_gone(error, "the project changed meanwhile; try again") from None
 
 
 class Rotation(Struct, frozen=True):
@@ -92,6 +109,8 @@ def rotate(project_id: str, name: str, imported: str | None, grace_seconds: int,
     valid_until = started + grace_seconds if grace_seconds > 0 else None
     try:
         with transaction() as txn:
+            # A deletion that has begun retires the service key values it reads; none may be added.
+            project_is_live(txn, project_id)
             # Optimistic: a concurrent rotation must not be silently overwritten.
             txn.update(
                 secret,
@@ -117,6 +136,8 @@ def rotate(project_id: str, name: str, imported: str | None, grace_seconds: int,
             )
             audit.record(txn, project_id, actor, "secret.rotated", ("secret", name), {"grace_seconds": grace_seconds})
     except TransactionCancelledError as error:
+        if "project" in error.failed:
+            raise NotFoundError("project not found") from None
         if "secret" in error.failed:
             raise ConflictError("the secret was rotated by someone else meanwhile; try again") from None
         raise
@@ -153,17 +174,18 @@ def _rotate_service_key_lookup(
     return touched
 
 
-def service_key_digests(project_id: str) -> list[str]:
-    """The lookup digests of a project's service key values that may still authenticate."""
-    return [digest(value) for value in current_and_previous(project_id, SERVICE_KEY)]
+def service_key_digests(project_id: str, *, include_retired: bool = False) -> list[str]:
+    """The lookup digests of a project's service key values that may still authenticate
+    (`include_retired`: also a previous value whose grace period is over)."""
+    return [digest(value) for value in current_and_previous(project_id, SERVICE_KEY, include_retired=include_retired)]
 
 
-def current_and_previous(project_id: str, name: str) -> list[str]:
+def current_and_previous(project_id: str, name: str, *, include_retired: bool = False) -> list[str]:
     """The values that authenticate now: the current one and one still in its grace period."""
     secret = _get(project_id, name)
     context = _context(project_id, name)
     values = [open_sealed(secret.sealed, context).decode()]
-    if secret.previous_sealed and (secret.previous_valid_until or 0) > now():
+    if secret.previous_sealed and (include_retired or (secret.previous_valid_until or 0) > now()):
         values.append(open_sealed(secret.previous_sealed, context).decode())
     return values
 

@@ -1,9 +1,10 @@
-"""Short-lived in-memory caches of what verification reads, and their invalidation.
+"""The one in-memory cache type of the service, and the short-lived caches of verification.
 
-Entries live at most `KEYWARDEN_CACHE_TTL` seconds (default 5), so a revocation,
-expiry or change of an owner's right made in another process takes effect within that
-bound; the process that makes a change invalidates its own entries at once. Each cache
-is bounded in entries (oldest evicted first), so memory stays flat whatever keys callers send.
+Verification's entries live at most `KEYWARDEN_CACHE_TTL` seconds (default 5), so a
+revocation, expiry or change of an owner's right made in another process takes effect
+within that bound; the process that makes a change invalidates its own entries at once.
+Every cache is bounded in entries (least recently used evicted first), so memory stays
+flat whatever keys callers send.
 """
 
 from __future__ import annotations
@@ -11,40 +12,49 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar
 
 from chalicelib.config import get_settings
+from chalicelib.domain.verification import KeyRecord
 from chalicelib.resets import on_reset
 
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-_MISSING = object()
 
 
-class TtlCache(Generic[V]):
-    """Thread-safe; entries expire `ttl()` seconds after they were stored; the oldest go first when full."""
+class TtlCache(Generic[K, V]):
+    """Thread-safe; an entry expires `ttl` seconds after it was stored; when full, the least
+    recently used goes first. `ttl` may be a function, read at each put (settings change in tests).
 
-    def __init__(self, max_entries: int, ttl: Callable[[], float], clock: Callable[[], float] = time.monotonic) -> None:
+    >>> cache: TtlCache[str, int] = TtlCache(max_entries=2, ttl=60)
+    >>> cache.put("a", 1); cache.get("a")
+    (True, 1)
+    """
+
+    def __init__(
+        self, max_entries: int, ttl: float | Callable[[], float], clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.max_entries = max_entries
-        self._ttl = ttl
+        self._ttl = ttl if callable(ttl) else (lambda: ttl)
         self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, V]] = OrderedDict()
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[bool, V | None]:
+    def get(self, key: K) -> tuple[bool, V | None]:
         """(True, value) for a fresh entry (the value may be None: a cached miss), else (False, None)."""
-        entry = self._entries.get(key)
-        if entry is None:
-            return False, None
-        expires, value = entry
-        if self._clock() >= expires:
-            with self._lock:
-                if self._entries.get(key) is entry:
-                    del self._entries[key]
-            return False, None
-        return True, value
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return False, None
+            expires, value = entry
+            if self._clock() >= expires:
+                del self._entries[key]
+                return False, None
+            self._entries.move_to_end(key)
+            return True, value
 
-    def put(self, key: str, value: V) -> None:
+    def put(self, key: K, value: V) -> None:
         ttl = self._ttl()
         if ttl <= 0:
             return
@@ -54,7 +64,7 @@ class TtlCache(Generic[V]):
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
-    def invalidate(self, keys: Iterable[str]) -> None:
+    def invalidate(self, keys: Iterable[K]) -> None:
         with self._lock:
             for key in keys:
                 self._entries.pop(key, None)
@@ -72,11 +82,11 @@ def _ttl() -> float:
 
 
 # Verification records of API keys by keyed hash (None: no such key).
-key_records: TtlCache[object] = TtlCache(max_entries=50_000, ttl=_ttl)
-# Projects by the keyed hash of a service key (None: not a service key).
-service_keys: TtlCache[object] = TtlCache(max_entries=10_000, ttl=_ttl)
-# Opened secure keys by project id.
-secure_keys: TtlCache[object] = TtlCache(max_entries=10_000, ttl=_ttl)
+key_records: TtlCache[str, KeyRecord | None] = TtlCache(max_entries=50_000, ttl=_ttl)
+# (project id, valid until or None) by the keyed hash of a service key (None: not a service key).
+service_keys: TtlCache[str, tuple[str, float | None] | None] = TtlCache(max_entries=10_000, ttl=_ttl)
+# The opened secure key values that verify launch parameters (current, and one in its grace period), by project.
+secure_keys: TtlCache[str, list[str]] = TtlCache(max_entries=10_000, ttl=_ttl)
 
 
 @on_reset

@@ -15,6 +15,7 @@ from functools import lru_cache
 from msgspec import Struct
 
 from chalicelib.errors import ConfigError
+from chalicelib.resets import on_reset
 
 LOCAL_STAGE = "local"
 DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400"
@@ -123,6 +124,7 @@ def get_settings() -> Settings:
     return load_settings(os.environ)
 
 
+@on_reset
 def reset_settings() -> None:
     """Forgets the cached settings so the next call reads the environment again."""
     get_settings.cache_clear()

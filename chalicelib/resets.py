@@ -18,10 +18,6 @@ def on_reset(function: Callable[[], None]) -> Callable[[], None]:
 
 
 def reset_all() -> None:
-    from chalicelib.config import reset_settings
-    from chalicelib.store.base import unbind_all
-
-    reset_settings()
-    unbind_all()
+    """Runs every registered reset, in the order they were registered."""
     for function in _RESETS:
         function()

@@ -15,7 +15,7 @@ router = Router("launch_params", "launch parameters")
 
 def _secure_keys(project_id: str) -> list[str]:
     found, values = cache.secure_keys.get(project_id)
-    if not found or not isinstance(values, list):
+    if not found or values is None:
         values = secrets.current_and_previous(project_id, secrets.SECURE_KEY)
         cache.secure_keys.put(project_id, values)
     return values

@@ -18,17 +18,18 @@ router = Router("openapi", "meta")
 _PATH_PARAM = re.compile(r"{(\w+)}")
 _REF = "#/components/schemas/{name}"
 
-_ERRORS_BY_STATUS = {
-    400: "Malformed request (`malformed_request`) or missing confirmation (`confirmation_required`)",
-    401: "Not authenticated (`unauthenticated`) or login too old (`step_up_required`)",
-    403: "The caller's role lacks the right (`forbidden`)",
-    404: "Not found, or not visible to the caller (`not_found`)",
-    409: "Conflicts with the current state (`conflict`)",
-    413: "Body over 256 KiB (`payload_too_large`)",
-    415: "Body is not application/json (`unsupported_media_type`)",
-    422: "Invalid fields (`validation_failed` with `errors[]`, `immutable_field`, "
-    "`owner_not_permitted`, `idempotency_key_reused`)",
-}
+
+@lru_cache(maxsize=1)
+def _errors_by_status() -> dict[int, str]:
+    """Each status's description, from the error classes that answer with it: `Title (`code`)`."""
+    titles: dict[int, dict[str, str]] = {}
+    for cls in _all_error_classes():
+        titles.setdefault(cls.status, {}).setdefault(cls.code, cls.title)
+    return {
+        status: "; ".join(f"{title} (`{code}`)" for code, title in sorted(by_code.items()))
+        for status, by_code in titles.items()
+    }
+
 
 _DESCRIPTION = """Keywarden issues, verifies and governs API keys.
 
@@ -36,13 +37,20 @@ Errors are RFC 9457 problems (`application/problem+json`) whose `code` is stable
 POST requests that change state accept an `Idempotency-Key` header: a repeat with the
 same key and body within 24 hours replays the first response (with the header
 `Idempotent-Replayed: true`); the same key with another body is 422
-`idempotency_key_reused`; while the first is still running, 409 `conflict`. Lists take
+`idempotency_key_reused`; while the first is still running, 409 `conflict`. A request
+that ended in 409 (it conflicted with a concurrent change) keeps no result, so its retry
+runs again; reveals and launch-parameter signing are never replayed. Lists take
 `limit` (1..100, default 50) and an opaque `cursor`, and answer
 `{"items": [...], "next_cursor": "..." | null}`.
 
 Rights: see the `x-keywarden-rights` table. Outsiders get 404 for a project they do
 not belong to, as if it did not exist. Any member may remove themselves from a project,
 but a project always keeps at least one owner (409). Editors may rename a project.
+
+Deleting a project wins over every concurrent change: from the moment it begins the
+project is gone for everyone and every write to it fails; if the deletion is interrupted
+(409), the owner's repeat of the DELETE finishes it. A key has at most one successor:
+rerolling a rerolled key is 409 with the extension member `rerolled_to` naming it.
 """
 
 
@@ -86,7 +94,7 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any]) -> dict[str, Any]:
     if endpoint.body is not None:
         statuses += [400, 413, 415]
     for status in sorted(set(statuses)):
-        responses[str(status)] = {"description": _ERRORS_BY_STATUS[status], "content": problem}
+        responses[str(status)] = {"description": _errors_by_status()[status], "content": problem}
     responses["500"] = {"description": "Unexpected error, with a `request_id`", "content": problem}
     operation["responses"] = responses
     operation["security"] = {AUTH_PERSON: [{"oidc": []}], AUTH_SERVICE: [{"serviceKey": []}]}.get(endpoint.auth, [])

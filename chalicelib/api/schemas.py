@@ -9,12 +9,12 @@ is what the document says.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-T = TypeVar("T")
+from chalicelib.domain.page import Page as Page  # the list shape, shared with the store
 
 # No control characters, and at least one visible one. `(?!\n)$`: in Python's re, which
 # msgspec uses, a bare `$` also matches before a final newline; the lookahead (valid in
@@ -183,11 +183,6 @@ class VerifyKey(Body):
 
 
 # --- responses -------------------------------------------------------------------
-
-
-class Page(Struct, Generic[T]):
-    items: list[T]
-    next_cursor: str | None
 
 
 class Health(Struct):

@@ -8,10 +8,10 @@ trusts it (see chalicelib.auth.people). Its public key is published at
 from __future__ import annotations
 
 import threading
-import time
 from functools import cached_property
 from typing import Any
 
+from chalicelib.domain import clock
 from chalicelib.errors import UnauthenticatedError
 
 LOCAL_ISSUER = "urn:keywarden:local-issuer"
@@ -47,7 +47,7 @@ class LocalIssuer:
         """A token for `sub`, whose login happened `auth_age_seconds` ago."""
         import jwt
 
-        now = int(time.time())
+        now = int(clock.now())
         claims = {
             "iss": LOCAL_ISSUER,
             "aud": self.audience,

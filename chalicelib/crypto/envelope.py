@@ -13,11 +13,9 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
 
+from chalicelib.cache import TtlCache
 from chalicelib.crypto.kms import key_alias, kms_client
 from chalicelib.resets import on_reset
 
@@ -43,43 +41,8 @@ def _aad(context: Mapping[str, str]) -> bytes:
     return json.dumps(dict(sorted(context.items())), separators=(",", ":")).encode()
 
 
-class DataKeyCache:
-    """Opened data keys by (encrypted key, context): LRU, at most `max_entries`, each for `max_age` s."""
-
-    def __init__(self, max_entries: int = CACHE_MAX_ENTRIES, max_age: float = CACHE_MAX_AGE_SECONDS) -> None:
-        self.max_entries = max_entries
-        self.max_age = max_age
-        self._entries: OrderedDict[tuple[bytes, bytes], tuple[float, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[bytes, bytes]) -> bytes | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            stored_at, data_key = entry
-            if time.monotonic() - stored_at > self.max_age:
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return data_key
-
-    def put(self, key: tuple[bytes, bytes], data_key: bytes) -> None:
-        with self._lock:
-            self._entries[key] = (time.monotonic(), data_key)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-data_keys = DataKeyCache()
+# Opened data keys by (encrypted key, associated data): a warm process opens what it has seen without KMS.
+data_keys: TtlCache[tuple[bytes, bytes], bytes] = TtlCache(max_entries=CACHE_MAX_ENTRIES, ttl=CACHE_MAX_AGE_SECONDS)
 
 
 @on_reset
@@ -118,7 +81,7 @@ def open_sealed(sealed: str, context: Mapping[str, str]) -> bytes:
     except ValueError:
         raise EnvelopeError("not a sealed value") from None
     aad = _aad(context)
-    data_key = data_keys.get((encrypted_key, aad))
+    _, data_key = data_keys.get((encrypted_key, aad))
     if data_key is None:
         try:
             data_key = kms_client().decrypt(

@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import re
 import threading
-import time
+
+from chalicelib.domain.clock import now
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 ID_PATTERN = re.compile(r"^[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}$")
@@ -30,7 +31,7 @@ def new_id(prefix: str, now_ms: int | None = None) -> str:
     mode), so two audit events of one request keep their order.
     """
     global _last
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    ms = int(now() * 1000) if now_ms is None else now_ms
     with _lock:
         value = (ms << 80) | int.from_bytes(os.urandom(10), "big")
         if value >> 80 == _last >> 80 and value <= _last:

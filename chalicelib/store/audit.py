@@ -6,9 +6,10 @@ from typing import Any
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.page import Page
 from chalicelib.store.base import Transaction
 from chalicelib.store.models import AuditEventModel
-from chalicelib.store.pagination import Page, query_page
+from chalicelib.store.pagination import query_page
 
 
 def record(

@@ -27,6 +27,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import aws
 from chalicelib.config import get_settings
 from chalicelib.errors import ConflictError
+from chalicelib.resets import on_reset
 
 _REGISTRY: list[type[KeywardenModel]] = []
 _transaction_connection: Connection | None = None
@@ -70,6 +71,7 @@ def all_models() -> list[type[KeywardenModel]]:
     return list(_REGISTRY)
 
 
+@on_reset
 def unbind_all() -> None:
     """Forgets table names and connections; the next use binds to the current settings."""
     global _transaction_connection

@@ -18,6 +18,7 @@ from msgspec import Struct
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from chalicelib.crypto.envelope import open_sealed, seal
+from chalicelib.domain import clock
 from chalicelib.errors import ConflictError, IdempotencyKeyReusedError
 from chalicelib.store.models import IdempotencyModel
 
@@ -44,7 +45,7 @@ def begin(key: str, request_hash: str) -> StoredResponse | None:
     Raises IdempotencyKeyReusedError when the key was used with another request, and
     ConflictError while the first request with this key is still running.
     """
-    now = datetime.now(UTC)
+    now = datetime.fromtimestamp(clock.now(), UTC)
     record = IdempotencyModel(
         key,
         request_hash=request_hash,

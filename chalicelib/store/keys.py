@@ -24,6 +24,7 @@ from chalicelib import cache
 from chalicelib.domain import opaque_keys
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.page import Page
 from chalicelib.domain.policy import Action, MemberRole, may
 from chalicelib.domain.verification import KeyRecord
 from chalicelib.errors import (
@@ -43,7 +44,7 @@ from chalicelib.store.models import (
     ProjectModel,
     RoleModel,
 )
-from chalicelib.store.pagination import Page, decode_cursor, get_or_not_found, paginate, query_page
+from chalicelib.store.pagination import decode_cursor, get_or_not_found, paginate, query_page
 from chalicelib.store.pepper import digest
 from chalicelib.store.projects import project_is_live
 

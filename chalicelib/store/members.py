@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from chalicelib import cache
 from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.page import Page
 from chalicelib.domain.policy import MemberRole
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit, keys
 from chalicelib.store.base import TransactionCancelledError, retrying, transaction
 from chalicelib.store.models import MemberModel, ProjectModel
-from chalicelib.store.pagination import Page, query_page
+from chalicelib.store.pagination import query_page
 from chalicelib.store.projects import live
 
 _LAST_OWNER = "a project keeps at least one owner: make someone else owner first"

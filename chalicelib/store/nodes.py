@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.page import Page
 from chalicelib.errors import NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.models import NodeModel
-from chalicelib.store.pagination import Page, get_or_not_found, query_page
+from chalicelib.store.pagination import get_or_not_found, query_page
 from chalicelib.store.projects import conflict_or_gone, project_is_live
 
 

@@ -13,21 +13,16 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
-from msgspec import Struct
 from pynamodb.models import Model
 
 from chalicelib.domain.ids import is_id
+from chalicelib.domain.page import Page
 from chalicelib.errors import FieldError, NotFoundError, ValidationFailedError
 
 T = TypeVar("T")
 _MAX_CURSOR_LENGTH = 2048
-
-
-class Page(Struct, Generic[T], frozen=True):
-    items: list[T]
-    next_cursor: str | None
 
 
 def encode_cursor(values: dict[str, str]) -> str:

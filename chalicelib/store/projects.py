@@ -10,12 +10,13 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.page import Page
 from chalicelib.domain.policy import MemberRole
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.models import MemberModel, ProjectModel
-from chalicelib.store.pagination import Page, decode_cursor, paginate
+from chalicelib.store.pagination import decode_cursor, paginate
 
 
 def create_project(name: str, description: str, creator: str) -> ProjectModel:

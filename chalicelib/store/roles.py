@@ -7,11 +7,12 @@ from typing import Any
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.page import Page
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.models import RoleModel
-from chalicelib.store.pagination import Page, get_or_not_found, query_page
+from chalicelib.store.pagination import get_or_not_found, query_page
 from chalicelib.store.projects import conflict_or_gone, project_is_live
 
 

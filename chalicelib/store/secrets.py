@@ -203,7 +203,6 @@ def project_of_service_key(value: str) -> str | None:
         cache.service_keys.put(key_digest, cached)
     if cached is None:
         return None
-    assert isinstance(cached, tuple)
     project_id, valid_until = cached
     if valid_until is not None and valid_until <= now():
         return None

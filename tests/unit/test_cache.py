@@ -25,7 +25,7 @@ def clock() -> Clock:
     return Clock()
 
 
-def cache_with(clock: Clock, max_entries: int = 100, ttl: float = TTL) -> TtlCache[object]:
+def cache_with(clock: Clock, max_entries: int = 100, ttl: float = TTL) -> TtlCache[str, object]:
     return TtlCache(max_entries=max_entries, ttl=lambda: ttl, clock=clock)
 
 

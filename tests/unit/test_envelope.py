@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
+from chalicelib.cache import TtlCache
 from chalicelib.crypto import envelope
-from chalicelib.crypto.envelope import DataKeyCache, EnvelopeError, open_sealed, seal
+from chalicelib.crypto.envelope import EnvelopeError, open_sealed, seal
 from chalicelib.crypto.kms import kms_client
 from chalicelib.resets import reset_all
 from devstack.aws import create_kms_keys
@@ -286,33 +287,37 @@ def test_a_cached_data_key_is_not_used_for_another_context(kms_calls: list[str])
     assert kms_calls == ["Decrypt"]
 
 
+def data_key_cache(max_entries: int = 3, ttl: float = 300.0) -> TtlCache[tuple[bytes, bytes], bytes]:
+    return TtlCache(max_entries=max_entries, ttl=ttl)
+
+
 def test_the_cache_is_bounded_in_entries() -> None:
-    cache = DataKeyCache(max_entries=3)
+    cache = data_key_cache()
     for number in range(4):
         cache.put((b"key-%d" % number, b"aad"), b"data-%d" % number)
     assert len(cache) == 3
-    assert cache.get((b"key-0", b"aad")) is None
-    assert [cache.get((b"key-%d" % n, b"aad")) for n in (1, 2, 3)] == [b"data-1", b"data-2", b"data-3"]
+    assert cache.get((b"key-0", b"aad")) == (False, None)
+    assert [cache.get((b"key-%d" % n, b"aad"))[1] for n in (1, 2, 3)] == [b"data-1", b"data-2", b"data-3"]
 
 
 def test_the_cache_evicts_the_least_recently_used() -> None:
-    cache = DataKeyCache(max_entries=3)
+    cache = data_key_cache()
     for number in range(3):
         cache.put((b"key-%d" % number, b"aad"), b"data-%d" % number)
-    assert cache.get((b"key-0", b"aad")) == b"data-0"  # now the most recently used
+    assert cache.get((b"key-0", b"aad")) == (True, b"data-0")  # now the most recently used
     cache.put((b"key-3", b"aad"), b"data-3")
-    assert cache.get((b"key-0", b"aad")) == b"data-0"
-    assert cache.get((b"key-1", b"aad")) is None
+    assert cache.get((b"key-0", b"aad")) == (True, b"data-0")
+    assert cache.get((b"key-1", b"aad")) == (False, None)
 
 
 def test_the_same_encrypted_key_under_another_context_is_another_entry() -> None:
-    cache = DataKeyCache(max_entries=3)
+    cache = data_key_cache()
     cache.put((b"key", b"aad-1"), b"data")
-    assert cache.get((b"key", b"aad-2")) is None
+    assert cache.get((b"key", b"aad-2")) == (False, None)
 
 
 def test_a_bounded_cache_sends_the_evicted_back_to_kms(monkeypatch: pytest.MonkeyPatch, kms_calls: list[str]) -> None:
-    monkeypatch.setattr(envelope, "data_keys", DataKeyCache(max_entries=3))
+    monkeypatch.setattr(envelope, "data_keys", data_key_cache())
     sealed = [seal(b"secret %d" % number, {"project_id": f"prj_{number}", "name": "secure_key"}) for number in range(4)]
     assert len(envelope.data_keys) == 3
     kms_calls.clear()
@@ -330,8 +335,7 @@ def test_a_cached_data_key_is_forgotten_after_its_max_age(
     monkeypatch: pytest.MonkeyPatch, kms_calls: list[str]
 ) -> None:
     clock = SimpleNamespace(now=1000.0)
-    monkeypatch.setattr(envelope, "time", SimpleNamespace(monotonic=lambda: clock.now))
-    monkeypatch.setattr(envelope, "data_keys", DataKeyCache(max_entries=10, max_age=300.0))
+    monkeypatch.setattr(envelope, "data_keys", TtlCache(max_entries=10, ttl=300.0, clock=lambda: clock.now))
     sealed = seal(SECRET, CONTEXT)
     clock.now += 299
     kms_calls.clear()

@@ -430,35 +430,59 @@ def _add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> No
 
 
 def revoke_keys(project_id: str, keys: Iterable[ApiKeyModel], actor: str, reason: str = "revoked") -> list[str]:
-    """Revokes the live ones of `keys`, up to 40 per transaction; returns the ids revoked.
+    """Revokes the live ones of `keys`, up to 40 per transaction; returns the ids it revoked.
 
     Each chunk is atomic and the whole is idempotent: running it again after a failure
-    revokes what is left.
+    revokes what is left. A key revoked by someone else meanwhile is left out, not a 409.
     """
     live = [k for k in keys if k.revoked_at is None]
     revoked: list[str] = []
     for start in range(0, len(live), _CHUNK):
         chunk = live[start : start + _CHUNK]
-        at = now()
         try:
-            with transaction() as txn:
-                _add_revocations(txn, chunk, at)
-                if len(chunk) == 1:
-                    audit.record(txn, project_id, actor, "key.revoked", ("key", chunk[0].id), {"reason": reason})
-                else:
-                    audit.record(
-                        txn,
-                        project_id,
-                        actor,
-                        "key.revoked",
-                        ("project", project_id),
-                        {"reason": reason, "key_ids": [k.id for k in chunk]},
-                    )
+            done = _revoke_chunk(project_id, chunk, actor, reason)
         except TransactionCancelledError as error:
-            raise ConflictError("some keys changed meanwhile; try again") from error
-        cache.key_records.invalidate([k.digest for k in chunk])
-        revoked.extend(k.id for k in chunk)
+            raise ConflictError("keys kept changing while they were revoked; try again") from error
+        finally:
+            cache.key_records.invalidate([k.digest for k in chunk])
+        revoked.extend(k.id for k in done)
     return revoked
+
+
+def _revoke_chunk(project_id: str, chunk: list[ApiKeyModel], actor: str, reason: str) -> list[ApiKeyModel]:
+    """Revokes `chunk` in one transaction; returns the keys this call revoked."""
+    pending = chunk
+    read_again = False
+
+    def attempt() -> list[ApiKeyModel]:
+        nonlocal pending, read_again
+        if read_again:
+            # A key of the chunk changed meanwhile, most likely revoked by someone else:
+            # revocations commute, so drop what is revoked already and try the rest.
+            fresh = keys_by_ids(project_id, [k.id for k in pending])
+            pending = [fresh[k.id] for k in pending if k.id in fresh and fresh[k.id].revoked_at is None]
+        read_again = True
+        if pending:
+            _commit_revocations(project_id, pending, actor, reason)
+        return pending
+
+    return retrying(attempt, retry_if=lambda error: True)
+
+
+def _commit_revocations(project_id: str, chunk: list[ApiKeyModel], actor: str, reason: str) -> None:
+    with transaction() as txn:
+        _add_revocations(txn, chunk, now())
+        if len(chunk) == 1:
+            audit.record(txn, project_id, actor, "key.revoked", ("key", chunk[0].id), {"reason": reason})
+        else:
+            audit.record(
+                txn,
+                project_id,
+                actor,
+                "key.revoked",
+                ("project", project_id),
+                {"reason": reason, "key_ids": [k.id for k in chunk]},
+            )
 
 
 def revoke_all(project_id: str, actor: str, reason: str) -> None:

@@ -384,3 +384,15 @@ def test_a_membership_change_that_read_the_holder_before_a_new_key_still_reaches
     assert demoted.status == 200, demoted.body  # read again and retried inside, not 409
     for key in (first, *late):
         assert service_verify(api, service_key, key).json["code"] == "OWNER_NOT_PERMITTED"
+
+
+def test_revocations_racing_each_other_both_succeed(api: Api, project: tuple[str, str]) -> None:
+    pid, role_id = project
+    ids = [create_key(api, pid, role_id).json["key"]["id"] for _ in range(3)]
+    stale = [key_store.get_key(pid, key_id) for key_id in ids]  # what a batch delete read
+    assert api.delete(f"/v1/projects/{pid}/keys/{ids[1]}", as_user="ann").status == 204  # someone else was faster
+
+    revoked = key_store.revoke_keys(pid, stale, "ann")
+    assert revoked == [ids[0], ids[2]]  # the one revoked meanwhile is left out, not a 409
+    assert all(key_store.get_key(pid, key_id).revoked_at is not None for key_id in ids)
+    assert audit_actions(pid).count("key.revoked") == 2

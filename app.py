@@ -1,7 +1,5 @@
 """Keywarden's Chalice application: wiring only; the code lives in chalicelib/."""
 
-from chalice.app import Chalice
-
 from chalicelib.api import (
     audit,
     dev,
@@ -16,8 +14,9 @@ from chalicelib.api import (
     secrets,
     verify,
 )
+from chalicelib.api.gateway import KeywardenChalice
 
-app = Chalice(app_name="keywarden")
+app = KeywardenChalice(app_name="keywarden")
 
 for module in (health, openapi, projects, members, roles, nodes, audit, secrets, launch_params, keys, verify, dev):
     app.register_blueprint(module.router.blueprint)

@@ -1,8 +1,9 @@
 """Verification benchmark: `POST /v1/keys/verify` on a cache miss and on a cache hit.
 
-moto runs as a separate server process on loopback behind `DelayProxy`, which adds a
-fixed delay (default 5 ms) to every AWS round trip; the app is driven in-process
-through chalice's test client. Prints JSON: p50/p99 latency of a miss and of a hit,
+moto runs as a separate server process on loopback (devstack.moto_server, one request at
+a time, as the local stack runs it) behind `DelayProxy`, which adds a fixed delay
+(default 5 ms) to every AWS round trip; the app is driven in-process through chalice's
+test client. Prints JSON: p50/p99 latency of a miss and of a hit,
 each divided by the injected round trip (and the miss also by a bare GetItem through
 the same proxy, which adds moto's own service time to the delay); AWS calls per verification, counted with
 botocore's event hooks; and the resident memory after 100,000 verifications of
@@ -56,7 +57,8 @@ def moto_server() -> Iterator[int]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "devstack.moto_server", "--port", str(port)],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -18,7 +18,6 @@ from chalicelib.errors import ConfigError
 from chalicelib.resets import on_reset
 
 LOCAL_STAGE = "local"
-DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400"
 
 
 class Settings(Struct, frozen=True):
@@ -36,9 +35,6 @@ class Settings(Struct, frozen=True):
     admin_group: str
     step_up_max_age: int
     cache_ttl: float
-    issuer: str
-    webhook_retry_schedule: tuple[int, ...]
-    rollup_interval_seconds: int
 
     @property
     def is_local(self) -> bool:
@@ -82,16 +78,6 @@ def _float(env: os._Environ[str] | dict[str, str], name: str, default: float) ->
     return value
 
 
-def _retry_schedule(raw: str) -> tuple[int, ...]:
-    try:
-        steps = tuple(int(part) for part in raw.split(",") if part.strip())
-    except ValueError:
-        raise ConfigError(f"KEYWARDEN_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds, not {raw!r}") from None
-    if not steps or any(step < 0 for step in steps):
-        raise ConfigError("KEYWARDEN_WEBHOOK_RETRY_SCHEDULE needs at least one non-negative number")
-    return steps
-
-
 def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
     """Builds settings from an environment mapping; raises ConfigError on a bad value."""
     stage = env.get("KEYWARDEN_STAGE", LOCAL_STAGE) or LOCAL_STAGE
@@ -112,9 +98,6 @@ def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
         admin_group=env.get("KEYWARDEN_ADMIN_GROUP") or "keywarden-admins",
         step_up_max_age=_int(env, "KEYWARDEN_STEP_UP_MAX_AGE", 300, 0, 86400),
         cache_ttl=_float(env, "KEYWARDEN_CACHE_TTL", 5.0),
-        issuer=env.get("KEYWARDEN_ISSUER") or f"urn:keywarden:{stage}",
-        webhook_retry_schedule=_retry_schedule(env.get("KEYWARDEN_WEBHOOK_RETRY_SCHEDULE") or DEFAULT_RETRY_SCHEDULE),
-        rollup_interval_seconds=_int(env, "KEYWARDEN_ROLLUP_INTERVAL_SECONDS", 10, 1, 86400),
     )
 
 

@@ -24,28 +24,21 @@ def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
 
     from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
 
-    from chalicelib.config import get_settings
+    from chalicelib.jobs import local_intervals
     from devstack.aws import provision, start_moto
+    from devstack.http_server import create_local_server
     from devstack.scheduler import Scheduler
 
     moto, endpoint = start_moto()
     provision(endpoint)
-    settings = get_settings()
 
     factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name="local")
     server = create_local_server(config.chalice_app, config, "127.0.0.1", port)
     serving = threading.Thread(target=server.server.serve_forever, name="keywarden-http", daemon=True)
     serving.start()
-    scheduler = Scheduler(
-        {
-            "usage-rollup": settings.rollup_interval_seconds,
-            "webhook-dispatch": 1.0,
-            "expiry-sweep": 60.0,
-        }
-    )
+    scheduler = Scheduler(local_intervals())
     scheduler.start()
 
     stop = threading.Event()

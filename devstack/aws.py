@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.crypto.keys import KMS_KEYS
 from chalicelib.resets import reset_all
 from chalicelib.store.base import create_tables
+from devstack.moto_server import EmbeddedMotoServer
 
 
-def start_moto() -> tuple[Any, str]:
-    """Starts moto on 127.0.0.1 (moto binds 0.0.0.0 unless told) and returns its URL."""
-    from moto.server import ThreadedMotoServer
-
+def start_moto() -> tuple[EmbeddedMotoServer, str]:
+    """Starts moto on 127.0.0.1, one request at a time (see devstack.moto_server), and returns its URL."""
     for name, value in (
         ("AWS_ACCESS_KEY_ID", "local"),
         ("AWS_SECRET_ACCESS_KEY", "local"),
         ("AWS_DEFAULT_REGION", "us-east-1"),
     ):
         os.environ.setdefault(name, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = EmbeddedMotoServer()
     server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
+    return server, server.url
 
 
 def provision(endpoint: str) -> None:

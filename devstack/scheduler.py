@@ -31,7 +31,7 @@ class Scheduler(threading.Thread):
                     except Exception:
                         log.exception("job %s failed; it runs again at its next interval", name)
                     due[name] = time.monotonic() + self._intervals[name]
-            self._stop_event.wait(min(0.5, *(max(0.0, at - time.monotonic()) for at in due.values())))
+            self._stop_event.wait(min([0.5, *(max(0.0, at - time.monotonic()) for at in due.values())]))
 
     def stop(self) -> None:
         self._stop_event.set()

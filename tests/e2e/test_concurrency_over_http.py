@@ -67,17 +67,18 @@ def test_parallel_demotions_never_leave_a_project_without_an_owner(client: JsonC
             client.put(f"/v1/projects/{setup.pid}/members/{user}", {"role": "owner"}, token=setup.token).status == 200
         )
     everyone = [setup.owner, *owners]
+    # A system administrator demotes them all: an owner doing it could lose the right mid-burst.
+    admin = client.token(f"root-{unique}", ["keywarden-admins"])
     replies = burst(
         [
             lambda user=user: client.put(  # type: ignore[misc]
-                f"/v1/projects/{setup.pid}/members/{user}", {"role": "developer"}, token=setup.token
+                f"/v1/projects/{setup.pid}/members/{user}", {"role": "developer"}, token=admin
             )
             for user in everyone
         ]
     )
     # Every demotion but the one that would remove the last owner succeeds; that one is 409.
     assert sorted(r.status for r in replies) == [200] * 6 + [409], [(r.status, r.body) for r in replies]
-    admin = client.token(f"root-{unique}", ["keywarden-admins"])
     members = client.get(f"/v1/projects/{setup.pid}/members?limit=100", token=admin)
     assert [m["role"] for m in members.body["items"]].count("owner") == 1
 

@@ -21,8 +21,6 @@ def test_defaults_are_those_of_api_md() -> None:
     settings = load_settings({})
     assert settings.cache_ttl == 5
     assert settings.step_up_max_age == 300
-    assert settings.webhook_retry_schedule == (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
-    assert settings.rollup_interval_seconds == 10
     assert settings.admin_group == "keywarden-admins"
     assert settings.stage == "local" and settings.is_local
     assert settings.oidc_algorithms
@@ -33,8 +31,6 @@ def test_empty_values_mean_the_defaults() -> None:
     names = (
         "KEYWARDEN_CACHE_TTL",
         "KEYWARDEN_STEP_UP_MAX_AGE",
-        "KEYWARDEN_WEBHOOK_RETRY_SCHEDULE",
-        "KEYWARDEN_ROLLUP_INTERVAL_SECONDS",
         "KEYWARDEN_ADMIN_GROUP",
     )
     assert load_settings(dict.fromkeys(names, "")) == load_settings({})
@@ -46,16 +42,12 @@ def test_knobs_override_the_defaults() -> None:
             "KEYWARDEN_STAGE": "prod",
             "KEYWARDEN_CACHE_TTL": "0.5",
             "KEYWARDEN_STEP_UP_MAX_AGE": "60",
-            "KEYWARDEN_WEBHOOK_RETRY_SCHEDULE": "1, 2,3",
-            "KEYWARDEN_ROLLUP_INTERVAL_SECONDS": "300",
             "KEYWARDEN_ADMIN_GROUP": "platform-root",
             "KEYWARDEN_OIDC_ALGORITHMS": "ES384, EdDSA",
         }
     )
     assert settings.cache_ttl == 0.5
     assert settings.step_up_max_age == 60
-    assert settings.webhook_retry_schedule == (1, 2, 3)
-    assert settings.rollup_interval_seconds == 300
     assert settings.admin_group == "platform-root"
     assert settings.oidc_algorithms == ("ES384", "EdDSA")
     assert not settings.is_local
@@ -73,13 +65,6 @@ def test_knobs_override_the_defaults() -> None:
         ("KEYWARDEN_STEP_UP_MAX_AGE", "300.5"),
         ("KEYWARDEN_STEP_UP_MAX_AGE", "-1"),
         ("KEYWARDEN_STEP_UP_MAX_AGE", "86401"),
-        ("KEYWARDEN_ROLLUP_INTERVAL_SECONDS", "ten"),
-        ("KEYWARDEN_ROLLUP_INTERVAL_SECONDS", "0"),
-        ("KEYWARDEN_ROLLUP_INTERVAL_SECONDS", "86401"),
-        ("KEYWARDEN_WEBHOOK_RETRY_SCHEDULE", "5,five,300"),
-        ("KEYWARDEN_WEBHOOK_RETRY_SCHEDULE", "5;300"),
-        ("KEYWARDEN_WEBHOOK_RETRY_SCHEDULE", "5,-300"),
-        ("KEYWARDEN_WEBHOOK_RETRY_SCHEDULE", ",,"),
         ("KEYWARDEN_OIDC_ALGORITHMS", "HS256"),
         ("KEYWARDEN_OIDC_ALGORITHMS", "RS256,HS256"),
         ("KEYWARDEN_OIDC_ALGORITHMS", "none"),

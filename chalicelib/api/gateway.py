@@ -1,0 +1,113 @@
+"""The Chalice app object, made to answer its own errors as RFC 9457 problems.
+
+Chalice answers some requests before any route of ours runs: a method the route does not
+have (405, `{"Code": "MethodNotAllowedError", ...}`), and, in principle, a content type a
+route does not accept (415), a binary response without a matching Accept (400) and an
+exception outside a view (500). Those answers are built inside `Chalice.__call__`, so
+they happen in Lambda too, not only in the local server; `KeywardenChalice` turns each of
+them into a problem in an HTTP middleware of its own, the outermost one.
+
+Routes, 404s for unknown paths and errors of the HTTP parser itself are API Gateway's
+business in AWS (its gateway responses) and the local server's locally (devstack).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Chalice, Request, Response
+
+from chalicelib.api.problems import problem_response
+from chalicelib.errors import (
+    ConflictError,
+    ForbiddenError,
+    KeywardenError,
+    MalformedRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+    UnauthenticatedError,
+    UnsupportedMediaTypeError,
+)
+
+log = logging.getLogger("keywarden.api")
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+_UNEXPECTED = "an unexpected error occurred; quote the request id when you report it"
+# The statuses chalice itself answers with (its error_response and ChaliceViewError).
+_BY_STATUS: dict[int, Callable[[str], KeywardenError]] = {
+    400: MalformedRequestError,
+    401: UnauthenticatedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    415: UnsupportedMediaTypeError,
+}
+
+
+class KeywardenChalice(Chalice):
+    """A Chalice app whose every error response, chalice's own included, is a problem."""
+
+    def __init__(self, app_name: str, **kwargs: Any) -> None:
+        super().__init__(app_name, **kwargs)
+        # Registered first, so it wraps every middleware registered later as well.
+        self.register_middleware(self._framework_errors_as_problems, "http")
+
+    def _framework_errors_as_problems(self, request: Request | None, get_response: Callable[..., Response]) -> Response:
+        context: dict[str, Any] = (request.context if request is not None else None) or {}
+        request_id = str(context.get("requestId") or os.urandom(16).hex())
+        try:
+            response = get_response(request)
+        except Exception:
+            # Only ChaliceUnhandledError leaves a view; chalice's own handler would answer
+            # it with its JSON 500 (or, in debug mode, the stack trace).
+            log.exception(
+                "unhandled error in %s %s, request %s",
+                context.get("httpMethod"),
+                context.get("resourcePath"),
+                request_id,
+            )
+            error: KeywardenError = KeywardenError(_UNEXPECTED)
+        else:
+            if response.status_code < 400 or _is_problem(response):
+                return response
+            error = self._error_for(response, context)
+        problem = problem_response(error, request_id)
+        problem.headers.setdefault("Cache-Control", "no-store")
+        problem.headers["X-Request-Id"] = request_id
+        return problem
+
+    def _error_for(self, response: Response, context: dict[str, Any]) -> KeywardenError:
+        status = response.status_code
+        if status == 405:
+            methods = self.routes.get(str(context.get("resourcePath")), {})
+            return MethodNotAllowedError(sorted(methods) or _allow_header(response))
+        factory = _BY_STATUS.get(status)
+        if factory is None:
+            # Chalice's 500 (an exception outside a view) and anything unforeseen: no detail
+            # of chalice's is passed on, as it may describe the failure.
+            return KeywardenError(_UNEXPECTED)
+        return factory(_chalice_message(response) or "")
+
+
+def _is_problem(response: Response) -> bool:
+    for name, value in response.headers.items():
+        if name.lower() == "content-type":
+            return str(value).split(";")[0].strip().lower() == PROBLEM_CONTENT_TYPE
+    return False
+
+
+def _allow_header(response: Response) -> list[str]:
+    for name, value in response.headers.items():
+        if name.lower() == "allow":
+            return [method.strip() for method in str(value).split(",") if method.strip()]
+    return []
+
+
+def _chalice_message(response: Response) -> str | None:
+    body = response.body
+    if isinstance(body, dict) and isinstance(body.get("Message"), str):
+        return str(body["Message"])
+    return None

@@ -1,0 +1,210 @@
+"""The local HTTP server: chalice's, made to take load and to answer every error as a problem.
+
+chalice's local server listens with socketserver's backlog of 5, so a burst of
+connections is reset; `LocalServer` serves each connection in a daemon thread with a
+backlog of 1,024.
+
+Some requests never reach the app: a path that is no route (chalice answers API Gateway's
+403 `Missing Authentication Token`), a method http.server has no handler for (a 501 HTML
+page), header lines too long or too many (a 431 HTML page) and a request line that cannot
+be parsed (a 400 HTML page). In AWS, API Gateway answers those, with the gateway responses
+the infrastructure configures; here `ProblemRequestHandler` answers them as the contract
+says, with RFC 9457 problems built by chalicelib.api.problems.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from socketserver import ThreadingMixIn
+from typing import Any
+
+from chalice.app import Chalice, Response
+from chalice.config import Config
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    LocalChalice,
+    LocalDevServer,
+    LocalGateway,
+    LocalGatewayException,
+    RouteMatcher,
+)
+
+from chalicelib.api.problems import problem_response
+from chalicelib.errors import (
+    HeadersTooLargeError,
+    KeywardenError,
+    MalformedRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+)
+
+BACKLOG = 1024
+# What is read, at most, of a refused request before the connection is closed: closing a
+# socket with unread input makes the kernel send RST, which can destroy the answer before
+# the client has read it.
+_DRAIN_BYTES = 1024 * 1024
+_DRAIN_SECONDS = 1.0
+_NO_ROUTE = "no route has this path"
+
+
+class LocalServer(ThreadingMixIn, HTTPServer):
+    """chalice's threaded server with a backlog that survives a burst of connections."""
+
+    daemon_threads = True  # an idle keep-alive connection must not hold the process at exit
+    request_queue_size = BACKLOG
+
+
+class RouteNotFound(LocalGatewayException):
+    """No route has this path: 404 `not_found`, as API Gateway's configured gateway response says."""
+
+    CODE = 404
+
+
+class ProblemGateway(LocalGateway):
+    """chalice's LocalGateway, with a problem instead of its 403 for a path that is no route."""
+
+    def __init__(self, app_object: Chalice, config: Config) -> None:
+        super().__init__(app_object, config)
+        self.routes = app_object.routes
+        self._matcher = RouteMatcher(list(app_object.routes))
+
+    def route_of(self, path: str) -> str | None:
+        """The route (`/v1/projects/{pid}`) that `path` names, or None."""
+        try:
+            return str(self._matcher.match_route(path).route)
+        except ValueError:
+            return None
+
+    def handle_request(self, method: str, path: str, headers: dict[str, Any], body: bytes | None) -> dict[str, Any]:
+        if self.route_of(path) is None:
+            response = _problem(NotFoundError(_NO_ROUTE))
+            raise RouteNotFound(response.headers, response.body.encode())
+        result: dict[str, Any] = super().handle_request(method, path, headers, body)
+        return result
+
+
+class ProblemRequestHandler(ChaliceRequestHandler):
+    """chalice's request handler, answering the errors of http.server as problems."""
+
+    local_gateway: ProblemGateway
+    request_version: str
+
+    def __init__(
+        self, request: bytes, client_address: tuple[str, int], server: HTTPServer, app_object: Chalice, config: Config
+    ) -> None:
+        # ChaliceRequestHandler.__init__ sets its own gateway and then serves the whole
+        # connection, so the gateway has to be in place before BaseHTTPRequestHandler runs.
+        self.local_gateway = ProblemGateway(app_object, config)
+        BaseHTTPRequestHandler.__init__(self, request, client_address, server)  # type: ignore[arg-type]
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Answers what http.server refuses (unknown method, oversized head, bad syntax) as a problem."""
+        if code == HTTPStatus.NOT_IMPLEMENTED and self.command:
+            # http.server found no do_<METHOD>: the method is unknown here, whatever the path.
+            error = self._unknown_method()
+            self._discard_body()
+        elif code == HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE:
+            error = HeadersTooLargeError(
+                "a header line is longer than 65,536 bytes, or there are more than 100 headers"
+            )
+            self._discard_head()
+        elif code == HTTPStatus.REQUEST_URI_TOO_LONG:
+            error = MalformedRequestError("the request line is longer than 65,536 bytes")
+        else:
+            # http.server's message quotes the request line: not echoed back.
+            error = MalformedRequestError("the request line is not valid HTTP/1.1")
+        self.log_error("refused with %d %s (http.server: %d, %s)", error.status, error.code, code, message)
+        if self.request_version == "HTTP/0.9":
+            # http.server leaves this when the request line was unreadable, and then writes
+            # neither status line nor headers; a problem needs both.
+            self.request_version = "HTTP/1.0"
+        self.close_connection = True
+        self._send_problem(_problem(error), close=True)
+
+    def _unknown_method(self) -> KeywardenError:
+        route = self.local_gateway.route_of(self.path)
+        if route is None:
+            return NotFoundError(_NO_ROUTE)
+        return MethodNotAllowedError(sorted(self.local_gateway.routes[route]))
+
+    def _send_problem(self, response: Response, *, close: bool) -> None:
+        body = response.body.encode()
+        self.send_response(response.status_code)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        if close:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_http_response_with_body(self, code: int, headers: dict[str, Any], body: str | bytes) -> None:
+        if self.command == "HEAD":
+            # chalice writes the body of a HEAD answer (a 405 problem, say), which a client
+            # on a kept-alive connection would read as the start of its next response.
+            self.send_response(code)
+            data = body if isinstance(body, bytes) else body.encode()
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+            self._send_headers(headers)
+            return
+        super()._send_http_response_with_body(code, headers, body)
+
+    def _discard_head(self) -> None:
+        """Reads the rest of a refused request's head, so that closing does not reset the answer."""
+        with self._draining():
+            read = 0
+            while read < _DRAIN_BYTES:
+                line = self.rfile.readline(65537)
+                read += len(line)
+                if line in (b"\r\n", b"\n", b""):
+                    return
+
+    def _discard_body(self) -> None:
+        """Reads a refused request's body (within bounds), for the same reason."""
+        length = self.headers.get("Content-Length", "0") if self.headers else "0"
+        remaining = min(int(length) if length.isdigit() else 0, _DRAIN_BYTES)
+        with self._draining():
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 65536))
+                if not chunk:
+                    return
+                remaining -= len(chunk)
+
+    @contextlib.contextmanager
+    def _draining(self) -> Any:
+        connection: socket.socket = self.connection
+        previous = connection.gettimeout()
+        connection.settimeout(_DRAIN_SECONDS)
+        try:
+            yield
+        except OSError:
+            pass  # a slow or vanished client: the answer goes out anyway
+        finally:
+            with contextlib.suppress(OSError):
+                connection.settimeout(previous)
+
+
+def _problem(error: KeywardenError) -> Response:
+    """A problem response with the headers every response of the app carries."""
+    request_id = os.urandom(16).hex()
+    response = problem_response(error, request_id)
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Request-Id"] = request_id
+    return response
+
+
+def create_local_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:
+    """chalice.local.create_local_server, with `LocalServer` and `ProblemRequestHandler`."""
+    if not isinstance(app, LocalChalice):
+        # What chalice's own create_local_server does: the app keeps its class (and so its
+        # __call__) but reads current_request from a thread-local, as threads share the app.
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
+    return LocalDevServer(app, config, host, port, handler_cls=ProblemRequestHandler, server_cls=LocalServer)

@@ -81,6 +81,16 @@ def _future(value: datetime, field: str) -> float:
     return epoch
 
 
+def _parse_since(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailedError.single("since", "must be an RFC 3339 timestamp with a time zone") from None
+    if parsed.tzinfo is None:
+        raise ValidationFailedError.single("since", "must be an RFC 3339 timestamp with a time zone")
+    return parsed
+
+
 def _depth(value: Any) -> int:
     """How deeply a JSON value nests (a scalar is 0)."""
     if isinstance(value, dict):
@@ -115,7 +125,10 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
     project, body = call.access.project, call.body
     if body.expires_at is not UNSET and body.ttl_seconds is not UNSET:
         raise ValidationFailedError(
-            [FieldError("expires_at", "give expires_at or ttl_seconds, not both"), FieldError("ttl_seconds", "")]
+            [
+                FieldError("expires_at", "give expires_at or ttl_seconds, not both"),
+                FieldError("ttl_seconds", "give expires_at or ttl_seconds, not both"),
+            ]
         )
     if len(msgspec.json.encode(body.meta)) > MAX_META_BYTES:
         raise ValidationFailedError.single("meta", f"must encode to at most {MAX_META_BYTES} bytes")
@@ -229,6 +242,6 @@ def reroll_key(call: Call[Reroll, None]) -> Reply:
 def revoked_keys(call: Call[None, RevokedQuery]) -> Page[RevokedKey]:
     """Keys revoked since `since`, oldest first: a feed for resource servers' deny lists."""
     project, query = call.access.project, call.query
-    since = rfc3339(_epoch(query.since, "since")) if query.since is not None else None
+    since = rfc3339(_epoch(_parse_since(query.since), "since")) if query.since is not None else None
     page = keys.revoked_since(project.id, since, query.limit, query.cursor)
     return Page([RevokedKey(key_id=k.id, revoked_at=k.revoked_at or "") for k in page.items], page.next_cursor)

@@ -54,7 +54,13 @@ rerolling a rerolled key is 409 with the extension member `rerolled_to` naming i
 """
 
 
-def _operation(endpoint: Endpoint, schemas: dict[type, Any]) -> dict[str, Any]:
+def _component(ref: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """The schema a `{"$ref": "#/components/schemas/Name"}` points at."""
+    found: dict[str, Any] = components[ref["$ref"].rsplit("/", 1)[-1]]
+    return found
+
+
+def _operation(endpoint: Endpoint, schemas: dict[type, Any], components: dict[str, Any]) -> dict[str, Any]:
     doc = (endpoint.handler.__doc__ or "").strip()
     operation: dict[str, Any] = {
         "operationId": endpoint.handler.__name__,
@@ -66,8 +72,12 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any]) -> dict[str, Any]:
         for name in _PATH_PARAM.findall(endpoint.path)
     ]
     if endpoint.query is not None:
-        query_schema = schemas[endpoint.query]
+        query_schema = _component(schemas[endpoint.query], components)
         for name, schema in query_schema.get("properties", {}).items():
+            # A query string cannot say null: an optional parameter is simply left out.
+            options = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
+            if len(options) == 1:
+                schema = {**options[0], **({"default": schema["default"]} if schema.get("default") else {})}
             parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
     if endpoint.idempotent:
         parameters.append(
@@ -75,14 +85,16 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any]) -> dict[str, Any]:
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string", "maxLength": 255},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+                "description": "1 to 255 visible ASCII characters",
             }
         )
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body is not None:
+        # An absent body is read as `{}`: required only when the body has required fields.
         operation["requestBody"] = {
-            "required": True,
+            "required": bool(_component(schemas[endpoint.body], components).get("required")),
             "content": {"application/json": {"schema": schemas[endpoint.body]}},
         }
     success: dict[str, Any] = {"description": "Success"}
@@ -122,7 +134,7 @@ def build_document(include_local: bool) -> dict[str, Any]:
     schemas = dict(zip(ordered, refs, strict=False))
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in endpoints:
-        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint, schemas)
+        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint, schemas, components)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Keywarden", "version": "1.0.0", "description": _DESCRIPTION},

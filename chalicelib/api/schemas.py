@@ -41,7 +41,7 @@ class Body(Struct, forbid_unknown_fields=True, omit_defaults=False):
 
 class ListQuery(Struct):
     limit: Annotated[int, Meta(ge=1, le=100)] = 50
-    cursor: Annotated[str, Meta(max_length=2048)] | None = None
+    cursor: Annotated[str, Meta(min_length=1, max_length=2048)] | None = None
 
 
 # --- requests --------------------------------------------------------------------
@@ -125,7 +125,9 @@ class KeyCreate(Body):
     role_id: Annotated[str, Meta(min_length=1, max_length=64)]
     owner_id: UserId | UnsetType = UNSET
     description: Description = ""
-    expires_at: FutureTime | UnsetType = UNSET
+    expires_at: Annotated[FutureTime, Meta(description="RFC 3339, in the future; not with ttl_seconds")] | UnsetType = (
+        UNSET
+    )
     ttl_seconds: Annotated[int, Meta(ge=1, le=315_360_000)] | UnsetType = UNSET
     meta: KeyMeta = {}
 
@@ -136,7 +138,7 @@ class KeyUpdate(Body):
     name: Name | UnsetType = UNSET
     description: Description | UnsetType = UNSET
     expires_at: FutureTime | None | UnsetType = UNSET
-    # Named so that changing them is `immutable_field`, not an unknown field.
+    # Named so that changing them is `immutable_field` (422), not an unknown field; any value is refused.
     id: Any | UnsetType = UNSET
     project_id: Any | UnsetType = UNSET
     type: Any | UnsetType = UNSET
@@ -156,7 +158,7 @@ class KeyUpdate(Body):
 
 class KeyListQuery(Struct):
     limit: Annotated[int, Meta(ge=1, le=100)] = 50
-    cursor: Annotated[str, Meta(max_length=2048)] | None = None
+    cursor: Annotated[str, Meta(min_length=1, max_length=2048)] | None = None
     owner_id: Annotated[str, Meta(min_length=1, max_length=256)] | None = None
     status: KeyStatus | None = None
     type: Literal["opaque", "jwt", "hmac"] | None = None
@@ -164,8 +166,20 @@ class KeyListQuery(Struct):
 
 class RevokedQuery(Struct):
     limit: Annotated[int, Meta(ge=1, le=100)] = 50
-    cursor: Annotated[str, Meta(max_length=2048)] | None = None
-    since: Annotated[datetime, Meta(tz=True)] | None = None
+    cursor: Annotated[str, Meta(min_length=1, max_length=2048)] | None = None
+    # A string, parsed by the handler: msgspec's lax query conversion would take `0` as a date.
+    since: (
+        Annotated[
+            str,
+            Meta(
+                max_length=64,
+                pattern=r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
+                extra_json_schema={"format": "date-time"},
+                description="RFC 3339 with a time zone",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class BatchDelete(Body):

@@ -1,0 +1,1 @@
+"""Schemathesis over the OpenAPI document the local stack serves (`make fuzz`)."""

@@ -1,0 +1,81 @@
+"""The verdicts of tools/mutate_conditions.py on the mutants no single test can kill.
+
+COMBINED: guards that cover for each other in one transaction, removed together so that the
+race they share shows its test. EXPLAINED: each surviving mutant, keyed by (file, function,
+mutation), with why no test can kill it and which other condition covers the case. A survivor
+missing here fails `make mutation`: write its race test, or say here why there can be none.
+"""
+
+from __future__ import annotations
+
+# Guards that cover for each other: each survives alone, so they are removed together to show
+# that the test of the race they share does fail without them. (description, mutants by key)
+COMBINED: list[tuple[str, list[tuple[str, str, str]]]] = [
+    (
+        "create_project's ProjectModel.id.does_not_exist() and the secrets' AppSecretModel.name.does_not_exist() "
+        "removed together",
+        [
+            ("projects.py", "create_project", "condition removed: ProjectModel.id.does_not_exist()"),
+            ("secrets.py", "initial_items", "condition removed: AppSecretModel.name.does_not_exist()"),
+        ],
+    ),
+]
+
+# Survivors no test can kill, keyed by (file, function, mutation): why, and what covers the case.
+_LOOKUP_ALWAYS_THERE = (
+    "equivalent: a key's lookup item is saved in the transaction that saves the key and nothing ever deletes "
+    "one, so it exists whenever this update runs; only deleting it by hand would show the difference (a race "
+    "once a job purges lookup items)"
+)
+EXPLAINED: dict[tuple[str, str, str], str] = {
+    ("keys.py", "attempt", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
+    ("keys.py", "update_key", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
+    ("keys.py", "_add_revocations", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
+    ("keys.py", "add_owner_right", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
+    ("keys.py", "flip_remaining", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
+    ("keys.py", "_add_revocations", "condition removed: KeyHolderModel.owner_id.exists()"): (
+        "equivalent: the holder item is created by the ADD in the transaction that issues the owner's key and "
+        "never deleted, so it exists whenever one of their keys is revoked"
+    ),
+    ("keys.py", "_add_revocations", "condition removed: RoleModel.id.exists()"): (
+        "redundant: a live key's role cannot be gone. delete_role needs ref_count == 0 (roles.py), every issue "
+        "adds 1 on condition the role exists (keys.py _add_key_items), and a key is counted off once "
+        "(ApiKeyModel.revoked_at.does_not_exist() in the same transaction)"
+    ),
+    ("keys.py", "_holder_unchanged", "operand of | dropped: KeyHolderModel.version == 0"): (
+        "equivalent: no stored holder has version 0 (the item is only ever made by version.add(1)), so "
+        "'does not exist or version == 0' and 'does not exist' hold for the same items"
+    ),
+    ("projects.py", "create_project", "condition removed: ProjectModel.id.does_not_exist()"): (
+        "redundant: a colliding project id also collides on the project's app secrets "
+        "(AppSecretModel.name.does_not_exist() in secrets.initial_items, same transaction); the COMBINED mutant "
+        "removing both is killed"
+    ),
+    ("secrets.py", "initial_items", "condition removed: AppSecretModel.name.does_not_exist()"): (
+        "redundant: the secrets are keyed by the new project's id, so they collide only when "
+        "ProjectModel.id.does_not_exist() (create_project, same transaction) fails too; the COMBINED mutant "
+        "removing both is killed"
+    ),
+    ("projects.py", "create_project", "condition removed: MemberModel.user_id.does_not_exist()"): (
+        "redundant: the owner's membership is keyed by (new project id, creator), so it collides only when "
+        "ProjectModel.id.does_not_exist() and AppSecretModel.name.does_not_exist() fail in the same transaction"
+    ),
+    ("projects.py", "live", "operand of & dropped: ProjectModel.deleted_at.does_not_exist()"): (
+        "redundant: deleted_at is only ever set on condition ProjectModel.deleting_at.exists() (delete_project's "
+        "last step) and deleting_at is never removed, so deleting_at.does_not_exist() already fails for it"
+    ),
+    ("projects.py", "delete_project", "operand of & dropped: ProjectModel.deleting_at.exists()"): (
+        "equivalent: the last step runs only after step 1 set deleting_at (on condition live(), so the item "
+        "exists) or on a project read with deleting_at stored; deleting_at is never removed and projects are "
+        "never deleted for good"
+    ),
+    ("roles.py", "delete_role", "operand of & dropped: RoleModel.id.exists()"): (
+        "equivalent: RoleModel.ref_count == 0 is false on a missing item (the attribute is absent), so the "
+        "conjunction and ref_count == 0 alone fail for the same items"
+    ),
+    ("secrets.py", "_rotate_service_key_lookup", "condition removed: ServiceKeyModel.digest.exists()"): (
+        "redundant: the current value's lookup item is removed only by a rotation without grace (which bumps "
+        "the version: AppSecretModel.version == secret.version fails in the same transaction) or by a deletion's "
+        "last step (after deleting_at: project_is_live fails in the same transaction)"
+    ),
+}

@@ -87,8 +87,8 @@ class ConflictError(KeywardenError):
 class AlreadyRerolledError(ConflictError):
     """A key has at most one successor; the problem names it in `rerolled_to`."""
 
-    def __init__(self, successor: str) -> None:
-        super().__init__(f"this key was already rerolled to {successor}; reroll that one instead")
+    def __init__(self, successor: str, detail: str | None = None) -> None:
+        super().__init__(detail or f"this key was already rerolled to {successor}; reroll that one instead")
         self.successor = successor
 
     def extensions(self) -> dict[str, str]:

@@ -92,12 +92,18 @@ def _parse_since(value: str) -> datetime:
 
 
 def _depth(value: Any) -> int:
-    """How deeply a JSON value nests (a scalar is 0)."""
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
+    """How deeply a JSON value nests (a scalar is 0); iterative, so hostile nesting cannot
+    exhaust the interpreter's stack (the body already decoded, up to ~1,000 levels)."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _role_for_key(project_id: str, role_id: str) -> RoleModel:

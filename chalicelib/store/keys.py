@@ -13,7 +13,7 @@ change requires its version unchanged, so it never misses a key issued meanwhile
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from msgspec import Struct
@@ -369,10 +369,18 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
             )
         else:
             actions.append(getattr(ApiKeyModel, field).set(value))
+    condition = ApiKeyModel.revoked_at.does_not_exist()
+    if "expires_at" in changes:
+        # A reroll set this key's retirement; a PATCH that read the key before it must not undo it.
+        if key.rerolled_to is not None:
+            raise AlreadyRerolledError(
+                key.rerolled_to, f"this key was rerolled to {key.rerolled_to}; its expiry is the reroll's grace"
+            )
+        condition &= ApiKeyModel.rerolled_to.does_not_exist()
     try:
         with transaction() as txn:
             project_is_live(txn, key.project_id)
-            txn.update(key, actions=actions, condition=ApiKeyModel.revoked_at.does_not_exist(), label="key")
+            txn.update(key, actions=actions, condition=condition, label="key")
             if "expires_at" in changes:
                 new_expiry = changes["expires_at"]
                 txn.update(
@@ -389,7 +397,7 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
         if "project" in error.failed:
             raise NotFoundError("project not found") from None
         if "key" in error.failed:
-            raise ConflictError("the key was revoked meanwhile") from None
+            raise ConflictError("the key was revoked or rerolled meanwhile") from None
         raise
     cache.key_records.invalidate([key.digest])
     return get_key(key.project_id, key.id)
@@ -429,16 +437,37 @@ def _add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> No
         )
 
 
+# DynamoDB takes at most 100 items in a transaction; one is the audit event.
+_MAX_TRANSACTION_ITEMS = 100
+
+
+def _revocation_chunks(keys: list[ApiKeyModel]) -> Iterator[list[ApiKeyModel]]:
+    """Splits `keys` so that each chunk's transaction stays within DynamoDB's 100 items: a key
+    writes 2 (both records), and each distinct owner and role in the chunk 1 more."""
+    chunk: list[ApiKeyModel] = []
+    owners: set[str] = set()
+    roles: set[str] = set()
+    for key in keys:
+        cost = 2 + (key.owner_id not in owners) + (key.role_id not in roles)
+        if chunk and 1 + 2 * len(chunk) + len(owners) + len(roles) + cost > _MAX_TRANSACTION_ITEMS:
+            yield chunk
+            chunk, owners, roles = [], set(), set()
+        chunk.append(key)
+        owners.add(key.owner_id)
+        roles.add(key.role_id)
+    if chunk:
+        yield chunk
+
+
 def revoke_keys(project_id: str, keys: Iterable[ApiKeyModel], actor: str, reason: str = "revoked") -> list[str]:
-    """Revokes the live ones of `keys`, up to 40 per transaction; returns the ids it revoked.
+    """Revokes the live ones of `keys`, as many per transaction as fit; returns the ids it revoked.
 
     Each chunk is atomic and the whole is idempotent: running it again after a failure
     revokes what is left. A key revoked by someone else meanwhile is left out, not a 409.
     """
     live = [k for k in keys if k.revoked_at is None]
     revoked: list[str] = []
-    for start in range(0, len(live), _CHUNK):
-        chunk = live[start : start + _CHUNK]
+    for chunk in _revocation_chunks(live):
         try:
             done = _revoke_chunk(project_id, chunk, actor, reason)
         except TransactionCancelledError as error:
@@ -541,15 +570,33 @@ def holder_digests(project_id: str, owner_id: str) -> list[str]:
     return sorted(_holder(project_id, owner_id).digests or ())
 
 
-def flip_remaining(digests: list[str], permitted: bool) -> None:
-    """Flips `owner_permitted` on the keys past the first chunk (idempotent)."""
-    for start in range(_CHUNK, len(digests), _CHUNK):
-        chunk = digests[start : start + _CHUNK]
-        with transaction() as txn:
-            for key_digest in chunk:
-                txn.update(
-                    KeyLookupModel(key_digest),
-                    actions=[KeyLookupModel.owner_permitted.set(permitted)],
-                    condition=KeyLookupModel.digest.exists(),
-                )
-        cache.key_records.invalidate(chunk)
+def flip_remaining(project_id: str, owner_id: str, digests: list[str], permitted: bool, *, start: int = _CHUNK) -> bool:
+    """Flips `owner_permitted` on the keys from `start` on, each chunk on condition that the
+    member's role still says `permitted`; returns False when it does not (and stops).
+
+    The condition makes the tails of two quick role changes safe in any order: the tail of
+    a change that a later one overtook fails instead of undoing it. Idempotent.
+    """
+    holding = [role.value for role in MemberRole if may(role, Action.HOLD_KEYS)]
+    if permitted:
+        still = MemberModel.role.is_in(*holding)
+    else:
+        still = MemberModel.user_id.does_not_exist() | ~MemberModel.role.is_in(*holding)
+    for begin in range(start, len(digests), _CHUNK):
+        chunk = digests[begin : begin + _CHUNK]
+        try:
+            with transaction() as txn:
+                txn.condition_check(MemberModel, project_id, owner_id, condition=still, label="member")
+                for key_digest in chunk:
+                    txn.update(
+                        KeyLookupModel(key_digest),
+                        actions=[KeyLookupModel.owner_permitted.set(permitted)],
+                        condition=KeyLookupModel.digest.exists(),
+                    )
+        except TransactionCancelledError as error:
+            if "member" in error.failed:
+                return False
+            raise
+        finally:
+            cache.key_records.invalidate(chunk)
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib import cache
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.page import Page
-from chalicelib.domain.policy import MemberRole
+from chalicelib.domain.policy import Action, MemberRole, may
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit, keys
 from chalicelib.store.base import TransactionCancelledError, retrying, transaction
@@ -32,13 +32,13 @@ def put_member(
     at = rfc3339(now())
     old_role = MemberRole(current.role) if current else None
     if current is not None and old_role is role:
+        # Nothing to change; but a repeat is how a caller finishes a change whose tail of key
+        # flips was interrupted, so make every key say what the role says.
+        digests = keys.holder_digests(project.id, user_id)
+        keys.flip_remaining(project.id, user_id, digests, may(role, Action.HOLD_KEYS), start=0)
         return current
     delta = _owner_delta(old_role, role)
     right = keys.owner_right_changes(old_role, role)
-    if right is False:
-        # Taking the right: keys past the first chunk lose it first, so that a failure
-        # below leaves keys denied rather than working for someone without the right.
-        keys.flip_remaining(keys.holder_digests(project.id, user_id), False)
 
     def attempt() -> tuple[MemberModel, list[str]]:
         digests: list[str] = []
@@ -78,8 +78,9 @@ def put_member(
     except TransactionCancelledError as error:
         raise _explain(error, project.id) from None
     if right is not None:
-        # The rest of the keys the transaction saw (it flipped the first chunk), either way.
-        keys.flip_remaining(digests, right)
+        # The keys past the first chunk, after the commit and on condition that the role still
+        # says so (see flip_remaining); verification caches bound the delay anyway.
+        keys.flip_remaining(project.id, user_id, digests, right)
     cache.key_records.invalidate(digests)
     member.role = role.value
     member.updated_at = at
@@ -90,8 +91,6 @@ def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> No
     old_role = MemberRole(current.role)
     delta = _owner_delta(old_role, None)
     right = keys.owner_right_changes(old_role, None)
-    if right is False:
-        keys.flip_remaining(keys.holder_digests(project.id, current.user_id), False)
 
     def attempt() -> list[str]:
         digests: list[str] = []
@@ -113,7 +112,7 @@ def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> No
     except TransactionCancelledError as error:
         raise _explain(error, project.id) from None
     if right is not None:
-        keys.flip_remaining(digests, right)
+        keys.flip_remaining(project.id, current.user_id, digests, right)
     cache.key_records.invalidate(digests)
 
 

@@ -78,5 +78,6 @@ def delete_role(role: RoleModel, actor: str) -> None:
         if "project" in error.failed:
             raise NotFoundError("project not found") from None
         if "role" in error.failed:
+            get_role(role.project_id, role.id)  # NotFoundError: someone else deleted it first
             raise ConflictError("the role is in use by a key or a template") from None
         raise

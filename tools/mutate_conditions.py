@@ -60,7 +60,7 @@ GROUPS = {
     "pepper.py": "test_races_idempotency.py",
 }
 # Race tests that live beside other tests (the race files say which guards they leave to these).
-ALSO = ["test_hardening.py", "test_members.py", "test_idempotency.py"]
+ALSO = ["test_hardening.py", "test_review_findings.py", "test_members.py", "test_idempotency.py"]
 
 # Functions whose return value is a condition other writes use.
 CONDITION_FUNCTIONS = {"live", "_holder_unchanged"}

@@ -127,3 +127,19 @@ def test_a_patch_that_read_the_key_before_its_reroll_cannot_revive_it(api: Api) 
     assert (patched.status, patched.code) == (409, "conflict")
     assert patched.json["rerolled_to"] == rerolled.json["key"]["id"]
     assert api.patch(f"/v1/projects/{pid}/keys/{key_id}", {"name": "renamed"}, as_user="owner").status == 200
+
+
+@pytest.mark.parametrize("change", ["demoted", "removed"])
+def test_a_member_losing_the_right_loses_it_on_all_45_keys(api: Api, change: str) -> None:
+    # The first 40 flip in the membership's own transaction; the other 5 in the tail, whose
+    # condition must hold for a member made viewer and for one no longer there at all.
+    pid, role_id = setup(api, dev="developer")
+    secrets = issue(api, pid, role_id, 45, owner="dev")
+    path = f"/v1/projects/{pid}/members/dev"
+    reply = (
+        api.put(path, {"role": "viewer"}, as_user="owner") if change == "demoted" else api.delete(path, as_user="owner")
+    )
+    assert reply.status in (200, 204)
+    assert codes(api, pid, secrets) == {"OWNER_NOT_PERMITTED": 45}
+    assert api.put(path, {"role": "developer"}, as_user="owner").status == 200
+    assert codes(api, pid, secrets) == {"VALID": 45}

@@ -578,10 +578,9 @@ def flip_remaining(project_id: str, owner_id: str, digests: list[str], permitted
     a change that a later one overtook fails instead of undoing it. Idempotent.
     """
     holding = [role.value for role in MemberRole if may(role, Action.HOLD_KEYS)]
-    if permitted:
-        still = MemberModel.role.is_in(*holding)
-    else:
-        still = MemberModel.user_id.does_not_exist() | ~MemberModel.role.is_in(*holding)
+    # NOT IN is also true of a member no longer there: IN is false on a missing attribute.
+    holds = MemberModel.role.is_in(*holding)
+    still = holds if permitted else ~holds
     for begin in range(start, len(digests), _CHUNK):
         chunk = digests[begin : begin + _CHUNK]
         try:

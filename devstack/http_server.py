@@ -15,7 +15,6 @@ says, with RFC 9457 problems built by chalicelib.api.problems.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -34,7 +33,7 @@ from chalice.local import (
     RouteMatcher,
 )
 
-from chalicelib.api.problems import problem_response
+from chalicelib.api.problems import new_request_id, problem_response, stamped
 from chalicelib.errors import (
     HeadersTooLargeError,
     KeywardenError,
@@ -193,11 +192,8 @@ class ProblemRequestHandler(ChaliceRequestHandler):
 
 def _problem(error: KeywardenError) -> Response:
     """A problem response with the headers every response of the app carries."""
-    request_id = os.urandom(16).hex()
-    response = problem_response(error, request_id)
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers["X-Request-Id"] = request_id
-    return response
+    request_id = new_request_id()
+    return stamped(problem_response(error, request_id), request_id)
 
 
 def create_local_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:

@@ -14,13 +14,12 @@ business in AWS (its gateway responses) and the local server's locally (devstack
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Chalice, Request, Response
 
-from chalicelib.api.problems import problem_response
+from chalicelib.api.problems import UNEXPECTED, new_request_id, problem_response, stamped
 from chalicelib.errors import (
     ConflictError,
     ForbiddenError,
@@ -35,7 +34,6 @@ from chalicelib.errors import (
 log = logging.getLogger("keywarden.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-_UNEXPECTED = "an unexpected error occurred; quote the request id when you report it"
 # The statuses chalice itself answers with (its error_response and ChaliceViewError).
 _BY_STATUS: dict[int, Callable[[str], KeywardenError]] = {
     400: MalformedRequestError,
@@ -57,7 +55,7 @@ class KeywardenChalice(Chalice):
 
     def _framework_errors_as_problems(self, request: Request | None, get_response: Callable[..., Response]) -> Response:
         context: dict[str, Any] = (request.context if request is not None else None) or {}
-        request_id = str(context.get("requestId") or os.urandom(16).hex())
+        request_id = new_request_id(context)
         try:
             response = get_response(request)
         except Exception:
@@ -69,15 +67,12 @@ class KeywardenChalice(Chalice):
                 context.get("resourcePath"),
                 request_id,
             )
-            error: KeywardenError = KeywardenError(_UNEXPECTED)
+            error: KeywardenError = KeywardenError(UNEXPECTED)
         else:
             if response.status_code < 400 or _is_problem(response):
                 return response
             error = self._error_for(response, context)
-        problem = problem_response(error, request_id)
-        problem.headers.setdefault("Cache-Control", "no-store")
-        problem.headers["X-Request-Id"] = request_id
-        return problem
+        return stamped(problem_response(error, request_id), request_id)
 
     def _error_for(self, response: Response, context: dict[str, Any]) -> KeywardenError:
         status = response.status_code
@@ -88,7 +83,7 @@ class KeywardenChalice(Chalice):
         if factory is None:
             # Chalice's 500 (an exception outside a view) and anything unforeseen: no detail
             # of chalice's is passed on, as it may describe the failure.
-            return KeywardenError(_UNEXPECTED)
+            return KeywardenError(UNEXPECTED)
         return factory(_chalice_message(response) or "")
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
@@ -29,7 +28,7 @@ from chalice.app import Blueprint, Request, Response
 from msgspec import Struct, field
 
 from chalicelib.api.access import ProjectAccess, authorize_project
-from chalicelib.api.problems import problem_response
+from chalicelib.api.problems import UNEXPECTED, new_request_id, problem_response, stamped
 from chalicelib.api.schemas import encode
 from chalicelib.auth.people import authenticate_person
 from chalicelib.config import get_settings
@@ -196,19 +195,15 @@ class Router:
 def run(endpoint: Endpoint, request: Request, params: dict[str, str]) -> Response:
     """Runs one request through the recipe; never raises."""
     context = request.context or {}
-    request_id = str(context.get("requestId") or os.urandom(16).hex())
+    request_id = new_request_id(context)
     try:
         response = _handle(endpoint, request, params, request_id)
     except KeywardenError as error:
         response = problem_response(error, request_id)
     except Exception:
         log.exception("unexpected error in %s %s, request %s", endpoint.method, endpoint.path, request_id)
-        response = problem_response(
-            KeywardenError("an unexpected error occurred; quote the request id when you report it"), request_id
-        )
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers["X-Request-Id"] = request_id
-    return response
+        response = problem_response(KeywardenError(UNEXPECTED), request_id)
+    return stamped(response, request_id)
 
 
 def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], request_id: str) -> Response:

@@ -12,11 +12,26 @@ from chalicelib.api import (
     projects,
     roles,
     secrets,
+    signing_keys,
     verify,
 )
 from chalicelib.api.gateway import KeywardenChalice
 
 app = KeywardenChalice(app_name="keywarden")
 
-for module in (health, openapi, projects, members, roles, nodes, audit, secrets, launch_params, keys, verify, dev):
+for module in (
+    health,
+    openapi,
+    projects,
+    members,
+    roles,
+    nodes,
+    audit,
+    secrets,
+    launch_params,
+    keys,
+    verify,
+    signing_keys,
+    dev,
+):
     app.register_blueprint(module.router.blueprint)

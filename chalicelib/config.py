@@ -35,6 +35,11 @@ class Settings(Struct, frozen=True):
     admin_group: str
     step_up_max_age: int
     cache_ttl: float
+    # `iss` of JWT keys.
+    issuer: str
+    # How long resource servers may cache /.well-known/jwks.json; a new signing key is
+    # published this long before it signs.
+    jwks_max_age: int
 
     @property
     def is_local(self) -> bool:
@@ -98,6 +103,8 @@ def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
         admin_group=env.get("KEYWARDEN_ADMIN_GROUP") or "keywarden-admins",
         step_up_max_age=_int(env, "KEYWARDEN_STEP_UP_MAX_AGE", 300, 0, 86400),
         cache_ttl=_float(env, "KEYWARDEN_CACHE_TTL", 5.0),
+        issuer=env.get("KEYWARDEN_ISSUER") or f"urn:keywarden:{stage}",
+        jwks_max_age=_int(env, "KEYWARDEN_JWKS_MAX_AGE", 300, 0, 86400),
     )
 
 

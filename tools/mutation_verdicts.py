@@ -28,21 +28,21 @@ _LOOKUP_ALWAYS_THERE = (
     "once a job purges lookup items)"
 )
 EXPLAINED: dict[tuple[str, str, str], str] = {
-    ("keys.py", "attempt", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
-    ("keys.py", "update_key", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
-    ("keys.py", "_add_revocations", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
-    ("keys.py", "add_owner_right", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
-    ("keys.py", "flip_remaining", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
-    ("keys.py", "_add_revocations", "condition removed: KeyHolderModel.owner_id.exists()"): (
+    ("key_lookup.py", "set_expiry", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
+    ("key_lookup.py", "set_revoked", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
+    ("key_lookup.py", "set_owner_permitted", "condition removed: KeyLookupModel.digest.exists()"): (
+        _LOOKUP_ALWAYS_THERE
+    ),
+    ("key_holders.py", "remove_keys", "condition removed: KeyHolderModel.owner_id.exists()"): (
         "equivalent: the holder item is created by the ADD in the transaction that issues the owner's key and "
         "never deleted, so it exists whenever one of their keys is revoked"
     ),
-    ("keys.py", "_add_revocations", "condition removed: RoleModel.id.exists()"): (
+    ("key_revocation.py", "_add_revocations", "condition removed: RoleModel.id.exists()"): (
         "redundant: a live key's role cannot be gone. delete_role needs ref_count == 0 (roles.py), every issue "
         "adds 1 on condition the role exists (keys.py _add_key_items), and a key is counted off once "
         "(ApiKeyModel.revoked_at.does_not_exist() in the same transaction)"
     ),
-    ("keys.py", "_holder_unchanged", "operand of | dropped: KeyHolderModel.version == 0"): (
+    ("key_holders.py", "_holder_unchanged", "operand of | dropped: KeyHolderModel.version == 0"): (
         "equivalent: no stored holder has version 0 (the item is only ever made by version.add(1)), so "
         "'does not exist or version == 0' and 'does not exist' hold for the same items"
     ),

@@ -17,7 +17,6 @@ from chalicelib.api.schemas import (
     KeyIssued,
     KeyListQuery,
     KeyUpdate,
-    OpaqueSecret,
     Page,
     Reroll,
     RevokedKey,
@@ -33,7 +32,8 @@ from chalicelib.errors import (
     NotFoundError,
     ValidationFailedError,
 )
-from chalicelib.store import keys, roles
+from chalicelib.services.minting import minter
+from chalicelib.store import key_revocation, keys, roles
 from chalicelib.store.models import ApiKeyModel, RoleModel
 
 router = Router("keys", "api keys")
@@ -146,6 +146,7 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
     elif body.ttl_seconds is not UNSET:
         expires_at = now() + body.ttl_seconds
     spec = keys.NewKey(
+        key_type=body.type,
         name=body.name,
         description=body.description,
         owner_id=call.person.sub if body.owner_id is UNSET else body.owner_id,
@@ -153,8 +154,8 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
         expires_at=expires_at,
         meta=body.meta,
     )
-    key, secret = keys.create_key(project, spec, call.person.sub)
-    return KeyIssued(key=key_view(key), secret=OpaqueSecret(key=secret))
+    key, secret = keys.create_key(project, spec, minter(body.type), call.person.sub)
+    return KeyIssued(key=key_view(key), secret=secret)
 
 
 @router.route("GET", "/v1/projects/{pid}/keys", query=KeyListQuery, response=Page[Key], action=Action.REQUEST_KEYS)
@@ -201,7 +202,7 @@ def delete_key(call: Call[None, None]) -> None:
     """Revokes a key; it stops verifying everywhere within KEYWARDEN_CACHE_TTL seconds."""
     project = call.access.project
     key = keys.get_key(project.id, call.params["key_id"])
-    keys.revoke_keys(project.id, [key], call.person.sub)
+    key_revocation.revoke_keys(project.id, [key], call.person.sub)
 
 
 @router.route(
@@ -214,7 +215,7 @@ def batch_delete_keys(call: Call[BatchDelete, None]) -> BatchDeleted:
         raise ConfirmationRequiredError("batch deletion revokes keys for good: send confirm: true")
     wanted = list(dict.fromkeys(body.key_ids))
     found = keys.keys_by_ids(project.id, wanted)
-    keys.revoke_keys(project.id, list(found.values()), call.person.sub)
+    key_revocation.revoke_keys(project.id, list(found.values()), call.person.sub)
     return BatchDeleted(
         deleted=[key_id for key_id in wanted if key_id in found],
         not_found=[key_id for key_id in wanted if key_id not in found],
@@ -234,8 +235,8 @@ def reroll_key(call: Call[Reroll, None]) -> Reply:
     project = call.access.project
     old = keys.get_key(project.id, call.params["key_id"])
     role = _role_for_key(project.id, old.role_id)
-    new, secret = keys.reroll_key(project, old, role, call.body.grace_seconds, call.person.sub)
-    return Reply(KeyIssued(key=key_view(new), secret=OpaqueSecret(key=secret)))
+    new, secret = keys.reroll_key(project, old, role, minter(old.type), call.body.grace_seconds, call.person.sub)
+    return Reply(KeyIssued(key=key_view(new), secret=secret))
 
 
 @router.route(

@@ -51,6 +51,15 @@ Deleting a project wins over every concurrent change: from the moment it begins 
 project is gone for everyone and every write to it fails; if the deletion is interrupted
 (409), the owner's repeat of the DELETE finishes it. A key has at most one successor:
 rerolling a rerolled key is 409 with the extension member `rerolled_to` naming it.
+
+Key kinds: `opaque`, `jwt` (ES256, verifiable offline against `/.well-known/jwks.json`)
+and `hmac` (a token and a secret that signs requests; `/v1/hmac/verify`). Verification
+answers `INVALID_SIGNATURE` for a JWT key that the service's published keys did not
+sign (API.md names the code for HMAC; it is the precise one for a forged JWT too); a
+JWT with `jku`, `x5u`, `jwk`, `x5c` or `crit` headers is `MALFORMED`. A JWT key's
+expiry is signed into it: PATCH may bring it forward, not extend or remove it (422).
+`/v1/hmac/verify` also takes `permissions`, as `/v1/keys/verify` does. A signing-key
+rotation publishes the new key at once and signs with it after the JWKS `max-age`.
 """
 
 

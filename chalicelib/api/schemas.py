@@ -86,7 +86,7 @@ class DevTokenRequest(Body):
 
 GraceSeconds = Annotated[int, Meta(ge=0, le=604_800, description="0 stops the old value at once")]
 FutureTime = Annotated[datetime, Meta(tz=True, description="RFC 3339 with a time zone; must be in the future")]
-KeyTypeName = Literal["opaque"]
+KeyTypeName = Literal["opaque", "jwt", "hmac"]
 KeyStatus = Literal["active", "expired", "revoked"]
 KeyMeta = Annotated[dict[str, Any], Meta(max_length=50, description="free-form JSON object, at most 4 KiB encoded")]
 
@@ -192,8 +192,40 @@ class Reroll(Body):
 
 
 class VerifyKey(Body):
-    key: Annotated[str, Meta(description="any string: garbage is answered MALFORMED, never an error")]
+    key: Annotated[
+        str, Meta(description="an opaque or JWT key; any string: garbage is answered MALFORMED, never an error")
+    ]
     permissions: Annotated[list[Permission], Meta(max_length=100)] = []
+
+
+class VerifyHmac(Body):
+    """A request as the resource server received it. Anything wrong inside it (headers,
+    date, signature) is answered 200 with `valid: false` and a code, never an error."""
+
+    method: Annotated[str, Meta(min_length=1, max_length=32, examples=["GET"])]
+    url: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=8192,
+            description="the request target as received: `/orders?limit=5`, or an absolute URL",
+            examples=["/orders?limit=5"],
+        ),
+    ]
+    headers: Annotated[
+        dict[Annotated[str, Meta(max_length=256)], Annotated[str, Meta(max_length=8192)]],
+        Meta(
+            max_length=100,
+            description="at least host, x-ms-date, x-ms-content-sha256 and authorization; names are case-insensitive",
+        ),
+    ]
+    body: (
+        Annotated[str, Meta(description="base64 of the request body; checked against x-ms-content-sha256 when given")]
+        | None
+    ) = None
+    permissions: Annotated[
+        list[Permission], Meta(max_length=100, description="the key must hold all of them (as /v1/keys/verify)")
+    ] = []
 
 
 # --- responses -------------------------------------------------------------------
@@ -302,13 +334,40 @@ class Key(Struct):
     meta: dict[str, Any]
 
 
-class OpaqueSecret(Struct):
-    key: Annotated[str, Meta(description="shown once; the service keeps only a keyed hash")]
+def _secret_shape(required: dict[str, str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {name: {"type": "string", "description": text} for name, text in required.items()},
+        "additionalProperties": False,
+    }
+
+
+# The secret part of a new key, shown once: `{key}` for opaque and JWT keys, `{token, secret}` for HMAC keys.
+KeySecret = Annotated[
+    dict[str, str],
+    Meta(
+        description="shown once, never again",
+        extra_json_schema={
+            "oneOf": [
+                _secret_shape(
+                    {"key": "an opaque key (kw_..., the service keeps only a keyed hash) or a JWT key (no copy kept)"}
+                ),
+                _secret_shape(
+                    {
+                        "token": "an HMAC key's token (kwh_...), sent with each request as its Credential",
+                        "secret": "base64 of 32 random bytes that sign requests and never travel; kept only encrypted",
+                    }
+                ),
+            ]
+        },
+    ),
+]
 
 
 class KeyIssued(Struct):
     key: Key
-    secret: OpaqueSecret
+    secret: KeySecret
 
 
 class BatchDeleted(Struct):
@@ -323,8 +382,25 @@ class RevokedKey(Struct):
 
 class VerifyResult(Struct, omit_defaults=True):
     valid: bool
-    code: Literal[
-        "VALID", "MALFORMED", "NOT_FOUND", "EXPIRED", "REVOKED", "INSUFFICIENT_PERMISSIONS", "OWNER_NOT_PERMITTED"
+    code: Annotated[
+        Literal[
+            "VALID",
+            "MALFORMED",
+            "NOT_FOUND",
+            "EXPIRED",
+            "REVOKED",
+            "INSUFFICIENT_PERMISSIONS",
+            "OWNER_NOT_PERMITTED",
+            "INVALID_SIGNATURE",
+            "STALE_REQUEST",
+            "REPLAYED",
+        ],
+        Meta(
+            description=(
+                "INVALID_SIGNATURE: a JWT key the service's published keys did not sign, or an HMAC signature "
+                "that does not match; STALE_REQUEST and REPLAYED: HMAC only"
+            )
+        ),
     ]
     key_id: str | UnsetType = UNSET
     project_id: str | UnsetType = UNSET
@@ -360,3 +436,23 @@ class Problem(Struct, omit_defaults=True):
 
 def encode(value: Any) -> str:
     return msgspec.json.encode(value).decode()
+
+
+class Jwk(Struct):
+    kty: Literal["EC"]
+    crv: Literal["P-256"]
+    x: str
+    y: str
+    kid: Annotated[str, Meta(description="RFC 7638 thumbprint")]
+    alg: Literal["ES256"]
+    use: Literal["sig"]
+
+
+class Jwks(Struct):
+    keys: list[Jwk]
+
+
+class SigningKeyRotated(Struct):
+    kid: str
+    previous_kid: str
+    signs_from: Annotated[Timestamp, Meta(description="published now; signs new JWT keys from then on")]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from chalicelib.api.http import AUTH_SERVICE, Call, Router
-from chalicelib.api.schemas import VerifyKey, VerifyResult
+from chalicelib.api.schemas import VerifyHmac, VerifyKey, VerifyResult
 from chalicelib.domain.clock import rfc3339
+from chalicelib.domain.verification import Verdict
 from chalicelib.services.verification import verify_key
 
 router = Router("verify", "verification")
@@ -14,7 +15,24 @@ router = Router("verify", "verification")
 def verify(call: Call[VerifyKey, None]) -> VerifyResult:
     """Verifies a key for the calling project; failures are 200 with `valid: false` and a code."""
     body = call.body
-    verdict = verify_key(body.key, call.project_id_of_service, body.permissions)
+    return _result(verify_key(body.key, call.project_id_of_service, body.permissions))
+
+
+@router.route("POST", "/v1/hmac/verify", body=VerifyHmac, response=VerifyResult, auth=AUTH_SERVICE, replayable=False)
+def verify_hmac(call: Call[VerifyHmac, None]) -> VerifyResult:
+    """Verifies an HMAC-signed request for the calling project; the key's secret never leaves the service.
+
+    A signature is accepted once: its replay within the ±300 s window is REPLAYED, in any process.
+    """
+    from chalicelib.services.hmac_verification import verify_request
+
+    body = call.body
+    return _result(
+        verify_request(body.method, body.url, body.headers, body.body, call.project_id_of_service, body.permissions)
+    )
+
+
+def _result(verdict: Verdict) -> VerifyResult:
     record = verdict.record
     if record is None:
         return VerifyResult(valid=False, code=verdict.code)  # type: ignore[arg-type]

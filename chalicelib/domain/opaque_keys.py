@@ -1,54 +1,57 @@
-"""The opaque API key format: `kw_` + base62 body whose last 6 characters are a checksum.
+"""Opaque API keys: `kw_` + 28 random base62 characters + their checksum (see `tokens`).
 
-The body is 28 random base62 characters (about 166 bits) followed by the CRC32
-(zlib's) of those 28 characters, in base62, most significant digit first,
-zero-padded to 6. A scanner, a client or this service can reject a mistyped key
-offline, before any database read:
+The key is the whole secret: the service keeps only its keyed hash, which is also the
+handle of its lookup record.
 
 >>> key = generate()
 >>> parse(key) == key
-True
->>> parse(key[:-1] + ("0" if key[-1] != "0" else "1")) is None
 True
 """
 
 from __future__ import annotations
 
-import zlib
+from msgspec import Struct
 
-from chalicelib.domain.base62 import encode_int, is_base62, random_text
+from chalicelib.domain.key_kinds import Draft, Made, Signer
+from chalicelib.domain.tokens import ChecksummedToken
 
 PREFIX = "kw_"
-RANDOM_LENGTH = 28
-CHECKSUM_LENGTH = 6
-KEY_LENGTH = len(PREFIX) + RANDOM_LENGTH + CHECKSUM_LENGTH
-
-
-def checksum(random_part: str) -> str:
-    return encode_int(zlib.crc32(random_part.encode("ascii")), CHECKSUM_LENGTH)
+FORMAT = ChecksummedToken(PREFIX)
+KEY_LENGTH = FORMAT.length
 
 
 def generate() -> str:
     """A new opaque key. Show it once; store only its keyed hash."""
-    random_part = random_text(RANDOM_LENGTH)
-    return PREFIX + random_part + checksum(random_part)
+    return FORMAT.generate()
 
 
 def parse(candidate: str) -> str | None:
-    """The key when `candidate` is a well-formed opaque key, else None. No I/O.
-
-    Checks length, prefix, alphabet and checksum; none of these is secret, so plain
-    comparisons are fine here (the secret comparison is the keyed hash lookup).
-    """
-    if len(candidate) != KEY_LENGTH or not candidate.startswith(PREFIX):
-        return None
-    body = candidate[len(PREFIX) :]
-    if not body.isascii() or not is_base62(body):
-        return None
-    random_part, check = body[:RANDOM_LENGTH], body[RANDOM_LENGTH:]
-    return candidate if checksum(random_part) == check else None
+    """The key when `candidate` is a well-formed opaque key, else None. No I/O."""
+    return FORMAT.parse(candidate)
 
 
 def hint(key: str) -> str:
     """What lists show instead of the key: the prefix and the last 4 characters."""
-    return f"{PREFIX}...{key[-4:]}"
+    return FORMAT.hint(key)
+
+
+class OpaqueKey(Struct, frozen=True):
+    handle: str
+
+
+class _Opaque:
+    name = "opaque"
+
+    def make(self, draft: Draft, signer: Signer | None) -> Made:
+        key = generate()
+        return Made(handle=key, shown={"key": key}, hint=hint(key))
+
+    def parse(self, candidate: str) -> OpaqueKey | None:
+        key = parse(candidate)
+        return OpaqueKey(key) if key is not None else None
+
+    def owns(self, candidate: str) -> bool:
+        return candidate.startswith(PREFIX)
+
+
+KIND = _Opaque()

@@ -3,7 +3,7 @@
 Each check looks at one thing and says the failure code, or None to let the next one
 look (format → exists → revoked → expired → owner right → permissions); the first
 failure is the answer, and later checks do not run. The format check happens before
-any read (see `opaque_keys.parse`); the rest work on a `KeyRecord`, which is what one
+any read (see `key_kinds`); the rest work on a `KeyRecord`, which is what one
 read of the key's lookup item gives.
 """
 
@@ -21,6 +21,10 @@ EXPIRED = "EXPIRED"
 REVOKED = "REVOKED"
 INSUFFICIENT_PERMISSIONS = "INSUFFICIENT_PERMISSIONS"
 OWNER_NOT_PERMITTED = "OWNER_NOT_PERMITTED"
+# Of a signed credential (a JWT key, an HMAC-signed request):
+INVALID_SIGNATURE = "INVALID_SIGNATURE"
+STALE_REQUEST = "STALE_REQUEST"
+REPLAYED = "REPLAYED"
 
 
 class KeyRecord(Struct, frozen=True):
@@ -35,6 +39,8 @@ class KeyRecord(Struct, frozen=True):
     revoked_at: float | None
     owner_permitted: bool
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # An HMAC key's secret, still sealed: opened only to check a signature.
+    sealed_secret: str | None = None
 
 
 class Verdict(Struct, frozen=True):

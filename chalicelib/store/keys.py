@@ -1,19 +1,16 @@
-"""API keys: the management record (ApiKeyModel) and the verification record (KeyLookupModel).
+"""API keys as their project manages them (ApiKeyModel): issue, reroll, read, change.
 
-Every change that matters to verification writes both in one transaction. The key
-itself is never stored: only its keyed hash (`pepper.digest`), which is also the
-lookup item's primary key, so verifying reads exactly one item.
-
-Whether a key's owner holds the "API calls" right is kept on the lookup item
-(`owner_permitted`): `add_owner_right` flips it for every key the owner holds when a
-membership change grants or takes the right. KeyHolderModel lists those keys; issuing
-a key adds to it unconditionally (issues commute with each other), while a membership
-change requires its version unchanged, so it never misses a key issued meanwhile.
+Every change that matters to verification also writes the key's lookup record
+(`store.key_lookup`) in the same transaction, and issuing adds the key to its owner's
+list (`store.key_holders`). Revocation is `store.key_revocation`. What a key's secret
+is depends on its kind (`domain.key_kinds`): the caller passes the kind's `Minter`, and
+only its handle's keyed hash and, for HMAC keys, the sealed secret are stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from msgspec import Struct
@@ -21,12 +18,13 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
 from chalicelib import cache
-from chalicelib.domain import opaque_keys
+from chalicelib.config import get_settings
+from chalicelib.crypto.envelope import seal
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.key_kinds import Draft, Minter
 from chalicelib.domain.page import Page
 from chalicelib.domain.policy import Action, MemberRole, may
-from chalicelib.domain.verification import KeyRecord
 from chalicelib.errors import (
     AlreadyRerolledError,
     ConflictError,
@@ -34,27 +32,17 @@ from chalicelib.errors import (
     OwnerNotPermittedError,
     ValidationFailedError,
 )
-from chalicelib.store import audit
+from chalicelib.store import audit, key_holders, key_lookup
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
-from chalicelib.store.models import (
-    ApiKeyModel,
-    KeyHolderModel,
-    KeyLookupModel,
-    MemberModel,
-    ProjectModel,
-    RoleModel,
-)
+from chalicelib.store.models import ApiKeyModel, MemberModel, ProjectModel, RoleModel
 from chalicelib.store.pagination import decode_cursor, get_or_not_found, paginate, query_page
-from chalicelib.store.pepper import digest
 from chalicelib.store.projects import project_is_live
-
-# DynamoDB allows 100 items in a transaction; leave room for the items around a chunk.
-_CHUNK = 40
 
 
 class NewKey(Struct, frozen=True):
     """What a caller needs to issue a key; `expires_at` is epoch seconds or None."""
 
+    key_type: str
     name: str
     description: str
     owner_id: str
@@ -90,44 +78,53 @@ def _owner_membership(project_id: str, owner_id: str) -> MemberModel:
     return member
 
 
-def _holder(project_id: str, owner_id: str) -> KeyHolderModel:
-    try:
-        return KeyHolderModel.get(project_id, owner_id, consistent_read=True)
-    except DoesNotExist:
-        return KeyHolderModel(project_id, owner_id, digests=set(), version=0)
-
-
-def _holder_unchanged(holder: KeyHolderModel) -> Condition:
-    if holder.version == 0:
-        return KeyHolderModel.owner_id.does_not_exist() | (KeyHolderModel.version == 0)
-    return KeyHolderModel.version == holder.version
-
-
 def _add_key_items(
-    txn: Transaction, project: ProjectModel, spec: NewKey, actor: str, at: float
-) -> tuple[ApiKeyModel, str, str]:
+    txn: Transaction, project: ProjectModel, spec: NewKey, mint: Minter, actor: str, at: float
+) -> tuple[ApiKeyModel, dict[str, str], str]:
     """Adds a new key's items to `txn`: checks of project, owner and role, and both records.
+    Returns the key, its secret part (to show once) and its lookup id.
 
     Nothing here conflicts with another key being issued: the project is only checked, the
     holder's list and version only added to, the role's count only incremented.
     """
     member = _owner_membership(project.id, spec.owner_id)
-    secret = opaque_keys.generate()
-    key_digest = digest(secret)
+    key_id = new_id("key")
+    # Whole seconds, as the key's view shows it and as a JWT's `exp` must be: the same instant everywhere.
+    expires_at = math.ceil(spec.expires_at) if spec.expires_at is not None else None
+    permissions = [str(p) for p in spec.role.permissions]
+    made = mint(
+        Draft(
+            key_id=key_id,
+            project_id=project.id,
+            owner_id=spec.owner_id,
+            role_id=spec.role.id,
+            permissions=tuple(permissions),
+            issued_at=at,
+            expires_at=expires_at,
+            issuer=get_settings().issuer,
+        )
+    )
+    lookup = key_lookup.lookup_id(made.handle)
+    sealed = None
+    if made.sealed_material is not None:
+        from chalicelib.domain import hmac_keys
+
+        sealed = seal(made.sealed_material, hmac_keys.seal_context(project.id, key_id))
     key = ApiKeyModel(
         project.id,
-        new_id("key"),
-        digest=key_digest,
-        type="opaque",
+        key_id,
+        digest=lookup,
+        type=spec.key_type,
         name=spec.name,
         description=spec.description,
         owner_id=spec.owner_id,
         role_id=spec.role.id,
-        permissions=list(spec.role.permissions),
-        hint=opaque_keys.hint(secret),
+        permissions=permissions,
+        hint=made.hint,
         created_at=rfc3339(at),
         created_by=actor,
-        expires_at=rfc3339(spec.expires_at) if spec.expires_at is not None else None,
+        expires_at=rfc3339(expires_at) if expires_at is not None else None,
+        lifetime_seconds=round(spec.expires_at - at) if spec.expires_at is not None else None,
         template_id=spec.template_id,
         request_id=spec.request_id,
         meta=dict(spec.meta),
@@ -138,32 +135,24 @@ def _add_key_items(
     txn.condition_check(
         MemberModel, project.id, spec.owner_id, condition=MemberModel.role == member.role, label="member"
     )
-    # 2: the owner's key list gains this key, and its version moves, so that a membership change
-    # that read the list before this commits fails and reads it again. No condition: issues commute.
-    txn.update(
-        KeyHolderModel(project.id, spec.owner_id),
-        actions=[KeyHolderModel.digests.add({key_digest}), KeyHolderModel.version.add(1)],
-        label="holder",
-    )
+    # 2: the owner's key list gains this key (unconditionally: issues commute).
+    key_holders.add_key(txn, project.id, spec.owner_id, lookup)
     # 3: the role exists, and now counts this key as a user.
     txn.update(spec.role, actions=[RoleModel.ref_count.add(1)], condition=RoleModel.id.exists(), label="role")
     txn.save(key, condition=ApiKeyModel.id.does_not_exist())
-    txn.save(
-        KeyLookupModel(
-            key_digest,
-            key_id=key.id,
-            project_id=project.id,
-            owner_id=spec.owner_id,
-            role_id=spec.role.id,
-            permissions=list(spec.role.permissions),
-            expires_at=spec.expires_at,
-            revoked_at=None,
-            owner_permitted=True,
-            meta=dict(spec.meta),
-        ),
-        condition=KeyLookupModel.digest.does_not_exist(),
+    key_lookup.add_new(
+        txn,
+        lookup,
+        key_id=key.id,
+        project_id=project.id,
+        owner_id=spec.owner_id,
+        role_id=spec.role.id,
+        permissions=permissions,
+        expires_at=expires_at,
+        meta=spec.meta,
+        sealed_secret=sealed,
     )
-    return key, secret, key_digest
+    return key, made.shown, lookup
 
 
 def _explain_issue_failure(error: TransactionCancelledError) -> Exception:
@@ -182,12 +171,12 @@ def _owner_role_changed(error: TransactionCancelledError) -> bool:
     return error.failed == {"member"}
 
 
-def create_key(project: ProjectModel, spec: NewKey, actor: str) -> tuple[ApiKeyModel, str]:
-    """Issues a key; returns its record and the secret, which is never stored."""
+def create_key(project: ProjectModel, spec: NewKey, mint: Minter, actor: str) -> tuple[ApiKeyModel, dict[str, str]]:
+    """Issues a key made by `mint`; returns its record and its secret part, which is never stored."""
 
-    def attempt() -> tuple[ApiKeyModel, str, str]:
+    def attempt() -> tuple[ApiKeyModel, dict[str, str], str]:
         with transaction() as txn:
-            key, secret, key_digest = _add_key_items(txn, project, spec, actor, now())
+            key, secret, key_digest = _add_key_items(txn, project, spec, mint, actor, now())
             audit.record(
                 txn,
                 project.id,
@@ -207,8 +196,8 @@ def create_key(project: ProjectModel, spec: NewKey, actor: str) -> tuple[ApiKeyM
 
 
 def reroll_key(
-    project: ProjectModel, old: ApiKeyModel, role: RoleModel, grace_seconds: int, actor: str
-) -> tuple[ApiKeyModel, str]:
+    project: ProjectModel, old: ApiKeyModel, role: RoleModel, mint: Minter, grace_seconds: int, actor: str
+) -> tuple[ApiKeyModel, dict[str, str]]:
     """A new key with the old one's owner, role and meta; the old one expires after the grace.
 
     A key has at most one successor: the old key records it in the same transaction, on
@@ -216,11 +205,15 @@ def reroll_key(
     """
     _check_rerollable(old)
     old_expires = _epoch(old.expires_at)
-    lifetime = old_expires - parse_rfc3339(old.created_at) if old_expires is not None else None
+    lifetime: float | None = None
+    if old_expires is not None:
+        # Keys issued before lifetimes were recorded: from the whole-second stamps.
+        lifetime = old.lifetime_seconds or old_expires - parse_rfc3339(old.created_at)
 
-    def attempt() -> tuple[ApiKeyModel, str, str]:
+    def attempt() -> tuple[ApiKeyModel, dict[str, str], str]:
         at = now()
         spec = NewKey(
+            key_type=old.type,
             name=old.name,
             description=old.description,
             owner_id=old.owner_id,
@@ -232,7 +225,7 @@ def reroll_key(
         )
         retire_at = at + grace_seconds if old_expires is None else min(at + grace_seconds, old_expires)
         with transaction() as txn:
-            new, secret, new_digest = _add_key_items(txn, project, spec, actor, at)
+            new, secret, new_digest = _add_key_items(txn, project, spec, mint, actor, at)
             txn.update(
                 old,
                 actions=[ApiKeyModel.expires_at.set(rfc3339(retire_at)), ApiKeyModel.rerolled_to.set(new.id)],
@@ -240,11 +233,7 @@ def reroll_key(
                 condition=ApiKeyModel.revoked_at.does_not_exist() & ApiKeyModel.rerolled_to.does_not_exist(),
                 label="old_key",
             )
-            txn.update(
-                KeyLookupModel(old.digest),
-                actions=[KeyLookupModel.expires_at.set(retire_at)],
-                condition=KeyLookupModel.digest.exists(),
-            )
+            key_lookup.set_expiry(txn, old.digest, retire_at)
             audit.record(
                 txn,
                 project.id,
@@ -333,25 +322,6 @@ def revoked_since(project_id: str, since: str | None, limit: int, cursor: str | 
     return paginate(results, limit, lambda k: {"id": k.id, "revoked_at": k.revoked_at})
 
 
-def lookup(key_digest: str) -> KeyRecord | None:
-    """The verification record of a key by its keyed hash: one strongly consistent read."""
-    try:
-        item = KeyLookupModel.get(key_digest, consistent_read=True)
-    except DoesNotExist:
-        return None
-    return KeyRecord(
-        key_id=item.key_id,
-        project_id=item.project_id,
-        owner_id=item.owner_id,
-        role_id=item.role_id,
-        permissions=tuple(str(p) for p in item.permissions or ()),
-        expires_at=item.expires_at,
-        revoked_at=item.revoked_at,
-        owner_permitted=bool(item.owner_permitted),
-        meta=dict(item.meta or {}),
-    )
-
-
 # --- changing -----------------------------------------------------------------------
 
 
@@ -369,6 +339,8 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
             )
         else:
             actions.append(getattr(ApiKeyModel, field).set(value))
+    if key.type == "jwt" and "expires_at" in changes:
+        _check_signed_expiry(key, changes["expires_at"])
     condition = ApiKeyModel.revoked_at.does_not_exist()
     if "expires_at" in changes:
         # A reroll set this key's retirement; a PATCH that read the key before it must not undo it.
@@ -382,16 +354,7 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
             project_is_live(txn, key.project_id)
             txn.update(key, actions=actions, condition=condition, label="key")
             if "expires_at" in changes:
-                new_expiry = changes["expires_at"]
-                txn.update(
-                    KeyLookupModel(key.digest),
-                    actions=[
-                        KeyLookupModel.expires_at.set(new_expiry)
-                        if new_expiry is not None
-                        else KeyLookupModel.expires_at.remove()
-                    ],
-                    condition=KeyLookupModel.digest.exists(),
-                )
+                key_lookup.set_expiry(txn, key.digest, changes["expires_at"])
             audit.record(txn, key.project_id, actor, "key.updated", ("key", key.id), {"changed": sorted(changes)})
     except TransactionCancelledError as error:
         if "project" in error.failed:
@@ -401,131 +364,6 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
         raise
     cache.key_records.invalidate([key.digest])
     return get_key(key.project_id, key.id)
-
-
-def _add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> None:
-    """Adds the revocation of `keys` (all live) to `txn`: both records, holders, role counts."""
-    stamp = rfc3339(at)
-    by_owner: dict[str, set[str]] = {}
-    by_role: dict[str, int] = {}
-    for key in keys:
-        txn.update(
-            key,
-            actions=[ApiKeyModel.revoked_at.set(stamp)],
-            condition=ApiKeyModel.revoked_at.does_not_exist(),
-        )
-        txn.update(
-            KeyLookupModel(key.digest),
-            actions=[KeyLookupModel.revoked_at.set(at)],
-            condition=KeyLookupModel.digest.exists(),
-        )
-        by_owner.setdefault(key.owner_id, set()).add(key.digest)
-        by_role[key.role_id] = by_role.get(key.role_id, 0) + 1
-    project_id = keys[0].project_id
-    for owner_id, digests in by_owner.items():
-        # Removing from the set changes nothing a membership change relies on: no version bump.
-        txn.update(
-            KeyHolderModel(project_id, owner_id),
-            actions=[KeyHolderModel.digests.delete(digests)],
-            condition=KeyHolderModel.owner_id.exists(),
-        )
-    for role_id, count in by_role.items():
-        txn.update(
-            RoleModel(project_id, role_id),
-            actions=[RoleModel.ref_count.add(-count)],
-            condition=RoleModel.id.exists(),
-        )
-
-
-# DynamoDB takes at most 100 items in a transaction; one is the audit event.
-_MAX_TRANSACTION_ITEMS = 100
-
-
-def _revocation_chunks(keys: list[ApiKeyModel]) -> Iterator[list[ApiKeyModel]]:
-    """Splits `keys` so that each chunk's transaction stays within DynamoDB's 100 items: a key
-    writes 2 (both records), and each distinct owner and role in the chunk 1 more."""
-    chunk: list[ApiKeyModel] = []
-    owners: set[str] = set()
-    roles: set[str] = set()
-    for key in keys:
-        cost = 2 + (key.owner_id not in owners) + (key.role_id not in roles)
-        if chunk and 1 + 2 * len(chunk) + len(owners) + len(roles) + cost > _MAX_TRANSACTION_ITEMS:
-            yield chunk
-            chunk, owners, roles = [], set(), set()
-        chunk.append(key)
-        owners.add(key.owner_id)
-        roles.add(key.role_id)
-    if chunk:
-        yield chunk
-
-
-def revoke_keys(project_id: str, keys: Iterable[ApiKeyModel], actor: str, reason: str = "revoked") -> list[str]:
-    """Revokes the live ones of `keys`, as many per transaction as fit; returns the ids it revoked.
-
-    Each chunk is atomic and the whole is idempotent: running it again after a failure
-    revokes what is left. A key revoked by someone else meanwhile is left out, not a 409.
-    """
-    live = [k for k in keys if k.revoked_at is None]
-    revoked: list[str] = []
-    for chunk in _revocation_chunks(live):
-        try:
-            done = _revoke_chunk(project_id, chunk, actor, reason)
-        except TransactionCancelledError as error:
-            raise ConflictError("keys kept changing while they were revoked; try again") from error
-        finally:
-            cache.key_records.invalidate([k.digest for k in chunk])
-        revoked.extend(k.id for k in done)
-    return revoked
-
-
-def _revoke_chunk(project_id: str, chunk: list[ApiKeyModel], actor: str, reason: str) -> list[ApiKeyModel]:
-    """Revokes `chunk` in one transaction; returns the keys this call revoked."""
-    pending = chunk
-    read_again = False
-
-    def attempt() -> list[ApiKeyModel]:
-        nonlocal pending, read_again
-        if read_again:
-            # A key of the chunk changed meanwhile, most likely revoked by someone else:
-            # revocations commute, so drop what is revoked already and try the rest.
-            fresh = keys_by_ids(project_id, [k.id for k in pending])
-            pending = [fresh[k.id] for k in pending if k.id in fresh and fresh[k.id].revoked_at is None]
-        read_again = True
-        if pending:
-            _commit_revocations(project_id, pending, actor, reason)
-        return pending
-
-    return retrying(attempt, retry_if=lambda error: True)
-
-
-def _commit_revocations(project_id: str, chunk: list[ApiKeyModel], actor: str, reason: str) -> None:
-    with transaction() as txn:
-        _add_revocations(txn, chunk, now())
-        if len(chunk) == 1:
-            audit.record(txn, project_id, actor, "key.revoked", ("key", chunk[0].id), {"reason": reason})
-        else:
-            audit.record(
-                txn,
-                project_id,
-                actor,
-                "key.revoked",
-                ("project", project_id),
-                {"reason": reason, "key_ids": [k.id for k in chunk]},
-            )
-
-
-def revoke_all(project_id: str, actor: str, reason: str) -> None:
-    """Revokes every live key of the project (a deletion's step; nothing may add keys by then).
-
-    A chunk that fails because someone revoked one of its keys meanwhile is read again.
-    """
-    for _attempt in range(5):
-        try:
-            revoke_keys(project_id, all_keys(project_id), actor, reason=reason)
-            return
-        except ConflictError:
-            continue
-    raise ConflictError("keys of this project kept changing while it was deleted; repeat the deletion")
 
 
 def keys_by_ids(project_id: str, key_ids: Iterable[str]) -> dict[str, ApiKeyModel]:
@@ -539,63 +377,11 @@ def all_keys(project_id: str) -> list[ApiKeyModel]:
     return list(ApiKeyModel.query(project_id, consistent_read=True))
 
 
-# --- the owner's right ----------------------------------------------------------------
-
-
-def owner_right_changes(old: MemberRole | None, new: MemberRole | None) -> bool | None:
-    """True/False when a role change grants/takes the "API calls" right; None when it does not change."""
-    before, after = may(old, Action.HOLD_KEYS), may(new, Action.HOLD_KEYS)
-    return None if before == after else after
-
-
-def add_owner_right(txn: Transaction, project_id: str, owner_id: str, permitted: bool) -> list[str]:
-    """Adds to `txn` the flip of `owner_permitted` on the owner's keys; returns their digests.
-
-    The holder's version is a condition, so a key created meanwhile fails the transaction
-    instead of being missed. Keys beyond the first chunk are flipped by `flip_remaining`.
-    """
-    holder = _holder(project_id, owner_id)
-    digests = sorted(holder.digests or ())
-    txn.condition_check(KeyHolderModel, project_id, owner_id, condition=_holder_unchanged(holder), label="holder")
-    for key_digest in digests[:_CHUNK]:
-        txn.update(
-            KeyLookupModel(key_digest),
-            actions=[KeyLookupModel.owner_permitted.set(permitted)],
-            condition=KeyLookupModel.digest.exists(),
+def _check_signed_expiry(key: ApiKeyModel, new_expiry: float | None) -> None:
+    """A JWT key's `exp` is signed into the token, and offline verifiers trust it: its expiry
+    may be brought forward (checked online) but never extended or removed."""
+    current = _epoch(key.expires_at)
+    if current is not None and (new_expiry is None or new_expiry > current):
+        raise ValidationFailedError.single(
+            "expires_at", "a JWT key's expiry is signed into the token: it can be brought forward, not extended"
         )
-    return digests
-
-
-def holder_digests(project_id: str, owner_id: str) -> list[str]:
-    return sorted(_holder(project_id, owner_id).digests or ())
-
-
-def flip_remaining(project_id: str, owner_id: str, digests: list[str], permitted: bool, *, start: int = _CHUNK) -> bool:
-    """Flips `owner_permitted` on the keys from `start` on, each chunk on condition that the
-    member's role still says `permitted`; returns False when it does not (and stops).
-
-    The condition makes the tails of two quick role changes safe in any order: the tail of
-    a change that a later one overtook fails instead of undoing it. Idempotent.
-    """
-    holding = [role.value for role in MemberRole if may(role, Action.HOLD_KEYS)]
-    # NOT IN is also true of a member no longer there: IN is false on a missing attribute.
-    holds = MemberModel.role.is_in(*holding)
-    still = holds if permitted else ~holds
-    for begin in range(start, len(digests), _CHUNK):
-        chunk = digests[begin : begin + _CHUNK]
-        try:
-            with transaction() as txn:
-                txn.condition_check(MemberModel, project_id, owner_id, condition=still, label="member")
-                for key_digest in chunk:
-                    txn.update(
-                        KeyLookupModel(key_digest),
-                        actions=[KeyLookupModel.owner_permitted.set(permitted)],
-                        condition=KeyLookupModel.digest.exists(),
-                    )
-        except TransactionCancelledError as error:
-            if "member" in error.failed:
-                return False
-            raise
-        finally:
-            cache.key_records.invalidate(chunk)
-    return True

@@ -7,7 +7,7 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.page import Page
 from chalicelib.domain.policy import Action, MemberRole, may
 from chalicelib.errors import ConflictError, NotFoundError
-from chalicelib.store import audit, keys
+from chalicelib.store import audit, key_holders
 from chalicelib.store.base import TransactionCancelledError, retrying, transaction
 from chalicelib.store.models import MemberModel, ProjectModel
 from chalicelib.store.pagination import query_page
@@ -34,11 +34,11 @@ def put_member(
     if current is not None and old_role is role:
         # Nothing to change; but a repeat is how a caller finishes a change whose tail of key
         # flips was interrupted, so make every key say what the role says.
-        digests = keys.holder_digests(project.id, user_id)
-        keys.flip_remaining(project.id, user_id, digests, may(role, Action.HOLD_KEYS), start=0)
+        digests = key_holders.holder_digests(project.id, user_id)
+        key_holders.flip_remaining(project.id, user_id, digests, may(role, Action.HOLD_KEYS), start=0)
         return current
     delta = _owner_delta(old_role, role)
-    right = keys.owner_right_changes(old_role, role)
+    right = key_holders.owner_right_changes(old_role, role)
 
     def attempt() -> tuple[MemberModel, list[str]]:
         digests: list[str] = []
@@ -69,7 +69,7 @@ def put_member(
                 action, details = "member.role_changed", {"from": current.role, "to": role.value}
             audit.record(txn, project.id, actor, action, ("member", user_id), details)
             if right is not None:
-                digests = keys.add_owner_right(txn, project.id, user_id, right)
+                digests = key_holders.add_owner_right(txn, project.id, user_id, right)
         return member, digests
 
     try:
@@ -80,7 +80,7 @@ def put_member(
     if right is not None:
         # The keys past the first chunk, after the commit and on condition that the role still
         # says so (see flip_remaining); verification caches bound the delay anyway.
-        keys.flip_remaining(project.id, user_id, digests, right)
+        key_holders.flip_remaining(project.id, user_id, digests, right)
     cache.key_records.invalidate(digests)
     member.role = role.value
     member.updated_at = at
@@ -90,7 +90,7 @@ def put_member(
 def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> None:
     old_role = MemberRole(current.role)
     delta = _owner_delta(old_role, None)
-    right = keys.owner_right_changes(old_role, None)
+    right = key_holders.owner_right_changes(old_role, None)
 
     def attempt() -> list[str]:
         digests: list[str] = []
@@ -104,7 +104,7 @@ def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> No
             txn.delete(current, condition=MemberModel.role == current.role, label="member")
             audit.record(txn, project.id, actor, "member.removed", ("member", current.user_id), {"role": current.role})
             if right is not None:
-                digests = keys.add_owner_right(txn, project.id, current.user_id, right)
+                digests = key_holders.add_owner_right(txn, project.id, current.user_id, right)
         return digests
 
     try:
@@ -112,7 +112,7 @@ def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> No
     except TransactionCancelledError as error:
         raise _explain(error, project.id) from None
     if right is not None:
-        keys.flip_remaining(project.id, current.user_id, digests, right)
+        key_holders.flip_remaining(project.id, current.user_id, digests, right)
     cache.key_records.invalidate(digests)
 
 

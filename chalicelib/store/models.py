@@ -212,6 +212,9 @@ class ApiKeyModel(KeywardenModel):
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
     expires_at = UnicodeAttribute(null=True)
+    # How long the key was issued for, so a reroll gives its successor the same lifetime
+    # (expires_at is rounded up to whole seconds, created_at down: their difference drifts).
+    lifetime_seconds = NumberAttribute(null=True)
     revoked_at = UnicodeAttribute(null=True)
     last_used_at = UnicodeAttribute(null=True)
     template_id = UnicodeAttribute(null=True)
@@ -243,6 +246,8 @@ class KeyLookupModel(KeywardenModel):
     revoked_at = NumberAttribute(null=True)
     owner_permitted = BooleanAttribute()
     meta = JSONAttribute(default=dict)
+    # An HMAC key's secret, sealed with KMS (context: project and key id); None for other kinds.
+    sealed_secret = UnicodeAttribute(null=True)
 
 
 class KeyHolderModel(KeywardenModel):
@@ -262,3 +267,47 @@ class KeyHolderModel(KeywardenModel):
     # Bumped by every key issued to the owner (an unconditional ADD, so issues commute);
     # a membership change requires it unchanged, so it never misses a key issued meanwhile.
     version = NumberAttribute(default=0)
+
+
+class SigningKeyModel(KeywardenModel):
+    """A KMS key that signs JWT API keys, with what the JWKS publishes of it.
+
+    Keys form a chain: each records its successor at most once (`successor`), so of two
+    concurrent rotations one wins. A key signs from `signs_from` until its successor's
+    `signs_from`, and is published while a token it signed can still be valid.
+    """
+
+    logical_name = "signing-keys"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    kid = UnicodeAttribute(hash_key=True)  # the RFC 7638 thumbprint of the public key
+    kms_key_id = UnicodeAttribute()
+    public_jwk = JSONAttribute()
+    created_at = UnicodeAttribute()
+    signs_from = NumberAttribute()
+    successor = UnicodeAttribute(null=True)
+    # The latest `exp` of a token it signed (raised before each signature), and whether it
+    # signed one that never expires: together, how long it must stay published.
+    valid_until = NumberAttribute(null=True)
+    signs_forever = BooleanAttribute(default=False)
+
+
+class ReplayMarkModel(KeywardenModel):
+    """An HMAC signature already seen, so that a replay of its request is refused.
+
+    Written create-only: of two verifications of one signature, in any processes, one
+    succeeds. A mark matters only while its request's date is within the window.
+    """
+
+    logical_name = "hmac-replay"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    id = UnicodeAttribute(hash_key=True)  # SHA-256 of the token and the signature
+    until = NumberAttribute()
+    # DynamoDB deletes the mark some time after this; the write's condition checks `until`
+    # too, because deletion may lag by days (and moto never deletes).
+    expires_at = TTLAttribute()

@@ -138,7 +138,7 @@ def delete_project(project: ProjectModel, actor: str) -> None:
     the request (`deleting_ok` lets its owner reach it) resumes where it stopped.
     """
     from chalicelib import cache
-    from chalicelib.store import keys, secrets
+    from chalicelib.store import key_revocation, secrets
     from chalicelib.store.models import ServiceKeyModel
 
     if project.deleting_at is None:
@@ -157,7 +157,7 @@ def delete_project(project: ProjectModel, actor: str) -> None:
             # Someone else began (or finished) the deletion: take it over, or find it done.
             project = get_project(project.id, deleting_ok=True)
 
-    keys.revoke_all(project.id, actor, reason="project deleted")
+    key_revocation.revoke_all(project.id, actor, reason="project deleted")
 
     # Read only now: no rotation can commit after step 1, so these are all the values there are.
     service_digests = secrets.service_key_digests(project.id, include_retired=True)

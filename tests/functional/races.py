@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from chalicelib.errors import ConflictError, KeywardenError
+from chalicelib.store import key_revocation as revocation_store
 from chalicelib.store import keys as key_store
 from chalicelib.store import projects as project_store
 from chalicelib.store import secrets as secret_store
@@ -88,7 +89,13 @@ class Scene:
 
     def spec(self, role_id: str, owner_id: str = "ann") -> key_store.NewKey:
         return key_store.NewKey(
-            name="k", description="", owner_id=owner_id, role=get_role(self.pid, role_id), expires_at=None, meta={}
+            key_type="opaque",
+            name="k",
+            description="",
+            owner_id=owner_id,
+            role=get_role(self.pid, role_id),
+            expires_at=None,
+            meta={},
         )
 
     def verify(self, secret: str) -> dict[str, Any]:
@@ -114,7 +121,7 @@ class Scene:
             raise ConflictError("simulated: the deletion stopped here")
 
         with monkeypatch.context() as patched:
-            patched.setattr(key_store, "revoke_all", interrupted)
+            patched.setattr(revocation_store, "revoke_all", interrupted)
             reply = self.api.delete(f"/v1/projects/{self.pid}", as_user="ann")
         assert reply.status == 409, reply.body
         stored = raw_project(self.pid)

@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.services.minting import minter
+from chalicelib.store import key_holders as holder_store
+from chalicelib.store import key_revocation as revocation_store
 from chalicelib.store import keys as key_store
 from chalicelib.store import projects as project_store
 from chalicelib.store import secrets as secret_store
@@ -76,7 +79,7 @@ def test_no_write_succeeds_against_a_project_being_deleted(api: Api, project: tu
 
     for attempt in (
         lambda: secret_store.rotate(pid, "secure_key", None, 0, "ann"),
-        lambda: key_store.create_key(stale, _spec(pid, role_id), "ann"),
+        lambda: key_store.create_key(stale, _spec(pid, role_id), minter("opaque"), "ann"),
         lambda: project_store.update_project(stale, {"name": "renamed"}, "ann"),
     ):
         with pytest.raises(Exception) as raised:
@@ -93,7 +96,13 @@ def _spec(pid: str, role_id: str) -> key_store.NewKey:
     from chalicelib.store.roles import get_role
 
     return key_store.NewKey(
-        name="k", description="", owner_id="ann", role=get_role(pid, role_id), expires_at=None, meta={}
+        key_type="opaque",
+        name="k",
+        description="",
+        owner_id="ann",
+        role=get_role(pid, role_id),
+        expires_at=None,
+        meta={},
     )
 
 
@@ -111,7 +120,7 @@ def test_an_interrupted_deletion_leaves_the_project_gone_and_a_repeat_finishes_i
         raise ConflictError("simulated: keys kept changing")
 
     with monkeypatch.context() as patched:
-        patched.setattr(key_store, "revoke_all", broken)
+        patched.setattr(revocation_store, "revoke_all", broken)
         interrupted = api.delete(f"/v1/projects/{pid}", as_user="ann")
     assert interrupted.status == 409
     # As a user sees it: the project is gone (not live with its keys half revoked)...
@@ -266,10 +275,10 @@ def test_of_concurrent_rerolls_one_makes_a_successor(api: Api, project: tuple[st
     key_id = create_key(api, pid, role_id).json["key"]["id"]
     stale = key_store.get_key(pid, key_id)  # what every racing reroll read
     role_model = _spec(pid, role_id).role
-    winner, _ = key_store.reroll_key(ProjectModel.get(pid), stale, role_model, 60, "ann")
+    winner, _ = key_store.reroll_key(ProjectModel.get(pid), stale, role_model, minter("opaque"), 60, "ann")
 
     with pytest.raises(Exception) as raised:
-        key_store.reroll_key(ProjectModel.get(pid), stale, role_model, 60, "ann")
+        key_store.reroll_key(ProjectModel.get(pid), stale, role_model, minter("opaque"), 60, "ann")
     assert getattr(raised.value, "status", None) == 409
     assert raised.value.extensions() == {"rerolled_to": winner.id}  # type: ignore[attr-defined]
     assert len(list(ApiKeyModel.query(pid))) == 2  # the key and its one successor
@@ -370,7 +379,7 @@ def test_a_membership_change_that_read_the_holder_before_a_new_key_still_reaches
     pid, role_id = project
     first = create_key(api, pid, role_id, owner_id="dev").json["secret"]["key"]
     service_key = reveal(api, pid, "service_key").json["value"]
-    real = key_store.add_owner_right
+    real = holder_store.add_owner_right
     late: list[str] = []
 
     def key_issued_after_the_read(*args: Any) -> list[str]:
@@ -379,7 +388,7 @@ def test_a_membership_change_that_read_the_holder_before_a_new_key_still_reaches
             late.append(create_key(api, pid, role_id, owner_id="dev").json["secret"]["key"])
         return digests
 
-    monkeypatch.setattr(key_store, "add_owner_right", key_issued_after_the_read)
+    monkeypatch.setattr(holder_store, "add_owner_right", key_issued_after_the_read)
     demoted = api.put(f"/v1/projects/{pid}/members/dev", {"role": "viewer"}, as_user="ann")
     assert demoted.status == 200, demoted.body  # read again and retried inside, not 409
     for key in (first, *late):
@@ -392,7 +401,7 @@ def test_revocations_racing_each_other_both_succeed(api: Api, project: tuple[str
     stale = [key_store.get_key(pid, key_id) for key_id in ids]  # what a batch delete read
     assert api.delete(f"/v1/projects/{pid}/keys/{ids[1]}", as_user="ann").status == 204  # someone else was faster
 
-    revoked = key_store.revoke_keys(pid, stale, "ann")
+    revoked = revocation_store.revoke_keys(pid, stale, "ann")
     assert revoked == [ids[0], ids[2]]  # the one revoked meanwhile is left out, not a 409
     assert all(key_store.get_key(pid, key_id).revoked_at is not None for key_id in ids)
     assert audit_actions(pid).count("key.revoked") == 2

@@ -16,6 +16,9 @@ import pytest
 from chalicelib.api import keys as key_routes
 from chalicelib.domain import opaque_keys
 from chalicelib.domain.clock import now
+from chalicelib.services.minting import minter
+from chalicelib.store import key_holders as holder_store
+from chalicelib.store import key_revocation as revocation_store
 from chalicelib.store import keys as key_store
 from chalicelib.store.models import ApiKeyModel, KeyLookupModel, RoleModel
 from chalicelib.store.pepper import digest
@@ -105,7 +108,7 @@ def test_a_reroll_that_read_the_key_before_its_revocation_is_refused(api: Api) -
     before, events = stored_key(scene.pid, key_id), audit_actions(scene.pid)
 
     with refused(409, "conflict"):
-        key_store.reroll_key(scene.project(), stale, scene.spec(role_id).role, 60, "ann")
+        key_store.reroll_key(scene.project(), stale, scene.spec(role_id).role, minter("opaque"), 60, "ann")
     assert key_ids(scene.pid) == [key_id]
     assert stored_key(scene.pid, key_id) == before
     assert scene.verify(secret)["valid"] is False
@@ -139,7 +142,7 @@ def test_a_key_revoked_twice_at_once_is_revoked_once(api: Api) -> None:
     assert api.delete(f"/v1/projects/{scene.pid}/keys/{first}", as_user="ann").status == 204
     before = stored_key(scene.pid, first)
 
-    assert key_store.revoke_keys(scene.pid, [stale], "ann") == []  # nothing left for the loser to revoke
+    assert revocation_store.revoke_keys(scene.pid, [stale], "ann") == []  # nothing left for the loser to revoke
     assert stored_key(scene.pid, first) == before
     assert audit_actions(scene.pid).count("key.revoked") == 1
     in_use = api.delete(f"/v1/projects/{scene.pid}/roles/{role_id}", as_user="ann")
@@ -173,7 +176,7 @@ def test_a_demotion_that_read_no_keys_still_reaches_the_first_key_issued_meanwhi
     # the first key issued meanwhile creates it, so the demotion must read it again and retry.
     scene = Scene(api, dev="developer")
     role_id = scene.role()
-    real = key_store.add_owner_right
+    real = holder_store.add_owner_right
     late: list[str] = []
 
     def key_issued_after_the_read(*args: Any) -> list[str]:
@@ -182,7 +185,7 @@ def test_a_demotion_that_read_no_keys_still_reaches_the_first_key_issued_meanwhi
             late.append(scene.issue(role_id, owner_id="dev")[1])
         return digests
 
-    monkeypatch.setattr(key_store, "add_owner_right", key_issued_after_the_read)
+    monkeypatch.setattr(holder_store, "add_owner_right", key_issued_after_the_read)
     demoted = api.put(f"/v1/projects/{scene.pid}/members/dev", {"role": "viewer"}, as_user="ann")
     assert demoted.status == 200, demoted.body
     assert scene.verify(late[0])["code"] == "OWNER_NOT_PERMITTED"

@@ -12,6 +12,7 @@ import pytest
 from chalicelib.domain.clock import now
 from chalicelib.domain.ids import new_id
 from chalicelib.store import audit as audit_store
+from chalicelib.store import key_revocation as revocation_store
 from chalicelib.store import keys as key_store
 from chalicelib.store import nodes as node_store
 from chalicelib.store import projects as project_store
@@ -147,7 +148,7 @@ def test_two_deletions_that_both_began_finish_once(api: Api, monkeypatch: pytest
     # (a slow one and the owner's repeat that took over), only one marks the project deleted.
     scene = Scene(api)
     key_id, _ = scene.issue(scene.role())
-    real_revoke_all = key_store.revoke_all
+    real_revoke_all = revocation_store.revoke_all
     repeats: list[int] = []
 
     def the_owner_repeats_meanwhile(project_id: str, actor: str, reason: str) -> None:
@@ -156,7 +157,7 @@ def test_two_deletions_that_both_began_finish_once(api: Api, monkeypatch: pytest
             repeats[0] = api.delete(f"/v1/projects/{scene.pid}", as_user="ann").status
         real_revoke_all(project_id, actor, reason)
 
-    monkeypatch.setattr(key_store, "revoke_all", the_owner_repeats_meanwhile)
+    monkeypatch.setattr(revocation_store, "revoke_all", the_owner_repeats_meanwhile)
     first = api.delete(f"/v1/projects/{scene.pid}", as_user="ann")
     assert repeats == [204]
     assert (first.status, first.code) == (404, "not_found")  # found it finished by the repeat

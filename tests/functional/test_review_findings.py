@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.policy import MemberRole
+from chalicelib.store import key_holders as holder_store
 from chalicelib.store import keys as key_store
 from chalicelib.store import members as member_store
 from chalicelib.store import projects as project_store
@@ -78,7 +79,7 @@ def test_the_tail_of_an_overtaken_promotion_does_not_undo_the_demotion(
     pid, role_id = setup(api, dev="developer")
     secrets = issue(api, pid, role_id, 45, owner="dev")
     assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "viewer"}, as_user="owner").status == 200
-    real = key_store.flip_remaining
+    real = holder_store.flip_remaining
     overtaken: list[int] = []
 
     def demoted_before_the_tail(*args: Any, **kwargs: Any) -> bool:
@@ -86,7 +87,7 @@ def test_the_tail_of_an_overtaken_promotion_does_not_undo_the_demotion(
             overtaken.append(api.put(f"/v1/projects/{pid}/members/dev", {"role": "viewer"}, as_user="owner").status)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(key_store, "flip_remaining", demoted_before_the_tail)
+    monkeypatch.setattr(holder_store, "flip_remaining", demoted_before_the_tail)
     assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "developer"}, as_user="owner").status == 200
     assert overtaken == [200]
     assert codes(api, pid, secrets) == {"OWNER_NOT_PERMITTED": 45}
@@ -96,7 +97,7 @@ def test_repeating_a_role_change_finishes_an_interrupted_tail(api: Api, monkeypa
     pid, role_id = setup(api, dev="developer")
     secrets = issue(api, pid, role_id, 45, owner="dev")
     with monkeypatch.context() as patched:
-        patched.setattr(key_store, "flip_remaining", lambda *args, **kwargs: True)  # the process died after commit
+        patched.setattr(holder_store, "flip_remaining", lambda *args, **kwargs: True)  # the process died after commit
         assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "viewer"}, as_user="owner").status == 200
     assert codes(api, pid, secrets) == {"OWNER_NOT_PERMITTED": 40, "VALID": 5}
     assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "viewer"}, as_user="owner").status == 200

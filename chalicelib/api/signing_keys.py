@@ -1,0 +1,37 @@
+"""The keys that sign JWT API keys: the public JWKS, and rotation by system administrators."""
+
+from __future__ import annotations
+
+from chalicelib.api.http import AUTH_NONE, Call, Reply, Router
+from chalicelib.api.schemas import Jwks, SigningKeyRotated
+from chalicelib.config import get_settings
+from chalicelib.domain.clock import rfc3339
+from chalicelib.errors import ForbiddenError
+
+router = Router("signing_keys", "signing keys")
+
+
+@router.route("GET", "/.well-known/jwks.json", response=Jwks, auth=AUTH_NONE)
+def jwks(call: Call[None, None]) -> Reply:
+    """Every key that signs JWT keys, will sign them, or signed one still valid; public parts only.
+
+    Cache it for `max-age`: a new key is published that long before it signs.
+    """
+    from chalicelib.services import signing_keys
+
+    return Reply(signing_keys.jwks(), headers={"Cache-Control": f"public, max-age={get_settings().jwks_max_age}"})
+
+
+@router.route("POST", "/v1/admin/signing-keys/rotate", response=SigningKeyRotated, replayable=False)
+def rotate(call: Call[None, None]) -> SigningKeyRotated:
+    """Makes a new signing key in KMS (system administrators). It is published at once and
+    signs after one JWKS cache lifetime; the old key stays published while its tokens are valid.
+    Two rotations at once: one succeeds, the other is 409."""
+    if not call.person.is_system_admin:
+        raise ForbiddenError("only system administrators rotate the signing key")
+    from chalicelib.services import signing_keys
+
+    rotation = signing_keys.rotate(call.person.sub)
+    return SigningKeyRotated(
+        kid=rotation.kid, previous_kid=rotation.previous_kid, signs_from=rfc3339(rotation.signs_from)
+    )

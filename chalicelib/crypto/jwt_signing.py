@@ -1,0 +1,94 @@
+"""ES256 signing in KMS: the private key never leaves it.
+
+KMS signs the raw signing input (`MessageType="RAW"`, ECDSA_SHA_256) and returns a DER
+signature; JWS wants the two 32-byte integers side by side (RFC 7518 §3.4). The public
+half is read once per key and published as a JWK.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.crypto.kms import key_alias, kms_client
+from chalicelib.domain.jwt_keys import b64url, thumbprint
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+
+log = logging.getLogger("keywarden.signing")
+
+SIGNING_KEY = "jwt-signing"
+KEY_SPEC = "ECC_NIST_P256"
+
+
+class KmsSigner:
+    """Signs with one KMS key; `kid` is the thumbprint of its public key."""
+
+    def __init__(self, kid: str, kms_key_id: str) -> None:
+        self.kid = kid
+        self.kms_key_id = kms_key_id
+
+    def sign(self, message: bytes) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+        der = kms_client().sign(
+            KeyId=self.kms_key_id, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
+        )["Signature"]
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def public_jwk(kms_key_id: str) -> tuple[str, str, dict[str, str]]:
+    """(the key's ARN, its kid, its public JWK) for a KMS key id, ARN or alias."""
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    response = kms_client().get_public_key(KeyId=kms_key_id)
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+
+    public = load_der_public_key(response["PublicKey"])
+    if not isinstance(public, EllipticCurvePublicKey):
+        raise TypeError(f"{kms_key_id} is not an elliptic-curve key")
+    numbers = public.public_numbers()
+    jwk = {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(numbers.x.to_bytes(32, "big")),
+        "y": b64url(numbers.y.to_bytes(32, "big")),
+    }
+    return response["KeyId"], thumbprint(jwk), jwk
+
+
+def public_key_of(jwk: dict[str, Any]) -> EllipticCurvePublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, EllipticCurvePublicNumbers
+
+    def number(text: str) -> int:
+        import base64
+
+        return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
+
+    return EllipticCurvePublicNumbers(number(jwk["x"]), number(jwk["y"]), SECP256R1()).public_key()
+
+
+def configured_key() -> str:
+    """The alias of the signing key the deployment provides: the first of the chain."""
+    return key_alias(SIGNING_KEY)
+
+
+def create_key() -> str:
+    """A new signing key in KMS (a rotation); returns its key id."""
+    response = kms_client().create_key(
+        KeySpec=KEY_SPEC,
+        KeyUsage="SIGN_VERIFY",
+        Description="ES256 signatures of JWT API keys (rotated); the private key never leaves KMS",
+    )
+    return str(response["KeyMetadata"]["KeyId"])
+
+
+def discard_key(kms_key_id: str) -> None:
+    """Schedules the deletion of a key that never signed (a rotation that lost a race).
+    Best effort: a key left behind costs a little and signs nothing."""
+    try:
+        kms_client().schedule_key_deletion(KeyId=kms_key_id, PendingWindowInDays=7)
+    except Exception:
+        log.warning("could not schedule the deletion of unused signing key %s", kms_key_id, exc_info=True)

@@ -1,0 +1,102 @@
+"""A key's verification record (KeyLookupModel): everything verification needs, in one item.
+
+The item is keyed by the keyed hash (`pepper.digest`) of the key's handle: the opaque
+key itself, an HMAC key's token, a JWT key's `jti`. So the key is never stored, and
+verifying reads exactly one item. Every change that matters to verification updates
+this item in the same transaction as the key's management record (`store.keys`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.domain.verification import KeyRecord
+from chalicelib.store.base import Transaction
+from chalicelib.store.models import KeyLookupModel
+from chalicelib.store.pepper import digest
+
+
+def lookup_id(handle: str) -> str:
+    """The id of the lookup item of the key whose handle is `handle`."""
+    return digest(handle)
+
+
+def add_new(
+    txn: Transaction,
+    lookup: str,
+    *,
+    key_id: str,
+    project_id: str,
+    owner_id: str,
+    role_id: str,
+    permissions: list[str],
+    expires_at: float | None,
+    meta: Mapping[str, Any],
+    sealed_secret: str | None,
+) -> None:
+    """Adds a new key's lookup item to `txn`; its owner holds the right (the issue checked it)."""
+    txn.save(
+        KeyLookupModel(
+            lookup,
+            key_id=key_id,
+            project_id=project_id,
+            owner_id=owner_id,
+            role_id=role_id,
+            permissions=permissions,
+            expires_at=expires_at,
+            revoked_at=None,
+            owner_permitted=True,
+            meta=dict(meta),
+            sealed_secret=sealed_secret,
+        ),
+        condition=KeyLookupModel.digest.does_not_exist(),
+    )
+
+
+def set_expiry(txn: Transaction, lookup: str, expires_at: float | None) -> None:
+    txn.update(
+        KeyLookupModel(lookup),
+        actions=[
+            KeyLookupModel.expires_at.set(expires_at) if expires_at is not None else KeyLookupModel.expires_at.remove()
+        ],
+        condition=KeyLookupModel.digest.exists(),
+    )
+
+
+def set_revoked(txn: Transaction, lookup: str, at: float) -> None:
+    txn.update(
+        KeyLookupModel(lookup),
+        actions=[KeyLookupModel.revoked_at.set(at)],
+        condition=KeyLookupModel.digest.exists(),
+    )
+
+
+def set_owner_permitted(txn: Transaction, lookup: str, permitted: bool) -> None:
+    txn.update(
+        KeyLookupModel(lookup),
+        actions=[KeyLookupModel.owner_permitted.set(permitted)],
+        condition=KeyLookupModel.digest.exists(),
+    )
+
+
+def lookup(lookup: str) -> KeyRecord | None:
+    """The verification record of a key: one strongly consistent read."""
+    try:
+        item = KeyLookupModel.get(lookup, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return KeyRecord(
+        key_id=item.key_id,
+        project_id=item.project_id,
+        owner_id=item.owner_id,
+        role_id=item.role_id,
+        permissions=tuple(str(p) for p in item.permissions or ()),
+        expires_at=item.expires_at,
+        revoked_at=item.revoked_at,
+        owner_permitted=bool(item.owner_permitted),
+        meta=dict(item.meta or {}),
+        sealed_secret=item.sealed_secret,
+    )

@@ -1,0 +1,133 @@
+"""Revoking keys: one, a batch, or every key of a project being deleted.
+
+A revocation writes both of a key's records, takes the key off its owner's list and
+counts it off its role, in one transaction per chunk. Chunks are sized to DynamoDB's
+100 items per transaction; each is atomic and the whole is idempotent: running it
+again after a failure revokes what is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from chalicelib import cache
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.errors import ConflictError
+from chalicelib.store import audit, key_holders, key_lookup
+from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
+from chalicelib.store.keys import all_keys, keys_by_ids
+from chalicelib.store.models import ApiKeyModel, RoleModel
+
+# DynamoDB takes at most 100 items in a transaction; one is the audit event.
+_MAX_TRANSACTION_ITEMS = 100
+
+
+def _add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> None:
+    """Adds the revocation of `keys` (all live) to `txn`: both records, holders, role counts."""
+    stamp = rfc3339(at)
+    by_owner: dict[str, set[str]] = {}
+    by_role: dict[str, int] = {}
+    for key in keys:
+        txn.update(
+            key,
+            actions=[ApiKeyModel.revoked_at.set(stamp)],
+            condition=ApiKeyModel.revoked_at.does_not_exist(),
+        )
+        key_lookup.set_revoked(txn, key.digest, at)
+        by_owner.setdefault(key.owner_id, set()).add(key.digest)
+        by_role[key.role_id] = by_role.get(key.role_id, 0) + 1
+    project_id = keys[0].project_id
+    for owner_id, lookups in by_owner.items():
+        key_holders.remove_keys(txn, project_id, owner_id, lookups)
+    for role_id, count in by_role.items():
+        txn.update(
+            RoleModel(project_id, role_id),
+            actions=[RoleModel.ref_count.add(-count)],
+            condition=RoleModel.id.exists(),
+        )
+
+
+def _revocation_chunks(keys: list[ApiKeyModel]) -> Iterator[list[ApiKeyModel]]:
+    """Splits `keys` so that each chunk's transaction stays within DynamoDB's 100 items: a key
+    writes 2 (both records), and each distinct owner and role in the chunk 1 more."""
+    chunk: list[ApiKeyModel] = []
+    owners: set[str] = set()
+    roles: set[str] = set()
+    for key in keys:
+        cost = 2 + (key.owner_id not in owners) + (key.role_id not in roles)
+        if chunk and 1 + 2 * len(chunk) + len(owners) + len(roles) + cost > _MAX_TRANSACTION_ITEMS:
+            yield chunk
+            chunk, owners, roles = [], set(), set()
+        chunk.append(key)
+        owners.add(key.owner_id)
+        roles.add(key.role_id)
+    if chunk:
+        yield chunk
+
+
+def revoke_keys(project_id: str, keys: Iterable[ApiKeyModel], actor: str, reason: str = "revoked") -> list[str]:
+    """Revokes the live ones of `keys`, as many per transaction as fit; returns the ids it revoked.
+
+    A key revoked by someone else meanwhile is left out, not a 409.
+    """
+    live = [k for k in keys if k.revoked_at is None]
+    revoked: list[str] = []
+    for chunk in _revocation_chunks(live):
+        try:
+            done = _revoke_chunk(project_id, chunk, actor, reason)
+        except TransactionCancelledError as error:
+            raise ConflictError("keys kept changing while they were revoked; try again") from error
+        finally:
+            cache.key_records.invalidate([k.digest for k in chunk])
+        revoked.extend(k.id for k in done)
+    return revoked
+
+
+def _revoke_chunk(project_id: str, chunk: list[ApiKeyModel], actor: str, reason: str) -> list[ApiKeyModel]:
+    """Revokes `chunk` in one transaction; returns the keys this call revoked."""
+    pending = chunk
+    read_again = False
+
+    def attempt() -> list[ApiKeyModel]:
+        nonlocal pending, read_again
+        if read_again:
+            # A key of the chunk changed meanwhile, most likely revoked by someone else:
+            # revocations commute, so drop what is revoked already and try the rest.
+            fresh = keys_by_ids(project_id, [k.id for k in pending])
+            pending = [fresh[k.id] for k in pending if k.id in fresh and fresh[k.id].revoked_at is None]
+        read_again = True
+        if pending:
+            _commit_revocations(project_id, pending, actor, reason)
+        return pending
+
+    return retrying(attempt, retry_if=lambda error: True)
+
+
+def _commit_revocations(project_id: str, chunk: list[ApiKeyModel], actor: str, reason: str) -> None:
+    with transaction() as txn:
+        _add_revocations(txn, chunk, now())
+        if len(chunk) == 1:
+            audit.record(txn, project_id, actor, "key.revoked", ("key", chunk[0].id), {"reason": reason})
+        else:
+            audit.record(
+                txn,
+                project_id,
+                actor,
+                "key.revoked",
+                ("project", project_id),
+                {"reason": reason, "key_ids": [k.id for k in chunk]},
+            )
+
+
+def revoke_all(project_id: str, actor: str, reason: str) -> None:
+    """Revokes every live key of the project (a deletion's step; nothing may add keys by then).
+
+    A chunk that fails because someone revoked one of its keys meanwhile is read again.
+    """
+    for _attempt in range(5):
+        try:
+            revoke_keys(project_id, all_keys(project_id), actor, reason=reason)
+            return
+        except ConflictError:
+            continue
+    raise ConflictError("keys of this project kept changing while it was deleted; repeat the deletion")

@@ -107,7 +107,7 @@ def serial_get_then_put(model: Any, key_digest: str, runs: int) -> list[float]:
     for i in range(runs):
         started = time.perf_counter()
         model.get(key_digest, consistent_read=True)
-        replay.first_sighting(f"bench-serial-{i}-{time.time_ns()}", time.time() + 60, time.time())
+        replay.first_sighting(f"bench-serial-{i}-{time.time_ns()}", time.time() + 60, time.time(), "bench")
         times.append(time.perf_counter() - started)
     return times
 

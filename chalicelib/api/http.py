@@ -37,6 +37,7 @@ from chalicelib.domain.principal import Principal
 from chalicelib.errors import (
     ConflictError,
     FieldError,
+    ForbiddenError,
     KeywardenError,
     MalformedRequestError,
     NotFoundError,
@@ -118,6 +119,7 @@ class Endpoint(Struct):
     replayable: bool
     secret_response: bool
     action: Action | None
+    system_admin: bool
 
     @property
     def idempotent(self) -> bool:
@@ -149,19 +151,23 @@ class Router:
         replayable: bool = True,
         secret_response: bool = False,
         action: Action | None = None,
+        system_admin: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Registers `handler`. `action` is required on every route under `{pid}`: the caller's
         right to it is checked before the handler runs, replays included, and the handler gets
         the result as `call.access`. `step_up` marks routes that need a fresh login (checked
         after the right, see access.authorize_project); `replayable=False` opts a POST out of
         Idempotency-Key handling (reads, verification, reveals); `secret_response` marks
-        responses that hold a secret, which are kept for replay only sealed with KMS."""
+        responses that hold a secret, which are kept for replay only sealed with KMS;
+        `system_admin` admits only people in the administrators' group (service-wide routes)."""
 
         def register(handler: Handler) -> Handler:
             if ("{pid}" in path) != (action is not None) or (action is not None and auth != AUTH_PERSON):
                 raise TypeError(f"{method} {path}: every person's route under {{pid}}, and only those, has an action")
             if step_up and action is None:
                 raise TypeError(f"{method} {path}: step-up is checked with the action; declare one")
+            if system_admin and (auth != AUTH_PERSON or action is not None):
+                raise TypeError(f"{method} {path}: system administrators' routes are people's, outside projects")
             endpoint = Endpoint(
                 method,
                 path,
@@ -177,6 +183,7 @@ class Router:
                 replayable,
                 secret_response,
                 action,
+                system_admin,
             )
             ENDPOINTS.append(endpoint)
             blueprint = self.blueprint
@@ -223,6 +230,8 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
     service_project = None
     if endpoint.auth == AUTH_PERSON:
         principal = authenticate_person(headers.get("authorization"), settings)
+        if endpoint.system_admin and not principal.is_system_admin:
+            raise ForbiddenError("only system administrators may do this")
     elif endpoint.auth == AUTH_SERVICE:
         from chalicelib.services.service_auth import authenticate_service
 

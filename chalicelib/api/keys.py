@@ -9,7 +9,7 @@ import msgspec
 from msgspec import UNSET, structs
 
 from chalicelib.api.http import Call, Reply, Router
-from chalicelib.api.schemas import (
+from chalicelib.api.key_schemas import (
     BatchDelete,
     BatchDeleted,
     Key,
@@ -17,11 +17,11 @@ from chalicelib.api.schemas import (
     KeyIssued,
     KeyListQuery,
     KeyUpdate,
-    Page,
     Reroll,
     RevokedKey,
     RevokedQuery,
 )
+from chalicelib.api.schemas import Page
 from chalicelib.domain.clock import epoch_of, now, rfc3339
 from chalicelib.domain.policy import Action
 from chalicelib.errors import (

@@ -58,8 +58,14 @@ answers `INVALID_SIGNATURE` for a JWT key that the service's published keys did 
 sign (API.md names the code for HMAC; it is the precise one for a forged JWT too); a
 JWT with `jku`, `x5u`, `jwk`, `x5c` or `crit` headers is `MALFORMED`. A JWT key's
 expiry is signed into it: PATCH may bring it forward, not extend or remove it (422).
-`/v1/hmac/verify` also takes `permissions`, as `/v1/keys/verify` does. A signing-key
-rotation publishes the new key at once and signs with it after the JWKS `max-age`.
+`/v1/hmac/verify` also takes `permissions`, as `/v1/keys/verify` does; `x-ms-date` may be
+an HTTP-date (RFC 1123, RFC 850, asctime) or the Azure App Configuration SDK's
+`Nov, 23 2026 19:07:46.358681 GMT`, which the keywarden client package sends too (with
+whole seconds, two identical requests in one second would share a signature, and the
+second would be REPLAYED). A request refused as NOT_FOUND or INVALID_SIGNATURE does not
+spend its signature; one refused after its signature is proven (REVOKED, EXPIRED, ...)
+does. A signing-key rotation publishes the new key at once and signs with it after the
+JWKS `max-age` plus `KEYWARDEN_CACHE_TTL`.
 """
 
 

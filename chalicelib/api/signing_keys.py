@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from chalicelib.api.http import AUTH_NONE, Call, Reply, Router
-from chalicelib.api.schemas import Jwks, SigningKeyRotated
+from chalicelib.api.key_schemas import Jwks, SigningKeyRotated
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import rfc3339
-from chalicelib.errors import ForbiddenError
 
 router = Router("signing_keys", "signing keys")
 
@@ -22,13 +21,12 @@ def jwks(call: Call[None, None]) -> Reply:
     return Reply(signing_keys.jwks(), headers={"Cache-Control": f"public, max-age={get_settings().jwks_max_age}"})
 
 
-@router.route("POST", "/v1/admin/signing-keys/rotate", response=SigningKeyRotated, replayable=False)
+@router.route("POST", "/v1/admin/signing-keys/rotate", response=SigningKeyRotated, system_admin=True)
 def rotate(call: Call[None, None]) -> SigningKeyRotated:
     """Makes a new signing key in KMS (system administrators). It is published at once and
     signs after one JWKS cache lifetime; the old key stays published while its tokens are valid.
-    Two rotations at once: one succeeds, the other is 409."""
-    if not call.person.is_system_admin:
-        raise ForbiddenError("only system administrators rotate the signing key")
+    Two rotations at once: one succeeds, the other is 409. A retry with the same
+    Idempotency-Key replays the first rotation instead of rotating again."""
     from chalicelib.services import signing_keys
 
     rotation = signing_keys.rotate(call.person.sub)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.api.http import AUTH_SERVICE, Call, Router
-from chalicelib.api.schemas import VerifyHmac, VerifyKey, VerifyResult
+from chalicelib.api.key_schemas import VerifyHmac, VerifyKey, VerifyResult
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.verification import Verdict
 from chalicelib.services.verification import verify_key

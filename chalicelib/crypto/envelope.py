@@ -21,7 +21,9 @@ from chalicelib.resets import on_reset
 
 FORMAT_VERSION = "v1"
 SECRETS_KEY = "secrets"
-CACHE_MAX_ENTRIES = 1024
+# One data key per sealed value: an HMAC key's secret, an app secret. 10,000 keys at about
+# 200 bytes each: 2 MB, so a warm process checks the signatures of that many HMAC keys without KMS.
+CACHE_MAX_ENTRIES = 10_000
 CACHE_MAX_AGE_SECONDS = 300.0
 
 

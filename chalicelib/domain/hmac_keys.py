@@ -121,7 +121,8 @@ def path_and_query(url: str, host: str) -> str | None:
 
 
 def string_to_sign(method: str, target: str, date: str, host: str, content_sha256: str) -> bytes:
-    return f"{method.upper()}\n{target}\n{date};{host};{content_sha256}".encode()
+    # The method as received: methods are case-sensitive (RFC 9110 §9.1), and clients send them upper-case.
+    return f"{method}\n{target}\n{date};{host};{content_sha256}".encode()
 
 
 def signature(secret: bytes, message: bytes) -> bytes:
@@ -150,6 +151,8 @@ def decode_secret(text: str) -> bytes | None:
 
 class _Hmac:
     name = "hmac"
+    bearer = False
+    self_contained = False
 
     def make(self, draft: Draft, signer: Signer | None) -> Made:
         token, secret = generate()
@@ -158,6 +161,7 @@ class _Hmac:
             shown={"token": token, "secret": base64.b64encode(secret).decode("ascii")},
             hint=FORMAT.hint(token),
             sealed_material=secret,
+            seal_context=seal_context(draft.project_id, draft.key_id),
         )
 
     def parse(self, candidate: str) -> HmacToken | None:

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 
 ALGORITHM = "ES256"
 TYPE = "apikey+jwt"
-# Tokens we make are about 600 bytes; anything far larger is not one of ours, and is
-# refused before any decoding.
-MAX_TOKEN_LENGTH = 4096
+# A token of ours is about 600 bytes, and at most about 19 KB (a role's 100 permissions of
+# 128 characters, a 255-character owner); anything larger is refused before any decoding.
+MAX_TOKEN_LENGTH = 32 * 1024
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-]*$")
 # Header parameters that name a key or demand extensions: we never send them, and a
 # verifier that followed them would let the token choose its own key.
@@ -170,6 +170,8 @@ def signature_valid(token: ParsedJwt, public_key: EllipticCurvePublicKey) -> boo
 
 class _Jwt:
     name = "jwt"
+    bearer = True
+    self_contained = True
 
     def make(self, draft: Draft, signer: Signer | None) -> Made:
         if signer is None:

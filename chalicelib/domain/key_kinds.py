@@ -47,6 +47,8 @@ class Made(Struct, frozen=True):
     shown: dict[str, str]
     hint: str
     sealed_material: bytes | None = None
+    # The KMS encryption context that binds the sealed material to this key.
+    seal_context: dict[str, str] | None = None
 
 
 class Presented(Protocol):
@@ -67,6 +69,12 @@ class Signer(Protocol):
 
 class KeyKind(Protocol):
     name: str
+    # Whether the credential alone authenticates (opaque and JWT keys, at /v1/keys/verify);
+    # an HMAC key's token does not: it names the key whose secret signs a request.
+    bearer: bool
+    # Whether the credential carries its own claims, signed (a JWT): it is made with a signer,
+    # and what it says, its expiry included, cannot be changed after.
+    self_contained: bool
 
     def make(self, draft: Draft, signer: Signer | None) -> Made: ...
 

@@ -41,6 +41,8 @@ class OpaqueKey(Struct, frozen=True):
 
 class _Opaque:
     name = "opaque"
+    bearer = True
+    self_contained = False
 
     def make(self, draft: Draft, signer: Signer | None) -> Made:
         key = generate()

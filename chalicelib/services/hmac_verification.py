@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
+import threading
 from collections.abc import Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -35,21 +37,24 @@ from chalicelib.resets import on_reset
 from chalicelib.store import key_lookup, replay
 
 _pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
 def _background() -> ThreadPoolExecutor:
     global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="replay-mark")
-    return _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="replay-mark")
+        return _pool
 
 
 @on_reset
 def _forget_pool() -> None:
     global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=True)
-    _pool = None
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
 
 
 def verify_request(
@@ -85,34 +90,48 @@ def verify_request(
         return Verdict(STALE_REQUEST)
 
     message = hmac_keys.string_to_sign(method, target, date_text, host, content_sha256)
-    mark = replay.mark_id(signed.token, signed.signature)
+    mark = replay.mark_id(project_id, signed.token, signed.signature, message)
+    writer = secrets.token_hex(8)
     # The mark outlives every moment at which this date still passes the window check.
     until = date + hmac_keys.WINDOW_SECONDS + 1
     lookup = key_lookup.lookup_id(signed.token)
     found, record = cache.key_records.get(lookup)
     if found:
         # The record is at hand: check the signature first, so a refused request never
-        # spends a signature nor costs a write; then the mark, one round trip.
+        # costs a write; then the mark, the one round trip.
         refused = _refuse(record, project_id, message, signed.signature)
         if refused is not None:
             return refused
-        first = replay.first_sighting(mark, until, at)
+        first = replay.first_sighting(mark, until, at, writer)
     else:
-        # The record must be read: read it and write the mark at once, and take the mark
-        # back if the request is refused after all.
-        marking: Future[bool] = _background().submit(replay.first_sighting, mark, until, at)
-        record = key_lookup.lookup(lookup)
-        cache.key_records.put(lookup, record)
+        # The record must be read: read it and write the mark at once. Should the request be
+        # refused or fail after all, the mark is taken back, so its retry is no replay.
+        marking: Future[bool] = _background().submit(replay.first_sighting, mark, until, at, writer)
+        try:
+            record = key_lookup.lookup(lookup)
+            cache.key_records.put(lookup, record)
+            refused = _refuse(record, project_id, message, signed.signature)
+        except BaseException:
+            if _marked(marking):
+                replay.forget(mark, writer)
+            raise
         first = marking.result()
-        refused = _refuse(record, project_id, message, signed.signature)
         if refused is not None:
             if first:
-                replay.forget(mark)
+                replay.forget(mark, writer)
             return refused
     assert record is not None
     if not first:
         return Verdict(REPLAYED, record)
     return check(record, project_id, required, at)
+
+
+def _marked(marking: Future[bool]) -> bool:
+    """Whether the background write made the mark (False when it failed or found one)."""
+    try:
+        return marking.result()
+    except Exception:
+        return False
 
 
 def _refuse(record: KeyRecord | None, project_id: str, message: bytes, presented: bytes) -> Verdict | None:

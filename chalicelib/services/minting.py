@@ -8,16 +8,16 @@ from chalicelib.domain.key_kinds import Draft, Made, Minter, kinds
 def minter(key_type: str) -> Minter:
     """Makes the secrets of new keys of `key_type` ("opaque", "jwt" or "hmac")."""
     kind = kinds()[key_type]
-    if key_type != "jwt":
+    if not kind.self_contained:
         return lambda draft: kind.make(draft, None)
 
     from chalicelib.services import signing_keys
 
     signer = signing_keys.signer()
 
-    def mint_jwt(draft: Draft) -> Made:
+    def mint_signed(draft: Draft) -> Made:
         # Published for as long as the token is valid, before the token exists.
         signer.cover(draft.expires_at)
         return kind.make(draft, signer)
 
-    return mint_jwt
+    return mint_signed

@@ -184,17 +184,19 @@ def signer() -> CoveringSigner:
 
 def rotate(actor: str) -> Rotation:
     """Adds a new KMS key after the chain's head; it signs after one JWKS cache lifetime."""
-    from chalicelib.errors import ConflictError
-
     keys = _keys(fresh=True)
     head = _head(keys)
     kms_key_id = jwt_signing.create_key()
     try:
         arn, kid, jwk = jwt_signing.public_jwk(kms_key_id)
-        signs_from = now() + get_settings().jwks_max_age
+        settings = get_settings()
+        # Published now, signing once every JWKS a verifier may have cached lists it: the JWKS's
+        # max-age, plus the time other processes may serve their cached chain without it.
+        signs_from = now() + settings.jwks_max_age + settings.cache_ttl
         item = SigningKeyModel.get(head.kid, consistent_read=True)
         signing_keys.add_successor(item, kid, arn, jwk, signs_from, actor)
-    except ConflictError:
+    except BaseException:
+        # Lost a race, or failed: a key that never signed is of no use to anyone.
         jwt_signing.discard_key(kms_key_id)
         raise
     _keys(fresh=True)

@@ -9,7 +9,8 @@ costs one read per key per TTL. Last, the domain's check chain on the record.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from typing import Any
 
 from chalicelib import cache
 from chalicelib.config import get_settings
@@ -17,7 +18,6 @@ from chalicelib.domain import jwt_keys
 from chalicelib.domain.clock import now
 from chalicelib.domain.key_kinds import for_credential
 from chalicelib.domain.verification import (
-    EXPIRED,
     INVALID_SIGNATURE,
     MALFORMED,
     NOT_FOUND,
@@ -26,9 +26,6 @@ from chalicelib.domain.verification import (
     check,
 )
 from chalicelib.store import key_lookup
-
-# Kinds a bearer credential may be: an HMAC key's token proves nothing without a signature.
-_BEARER_KINDS = frozenset({"opaque", "jwt"})
 
 
 def record_of(handle: str) -> KeyRecord | None:
@@ -44,30 +41,30 @@ def record_of(handle: str) -> KeyRecord | None:
 def verify_key(candidate: str, project_id: str, required: Collection[str] = ()) -> Verdict:
     """The verdict on a bearer credential (opaque or JWT key) for a caller authenticated as `project_id`."""
     kind = for_credential(candidate)
-    if kind is None or kind.name not in _BEARER_KINDS:
+    if kind is None or not kind.bearer:
         return Verdict(MALFORMED)
     presented = kind.parse(candidate)
     if presented is None:
         return Verdict(MALFORMED)
-    at = now()
-    if isinstance(presented, jwt_keys.ParsedJwt):
-        refused = _refuse_token(presented, project_id)
+    before_lookup = _BEFORE_LOOKUP.get(kind.name)
+    if before_lookup is not None:
+        refused = before_lookup(presented, project_id)
         if refused is not None:
             return Verdict(refused)
-    verdict = check(record_of(presented.handle), project_id, required, at)
-    if verdict.valid and isinstance(presented, jwt_keys.ParsedJwt):
-        exp = presented.claims.get("exp")
-        if exp is not None and exp <= at:
-            # The record says when the key expires, and never later than the token does.
-            return Verdict(EXPIRED, verdict.record)
-    return verdict
+    return check(record_of(presented.handle), project_id, required, now())
 
 
-def _refuse_token(token: jwt_keys.ParsedJwt, project_id: str) -> str | None:
+def _refuse_token(token: Any, project_id: str) -> str | None:
     """Why a JWT key is refused before its record is read, or None: a signature the service's
-    own published keys do not confirm, another issuer, or another project."""
+    own keys do not confirm, another issuer, or another project.
+
+    Its `exp` is left to the record, whose expiry is never later (a PATCH only brings it
+    forward, a reroll's grace never extends it), so that a revoked and expired key is
+    REVOKED, as with every kind.
+    """
     from chalicelib.services.signing_keys import verification_key
 
+    assert isinstance(token, jwt_keys.ParsedJwt)
     public_key = verification_key(token.kid)
     if public_key is None or not jwt_keys.signature_valid(token, public_key):
         return INVALID_SIGNATURE
@@ -76,3 +73,7 @@ def _refuse_token(token: jwt_keys.ParsedJwt, project_id: str) -> str | None:
     if token.claims.get("aud") != project_id:
         return NOT_FOUND
     return None
+
+
+# What a kind's credentials must pass before their record is read: a signature, for the self-contained.
+_BEFORE_LOOKUP: dict[str, Callable[[Any, str], str | None]] = {"jwt": _refuse_token}

@@ -22,7 +22,7 @@ from chalicelib.config import get_settings
 from chalicelib.crypto.envelope import seal
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import is_id, new_id
-from chalicelib.domain.key_kinds import Draft, Minter
+from chalicelib.domain.key_kinds import Draft, Minter, kinds
 from chalicelib.domain.page import Page
 from chalicelib.domain.policy import Action, MemberRole, may
 from chalicelib.errors import (
@@ -106,10 +106,8 @@ def _add_key_items(
     )
     lookup = key_lookup.lookup_id(made.handle)
     sealed = None
-    if made.sealed_material is not None:
-        from chalicelib.domain import hmac_keys
-
-        sealed = seal(made.sealed_material, hmac_keys.seal_context(project.id, key_id))
+    if made.sealed_material is not None and made.seal_context is not None:
+        sealed = seal(made.sealed_material, made.seal_context)
     key = ApiKeyModel(
         project.id,
         key_id,
@@ -339,7 +337,7 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
             )
         else:
             actions.append(getattr(ApiKeyModel, field).set(value))
-    if key.type == "jwt" and "expires_at" in changes:
+    if "expires_at" in changes and kinds()[key.type].self_contained:
         _check_signed_expiry(key, changes["expires_at"])
     condition = ApiKeyModel.revoked_at.does_not_exist()
     if "expires_at" in changes:
@@ -378,8 +376,8 @@ def all_keys(project_id: str) -> list[ApiKeyModel]:
 
 
 def _check_signed_expiry(key: ApiKeyModel, new_expiry: float | None) -> None:
-    """A JWT key's `exp` is signed into the token, and offline verifiers trust it: its expiry
-    may be brought forward (checked online) but never extended or removed."""
+    """A self-contained key's expiry (a JWT's `exp`) is signed into it, and offline verifiers
+    trust it: it may be brought forward (checked online) but never extended or removed."""
     current = _epoch(key.expires_at)
     if current is not None and (new_expiry is None or new_expiry > current):
         raise ValidationFailedError.single(

@@ -306,8 +306,10 @@ class ReplayMarkModel(KeywardenModel):
     class Meta(KeywardenModel.Meta):
         pass
 
-    id = UnicodeAttribute(hash_key=True)  # SHA-256 of the token and the signature
+    id = UnicodeAttribute(hash_key=True)  # SHA-256 of the token, the signature and the signed message
     until = NumberAttribute()
+    # Random, per write: a refused request takes back its own mark, never another's.
+    writer = UnicodeAttribute()
     # DynamoDB deletes the mark some time after this; the write's condition checks `until`
     # too, because deletion may lag by days (and moto never deletes).
     expires_at = TTLAttribute()

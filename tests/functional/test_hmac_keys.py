@@ -13,6 +13,7 @@ import base64
 import hashlib
 import itertools
 import re
+import threading
 import time
 import urllib.request
 import zlib
@@ -84,10 +85,25 @@ def shifted(date_text: str, delta: timedelta) -> str:
     return at.strftime(AZURE_DATE_FORMAT)
 
 
-def mark_of(token: str, authorization: str) -> str:
-    """The id of the replay mark of a signature: the SHA-256 of the token, a newline and the raw signature."""
+def mark_of(request: Signed | dict[str, Any], project_id: str) -> str:
+    """The id of the replay mark of a signed request as a project received it: the SHA-256 of four
+    parts, each prefixed with its length (4 bytes, big-endian): the project id, the token, the raw
+    signature, and the SHA-256 of the string the request's signature covers (method as received,
+    target, date, host, body hash)."""
+    payload = request.as_json() if isinstance(request, Signed) else request
+    headers = {name.lower(): value for name, value in payload["headers"].items()}
+    authorization = headers["authorization"]
+    token = authorization.split("Credential=", 1)[1].split("&", 1)[0]
     raw = base64.b64decode(authorization.rsplit("&Signature=", 1)[1])
-    return hashlib.sha256(token.encode() + b"\n" + raw).hexdigest()
+    url = payload["url"]
+    if not url.startswith("/"):  # absolute: the path and query after the authority
+        after_authority = re.sub(r"^[a-zA-Z]+://[^/?]*", "", url)
+        url = after_authority if after_authority.startswith("/") else "/" + after_authority
+    signed = f"{payload['method']}\n{url}\n{headers['x-ms-date']};{headers['host']};{headers['x-ms-content-sha256']}"
+    digest = hashlib.sha256()
+    for part in (project_id.encode("ascii"), token.encode("ascii"), raw, hashlib.sha256(signed.encode()).digest()):
+        digest.update(len(part).to_bytes(4, "big") + part)
+    return digest.hexdigest()
 
 
 def replay_marks() -> set[str]:
@@ -130,18 +146,21 @@ def sign(
     return Signed(method, target, headers, body)
 
 
-def sign_with_date_text(token: str, secret: str, date_text: str, target: str | None = None) -> Signed:
-    """A GET whose signature is correct for `date_text`, whatever its form."""
+def sign_with_date_text(
+    token: str, secret: str, date_text: str, target: str | None = None, method: str = "GET"
+) -> Signed:
+    """A request without a body whose signature is correct for `date_text`, whatever its form, and
+    for `method` exactly as given (the client's low-level `signature` does not upper-case it)."""
     target = target or fresh_target()
     empty = base64.b64encode(hashlib.sha256(b"").digest()).decode()
-    sig = signature(secret, "GET", target, date_text, HOST, empty)
+    sig = signature(secret, method, target, date_text, HOST, empty)
     headers = {
         "x-ms-date": date_text,
         "x-ms-content-sha256": empty,
         "host": HOST,
         "authorization": f"HMAC-SHA256 Credential={token}&SignedHeaders={SIGNED_HEADERS}&Signature={sig}",
     }
-    return Signed("GET", target, headers)
+    return Signed(method, target, headers)
 
 
 def azure_signed(token: str, secret: str, endpoint: str, target: str, method: str = "GET", json: Any = None) -> Signed:
@@ -348,7 +367,13 @@ def test_the_body_is_optional_and_an_absolute_url_is_accepted(project: HmacProje
     root = sign(token, secret, target="/")
     assert project.verdict(root.as_json(url=ORIGIN)) == "VALID"  # an absolute URL without a path means "/"
     assert project.verdict(sign(token, secret, target="/?a=1").as_json(url=ORIGIN + "/?a=1")) == "VALID"
-    assert project.verdict(sign(token, secret, "delete")) == "VALID"  # the method is signed upper-cased
+    # The method is signed as sent, and verified as received: methods are case-sensitive (RFC 9110 §9.1).
+    deleted = sign(token, secret, "DELETE")
+    assert project.verdict(deleted.as_json(method="delete")) == "INVALID_SIGNATURE"
+    assert project.verdict(deleted) == "VALID"  # the refused copy did not spend it
+    # The client's sign_request upper-cases the method, as HTTP clients send it: received as DELETE.
+    lower = sign(token, secret, "delete")
+    assert project.verdict(lower.as_json(method="DELETE")) == "VALID"
 
 
 @pytest.mark.parametrize(
@@ -589,6 +614,7 @@ TAMPERINGS: dict[str, Callable[[Signed], dict[str, Any]]] = {
     "path": lambda s: s.as_json(url=s.target.replace("/orders", "/admin")),
     "query": lambda s: s.as_json(url=s.target + "&admin=1"),
     "method": lambda s: s.as_json(method="DELETE"),
+    "method case": lambda s: s.as_json(method=s.method.lower()),
     "host": lambda s: s.with_headers(host="api.example.org"),
 }
 
@@ -608,7 +634,7 @@ def test_a_tampered_copy_does_not_spend_the_signature_when_the_record_is_cached(
         assert writes == [], label
         assert replay_marks() == marks, label
         assert project.verdict(genuine) == "VALID", label
-        assert mark_of(token, genuine.headers["authorization"]) in replay_marks(), label
+        assert replay_marks() == marks | {mark_of(genuine, project.pid)}, label
         assert project.verdict(genuine) == "REPLAYED", label
         assert project.verdict(copy) == "INVALID_SIGNATURE", label  # its copy still says what it is
 
@@ -622,13 +648,14 @@ def test_a_tampered_copy_does_not_spend_the_signature_when_the_record_is_not_cac
         cache.key_records.clear()  # as a process that has not read the key's record yet
         with dynamodb_writes() as writes:
             assert project.verdict(copy) == "INVALID_SIGNATURE", label
-        # Whatever mark was written with the read was taken back.
+        # Whatever mark was written with the read was taken back: the copy's own (its message
+        # is not the genuine request's, so neither is its mark).
         assert writes.count("PutItem") == writes.count("DeleteItem") <= 1, (label, writes)
-        assert mark_of(token, genuine.headers["authorization"]) not in replay_marks(), label
+        assert mark_of(copy, project.pid) != mark_of(genuine, project.pid), label
         assert replay_marks() == marks, label
         cache.key_records.clear()
         assert project.verdict(genuine) == "VALID", label
-        assert mark_of(token, genuine.headers["authorization"]) in replay_marks(), label
+        assert replay_marks() == marks | {mark_of(genuine, project.pid)}, label
         cache.key_records.clear()
         assert project.verdict(genuine) == "REPLAYED", label
 
@@ -672,9 +699,178 @@ def test_a_replay_with_a_wrong_permission_ask_or_after_a_refusal(project: HmacPr
     uncached = sign(token, secret)
     cache.key_records.clear()
     assert project.verdict(uncached, ["orders:write"]) == "INSUFFICIENT_PERMISSIONS"
-    assert mark_of(token, uncached.headers["authorization"]) in replay_marks()
+    assert mark_of(uncached, project.pid) in replay_marks()
     cache.key_records.clear()
     assert project.verdict(uncached, ["orders:read"]) == "REPLAYED"
+
+
+@pytest.mark.parametrize("copy_dated", ["to expire before the genuine request", "as the genuine request"])
+def test_a_slow_forged_copy_never_takes_back_the_genuine_requests_mark(
+    project: HmacProject, monkeypatch: pytest.MonkeyPatch, copy_dated: str
+) -> None:
+    """The reviewer's race. A copy of a genuine request, sent to another path with the genuine token
+    and signature, reaches a process that must read the key's record, and that read is slow. While it
+    waits, the genuine request is verified. When the copy is refused at last, it takes back what it
+    marked: never the genuine request's mark, so the genuine request, replayed byte for byte, is REPLAYED."""
+    from chalicelib.store import key_lookup
+
+    _, token, secret = project.issue_hmac()
+    genuine = sign(token, secret)
+    if copy_dated == "as the genuine request":
+        copy_date = genuine.headers["x-ms-date"]
+        expires = 0.0
+    else:
+        # 298 s ago, inside the window: a mark of this date lapses about 3 s from now.
+        dated = datetime.now(UTC) - timedelta(seconds=298)
+        copy_date, expires = dated.strftime(AZURE_DATE_FORMAT), dated.timestamp() + 300 + 1
+    copy = genuine.as_json(
+        url=genuine.target.replace("/orders", "/admin"), headers={**genuine.headers, "x-ms-date": copy_date}
+    )
+    assert mark_of(copy, project.pid) != mark_of(genuine, project.pid)
+
+    real_lookup = key_lookup.lookup
+    copy_reads, genuine_done = threading.Event(), threading.Event()
+    copy_verdicts: list[str] = []
+
+    def slow_for_the_copy(lookup: str) -> Any:
+        if threading.current_thread() is copy_thread:
+            copy_reads.set()
+            assert genuine_done.wait(30), "the genuine request was never verified"
+        return real_lookup(lookup)
+
+    def send_the_copy() -> None:
+        copy_verdicts.append(project.verdict(copy))
+
+    monkeypatch.setattr(key_lookup, "lookup", slow_for_the_copy)
+    cache.key_records.clear()  # a process that has not read the key's record yet
+    copy_thread = threading.Thread(target=send_the_copy)
+    copy_thread.start()
+    try:
+        assert copy_reads.wait(30)
+        # The copy's mark is written beside the slow read (the write goes at once with it).
+        assert poll_for_mark(mark_of(copy, project.pid), present=True), "the copy wrote no mark while reading"
+        time.sleep(max(0.0, expires + 0.2 - time.time()))  # the copy's mark has lapsed, if it ever will
+        assert project.verdict(genuine) == "VALID"
+        assert mark_of(genuine, project.pid) in replay_marks()
+    finally:
+        genuine_done.set()
+        copy_thread.join(timeout=60)
+    assert not copy_thread.is_alive()
+    assert copy_verdicts == ["INVALID_SIGNATURE"]
+
+    # The copy took back its own mark, and only that one.
+    assert mark_of(copy, project.pid) not in replay_marks()
+    assert mark_of(genuine, project.pid) in replay_marks()
+    # The genuine request, replayed byte for byte: refused, whether the record is cached or read.
+    assert project.verdict(genuine) == "REPLAYED"
+    cache.key_records.clear()
+    assert project.verdict(genuine) == "REPLAYED"
+
+
+def test_a_mark_is_taken_back_only_by_the_write_that_made_it(aws: None) -> None:
+    """The guard behind the race above, at the store: a request takes back its mark only if the mark
+    is still its own write (its random writer); another's write, made after its own lapsed, stays."""
+    from chalicelib.store import replay
+
+    mark = hashlib.sha256(b"a request of this test").hexdigest()
+    at = time.time()
+    assert replay.first_sighting(mark, at + 10, at, "first-writer")
+    assert not replay.first_sighting(mark, at + 10, at, "second-writer")  # in force: seen already
+    replay.forget(mark, "second-writer")  # not its mark: nothing happens
+    assert mark in replay_marks()
+    # Once lapsed, the mark is another's to write; the first writer's take-back leaves it alone.
+    assert replay.first_sighting(mark, at + 20, at + 11, "second-writer")
+    replay.forget(mark, "first-writer")
+    assert mark in replay_marks()
+    replay.forget(mark, "second-writer")
+    assert mark not in replay_marks()
+    replay.forget(mark, "second-writer")  # taking back a mark that is gone is no error
+
+
+def poll_for_mark(mark: str, present: bool, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while (mark in replay_marks()) != present:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _client_error(code: str, operation: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code, "Message": "unavailable (injected by the test)"}}, operation)
+
+
+@pytest.mark.parametrize("failing", ["kms", "dynamodb"])
+def test_a_failure_after_the_mark_is_written_takes_it_back_so_the_retry_verifies(
+    project: HmacProject, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    from chalicelib.services import hmac_verification
+    from chalicelib.store import key_lookup
+
+    _, token, secret = project.issue_hmac()
+    failures: list[str] = []
+    if failing == "kms":
+        real_open = hmac_verification.open_sealed
+
+        def open_fails_once(sealed: str, context: Any) -> bytes:
+            if not failures:
+                failures.append("Decrypt")
+                raise _client_error("KMSInternalException", "Decrypt")
+            return real_open(sealed, context)
+
+        monkeypatch.setattr(hmac_verification, "open_sealed", open_fails_once)
+    else:
+        real_lookup = key_lookup.lookup
+
+        def read_fails_once(lookup: str) -> Any:
+            if not failures:
+                failures.append("GetItem")
+                raise _client_error("ProvisionedThroughputExceededException", "GetItem")
+            return real_lookup(lookup)
+
+        monkeypatch.setattr(key_lookup, "lookup", read_fails_once)
+
+    signed = sign(token, secret)
+    cache.key_records.clear()  # the record must be read: the mark is written with the read
+    with dynamodb_writes() as writes:
+        failed = project.check(signed)
+    assert failures, "nothing failed"
+    assert (failed.status, failed.code) == (500, "internal_error"), failed.body
+    assert failed.headers["content-type"] == "application/problem+json"
+    assert writes == ["PutItem", "DeleteItem"]  # the mark was written, then taken back
+    assert mark_of(signed, project.pid) not in replay_marks()
+
+    # The client retries the very same request: it is no replay.
+    assert project.verdict(signed) == "VALID"
+    assert project.verdict(signed) == "REPLAYED"
+
+
+def test_a_failure_before_the_mark_with_the_record_cached_writes_nothing(
+    project: HmacProject, monkeypatch: pytest.MonkeyPatch, long_cache: None
+) -> None:
+    from chalicelib.services import hmac_verification
+
+    _, token, secret = project.issue_hmac()
+    assert project.verdict(sign(token, secret)) == "VALID"  # the key's record is now cached
+    real_open = hmac_verification.open_sealed
+    failures: list[str] = []
+
+    def open_fails_once(sealed: str, context: Any) -> bytes:
+        if not failures:
+            failures.append("Decrypt")
+            raise _client_error("KMSInternalException", "Decrypt")
+        return real_open(sealed, context)
+
+    monkeypatch.setattr(hmac_verification, "open_sealed", open_fails_once)
+    signed = sign(token, secret)
+    with dynamodb_writes() as writes:
+        failed = project.check(signed)
+    assert (failed.status, failed.code) == (500, "internal_error"), failed.body
+    assert writes == []  # the signature is checked before the mark is written
+    assert project.verdict(signed) == "VALID"
+    assert project.verdict(signed) == "REPLAYED"
 
 
 def test_bypass_attempts_never_fail_the_service(api: Api, project: HmacProject) -> None:
@@ -896,11 +1092,19 @@ def test_the_scheme_name_is_case_insensitive(project: HmacProject) -> None:
 
 
 def test_any_http_method_token_is_signed_and_verified(project: HmacProject) -> None:
-    # RFC 9110 §9.1: a method is a token; M-SEARCH (UPnP) is one.
+    # RFC 9110 §9.1: a method is a token; M-SEARCH (UPnP) is one. Tokens are case-sensitive.
     _, token, secret = project.issue_hmac()
-    for method in ("M-SEARCH", "PROPFIND", "m-search", "X_CUSTOM.1"):
+    for method in ("M-SEARCH", "PROPFIND", "X_CUSTOM.1"):
         assert project.verdict(sign(token, secret, method)) == "VALID", method
+    now_text = datetime.now(UTC).strftime(AZURE_DATE_FORMAT)
+    for method in ("m-search", "Propfind", "x_custom.1"):
+        exactly = sign_with_date_text(token, secret, now_text, method=method)
+        for other_case in (method.upper(), method.lower(), method.swapcase()):
+            if other_case != method:
+                assert project.verdict(exactly.as_json(method=other_case)) == "INVALID_SIGNATURE", other_case
+        assert project.verdict(exactly) == "VALID", method
     signed = sign(token, secret, "M-SEARCH")
+    assert project.verdict(signed.as_json(method="m-search")) == "INVALID_SIGNATURE"
     for not_a_token in ("M SEARCH", " M-SEARCH", "M-SEARCH ", "M-SEARCH\t", "M(SEARCH)", "M,SEARCH"):
         assert project.verdict(signed.as_json(method=not_a_token)) == "MALFORMED", repr(not_a_token)
     assert project.verdict(signed.as_json(method="GET")) == "INVALID_SIGNATURE"

@@ -38,6 +38,11 @@ ADMIN_GROUP = ("keywarden-admins",)
 ROTATE = "/v1/admin/signing-keys/rotate"
 JWKS = "/.well-known/jwks.json"
 PERMISSIONS = ["orders:read", "orders:write"]
+# The defaults: the JWKS's max-age, and how long a process may serve its cached chain of signing keys.
+DEFAULT_JWKS_MAX_AGE = 300
+DEFAULT_CACHE_TTL = 5.0
+# Longer tokens are refused before any decoding.
+MAX_TOKEN_LENGTH = 32 * 1024
 
 
 def issuer() -> str:
@@ -133,13 +138,26 @@ def jwks(api: Api) -> tuple[Reply, dict[str, dict[str, Any]]]:
     return reply, {key["kid"]: key for key in reply.json["keys"]}
 
 
-def rotate(api: Api) -> Reply:
-    return api.post(ROTATE, as_user="root", groups=ADMIN_GROUP)
+def rotate(api: Api, headers: dict[str, str] | None = None) -> Reply:
+    return api.post(ROTATE, as_user="root", groups=ADMIN_GROUP, headers=headers)
 
 
-def use_jwks_max_age(monkeypatch: pytest.MonkeyPatch, seconds: int) -> None:
+def use_jwks_max_age(monkeypatch: pytest.MonkeyPatch, seconds: int, cache_ttl: float | None = None) -> None:
+    """A new key signs `seconds` (the JWKS max-age) plus the cache TTL after its rotation; with
+    both 0 it signs at once (and nothing is cached)."""
     monkeypatch.setenv("KEYWARDEN_JWKS_MAX_AGE", str(seconds))
+    if cache_ttl is not None:
+        monkeypatch.setenv("KEYWARDEN_CACHE_TTL", str(cache_ttl))
     reset_settings()
+
+
+def wait_until_it_signs(rotated: Reply) -> None:
+    """Sleeps until the rotated key signs: `signs_from` is shown in whole seconds, rounded down."""
+    time.sleep(max(0.0, epoch(rotated.json["signs_from"]) + 1 - time.time()))
+
+
+def kms_key_count() -> int:
+    return len(aws.client("kms").list_keys()["Keys"])
 
 
 def offline_claims(api: Api, token: str, audience: str) -> dict[str, Any]:
@@ -496,6 +514,59 @@ def test_pyjwt_rejects_the_forgeries_too(scene: Scene, api: Api) -> None:
     assert {FORGERIES[case][0] for case in accepted} == {"MALFORMED"}
 
 
+def test_a_jwt_key_of_the_largest_role_and_the_longest_owner_id_verifies(api: Api) -> None:
+    # The schema's maxima: 100 permissions of 128 characters, and a `sub` of 255 characters, each
+    # of 4 bytes in UTF-8 (JSON carries them as they are: no character of a `sub` is escaped).
+    permissions = [f"p{n:03d}:" + "x" * 123 for n in range(100)]
+    assert all(len(permission) == 128 for permission in permissions)
+    owner = "\U0001f511" * 255
+    project = JwtProject(api)
+    added = api.put(f"/v1/projects/{project.pid}/members/{owner}", {"role": "developer"}, as_user="ann")
+    assert added.status == 200, added.body
+    role_id = project.role(permissions)
+
+    key, token = project.issue_jwt(role_id=role_id, owner_id=owner, ttl_seconds=3600)
+    assert 4096 < len(token) <= MAX_TOKEN_LENGTH, len(token)  # far larger than the usual 600 bytes
+    _, claims = parts(token)
+    assert claims["sub"] == owner and sorted(claims["permissions"]) == sorted(permissions)
+
+    reply = project.verify(token, permissions)
+    assert reply.status == 200, reply.body
+    assert (reply.json["code"], reply.json["key_id"], reply.json["owner_id"]) == ("VALID", key["id"], owner)
+    assert sorted(reply.json["permissions"]) == sorted(permissions)
+    assert project.code(token, ["p000:" + "x" * 122 + "y"]) == "INSUFFICIENT_PERMISSIONS"
+    offline = offline_claims(api, token, project.pid)
+    assert (offline["sub"], offline["jti"]) == (owner, key["id"])
+
+
+def padded_to(scene: Scene, length: int) -> str:
+    """The genuine token with a `pad` header parameter (and, to reach any length, a `pad` claim),
+    signed with the service's own key: exactly `length` characters long."""
+    for claim_pad in range(4):
+        claims = _with(scene.claims, pad="y" * claim_pad) if claim_pad else scene.claims
+        fixed = len(encode_json(claims)) + 2 + 86  # two dots and 64 signature bytes in base64url
+        # Base64url makes 4 characters of 3 bytes: start a little short of the padding needed.
+        unpadded = len(json.dumps(_with(scene.header, pad=""), separators=(",", ":")))
+        for header_pad in range(max(0, (length - fixed) * 3 // 4 - unpadded - 4), length):
+            header_length = len(encode_json(_with(scene.header, pad="x" * header_pad)))
+            if fixed + header_length == length:
+                token = forge(_with(scene.header, pad="x" * header_pad), claims, kms_signer(scene.kid))
+                assert len(token) == length
+                return token
+            if fixed + header_length > length:
+                break
+    raise AssertionError(f"no padding makes a token of {length} characters")
+
+
+def test_a_token_is_read_up_to_32_kib_and_refused_beyond(scene: Scene) -> None:
+    # Both are signed by the service's own key over the genuine claims: only the length differs.
+    at_limit = padded_to(scene, MAX_TOKEN_LENGTH)
+    assert scene.project.code(at_limit) == "VALID"
+    for longer in (MAX_TOKEN_LENGTH + 1, 100_000):
+        assert scene.project.verify(padded_to(scene, longer)).json == {"valid": False, "code": "MALFORMED"}, longer
+    assert scene.project.code(scene.token) == "VALID"
+
+
 # --- states --------------------------------------------------------------------------
 
 
@@ -642,7 +713,10 @@ def test_a_rotated_key_is_published_before_it_signs(api: Api) -> None:
     assert set(rotated.json) == {"kid", "previous_kid", "signs_from"}
     new_kid = rotated.json["kid"]
     assert rotated.json["previous_kid"] == old_kid and new_kid != old_kid
-    assert before + 300 - 1 <= epoch(rotated.json["signs_from"]) <= time.time() + 300 + 1
+    # After the JWKS's max-age, and the cache TTL during which another process may still serve
+    # a chain without the new key: every JWKS a verifier may hold by then lists it.
+    delay = DEFAULT_JWKS_MAX_AGE + DEFAULT_CACHE_TTL
+    assert before + delay - 1 <= epoch(rotated.json["signs_from"]) <= time.time() + delay + 1
 
     reply, published = jwks(api)
     assert set(published) == {old_kid, new_kid}
@@ -661,7 +735,8 @@ def test_a_rotated_key_is_published_before_it_signs(api: Api) -> None:
 def test_with_no_jwks_cache_a_rotated_key_signs_at_once_and_old_tokens_still_verify(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    use_jwks_max_age(monkeypatch, 0)
+    # No cache anywhere: neither the JWKS's max-age nor the service's own (the chain is read every time).
+    use_jwks_max_age(monkeypatch, 0, cache_ttl=0)
     project = JwtProject(api)
     _, old_token = project.issue_jwt(ttl_seconds=3600)
     old_kid = parts(old_token)[0]["kid"]
@@ -669,6 +744,7 @@ def test_with_no_jwks_cache_a_rotated_key_signs_at_once_and_old_tokens_still_ver
     rotated = rotate(api)
     assert rotated.status == 200, rotated.body
     new_kid = rotated.json["kid"]
+    assert epoch(rotated.json["signs_from"]) <= time.time()
     reply, published = jwks(api)
     assert reply.headers["cache-control"] == "public, max-age=0"
     assert set(published) == {old_kid, new_kid}  # the old key's token is valid for an hour yet
@@ -686,6 +762,67 @@ def test_with_no_jwks_cache_a_rotated_key_signs_at_once_and_old_tokens_still_ver
     assert again.json["previous_kid"] == new_kid
     assert set(jwks(api)[1]) == {old_kid, new_kid, again.json["kid"]}
     assert project.code(old_token) == "VALID" and project.code(token) == "VALID"
+
+
+def test_with_no_jwks_cache_a_rotated_key_still_waits_out_the_services_own_cache(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process may serve its cached chain, without the new key, for up to the cache TTL.
+    use_jwks_max_age(monkeypatch, 0, cache_ttl=2)
+    project = JwtProject(api)
+    _, old_token = project.issue_jwt(ttl_seconds=3600)
+    old_kid = parts(old_token)[0]["kid"]
+
+    before = time.time()
+    rotated = rotate(api)
+    assert rotated.status == 200, rotated.body
+    new_kid = rotated.json["kid"]
+    assert before + 2 - 1 <= epoch(rotated.json["signs_from"]) <= time.time() + 2 + 1
+    assert set(jwks(api)[1]) == {old_kid, new_kid}  # published at once
+
+    _, during = project.issue_jwt(ttl_seconds=3600)
+    assert parts(during)[0]["kid"] == old_kid  # not signing yet
+    wait_until_it_signs(rotated)
+    _, after = project.issue_jwt(ttl_seconds=3600)
+    assert parts(after)[0]["kid"] == new_kid
+    for token in (old_token, during, after):
+        assert project.code(token) == "VALID"
+        assert offline_claims(api, token, project.pid)["aud"] == project.pid
+
+
+def test_a_rotation_retried_with_its_idempotency_key_is_replayed_not_repeated(api: Api) -> None:
+    JwtProject(api)
+    (old_kid,) = jwks(api)[1]
+    keys_before = kms_key_count()
+
+    once = {"idempotency-key": "rotate-once"}
+    first = rotate(api, once)
+    assert first.status == 200, first.body
+    assert "idempotent-replayed" not in first.headers
+    again = rotate(api, once)
+    assert again.status == 200, again.body
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert again.json == first.json
+    assert first.json["previous_kid"] == old_kid and first.json["kid"] != old_kid
+    # One rotation: one new KMS key, one new key in the chain and in the JWKS.
+    assert kms_key_count() == keys_before + 1
+    assert sorted(item.kid for item in SigningKeyModel.scan(consistent_read=True)) == sorted(
+        [old_kid, first.json["kid"]]
+    )
+    assert set(jwks(api)[1]) == {old_kid, first.json["kid"]}
+
+    # The admin check comes before any replay: someone else sending the same key is refused, not answered.
+    denied = api.post(ROTATE, as_user="ann", headers=once)
+    assert (denied.status, denied.code) == (403, "forbidden")
+    assert "idempotent-replayed" not in denied.headers
+
+    # Another key is another rotation, chained after the first.
+    other = rotate(api, {"idempotency-key": "rotate-twice"})
+    assert other.status == 200, other.body
+    assert "idempotent-replayed" not in other.headers
+    assert other.json["previous_kid"] == first.json["kid"]
+    assert kms_key_count() == keys_before + 2
+    assert set(jwks(api)[1]) == {old_kid, first.json["kid"], other.json["kid"]}
 
 
 def test_two_rotations_at_once_make_one_new_key(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -739,9 +876,8 @@ def test_two_rotations_at_once_make_one_new_key(api: Api, monkeypatch: pytest.Mo
 
 
 def test_a_key_leaves_the_jwks_once_its_tokens_have_expired(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    use_jwks_max_age(monkeypatch, 0)
-    monkeypatch.setenv("KEYWARDEN_CACHE_TTL", "0.5")
-    reset_settings()
+    # The chain is cached for half a second: a rotated key signs that long after its rotation.
+    use_jwks_max_age(monkeypatch, 0, cache_ttl=0.5)
     project = JwtProject(api)
     _, short_token = project.issue_jwt(ttl_seconds=2)
     first_kid = parts(short_token)[0]["kid"]
@@ -750,12 +886,14 @@ def test_a_key_leaves_the_jwks_once_its_tokens_have_expired(api: Api, monkeypatc
     assert second.status == 200, second.body
     second_kid = second.json["kid"]
     assert set(jwks(api)[1]) == {first_kid, second_kid}  # its token may still be valid
+    wait_until_it_signs(second)
     _, forever_token = project.issue_jwt()  # the second key signs a token that never expires
     assert parts(forever_token)[0]["kid"] == second_kid
 
     third = rotate(api)
     assert third.status == 200, third.body
     third_kid = third.json["kid"]
+    wait_until_it_signs(third)
     _, current_token = project.issue_jwt(ttl_seconds=3600)
     assert parts(current_token)[0]["kid"] == third_kid
 

@@ -84,7 +84,7 @@ def test_a_method_is_any_http_token(method: str, ok: bool) -> None:
 def test_the_signature_is_the_contracts_hmac_of_the_string_to_sign() -> None:
     secret = bytes(range(32))
     content = base64.b64encode(hashlib.sha256(b"").digest()).decode()
-    message = hmac_keys.string_to_sign("get", "/x?y=1", "Mon, 23 Nov 2026 10:00:00 GMT", "h:1", content)
+    message = hmac_keys.string_to_sign("GET", "/x?y=1", "Mon, 23 Nov 2026 10:00:00 GMT", "h:1", content)
     assert message == f"GET\n/x?y=1\nMon, 23 Nov 2026 10:00:00 GMT;h:1;{content}".encode()
     expected = hmac.new(secret, message, hashlib.sha256).digest()
     assert hmac_keys.signature_matches(secret, message, expected)

@@ -1,0 +1,253 @@
+"""Shapes of API keys, their verification and the keys that sign JWT keys.
+
+Split from `schemas` by feature; the shared field types (names, permissions, times)
+live there.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from chalicelib.api.schemas import (
+    Body,
+    Description,
+    FutureTime,
+    GraceSeconds,
+    Name,
+    Permission,
+    Timestamp,
+    UserId,
+)
+
+KeyTypeName = Literal["opaque", "jwt", "hmac"]
+KeyStatus = Literal["active", "expired", "revoked"]
+KeyMeta = Annotated[dict[str, Any], Meta(max_length=50, description="free-form JSON object, at most 4 KiB encoded")]
+
+
+class KeyCreate(Body):
+    name: Name
+    type: KeyTypeName
+    role_id: Annotated[str, Meta(min_length=1, max_length=64)]
+    owner_id: UserId | UnsetType = UNSET
+    description: Description = ""
+    expires_at: Annotated[FutureTime, Meta(description="RFC 3339, in the future; not with ttl_seconds")] | UnsetType = (
+        UNSET
+    )
+    ttl_seconds: Annotated[int, Meta(ge=1, le=315_360_000)] | UnsetType = UNSET
+    meta: KeyMeta = {}
+
+
+class KeyUpdate(Body):
+    """`expires_at: null` removes the expiry. Every other field of a key is immutable."""
+
+    name: Name | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    expires_at: FutureTime | None | UnsetType = UNSET
+    # Named so that changing them is `immutable_field` (422), not an unknown field; any value is refused.
+    id: Any | UnsetType = UNSET
+    project_id: Any | UnsetType = UNSET
+    type: Any | UnsetType = UNSET
+    owner_id: Any | UnsetType = UNSET
+    role_id: Any | UnsetType = UNSET
+    permissions: Any | UnsetType = UNSET
+    status: Any | UnsetType = UNSET
+    hint: Any | UnsetType = UNSET
+    created_at: Any | UnsetType = UNSET
+    created_by: Any | UnsetType = UNSET
+    revoked_at: Any | UnsetType = UNSET
+    last_used_at: Any | UnsetType = UNSET
+    template_id: Any | UnsetType = UNSET
+    request_id: Any | UnsetType = UNSET
+    meta: Any | UnsetType = UNSET
+
+
+class KeyListQuery(Struct):
+    limit: Annotated[int, Meta(ge=1, le=100)] = 50
+    cursor: Annotated[str, Meta(min_length=1, max_length=2048)] | None = None
+    owner_id: Annotated[str, Meta(min_length=1, max_length=256)] | None = None
+    status: KeyStatus | None = None
+    type: Literal["opaque", "jwt", "hmac"] | None = None
+
+
+class RevokedQuery(Struct):
+    limit: Annotated[int, Meta(ge=1, le=100)] = 50
+    cursor: Annotated[str, Meta(min_length=1, max_length=2048)] | None = None
+    # A string, parsed by the handler: msgspec's lax query conversion would take `0` as a date.
+    since: (
+        Annotated[
+            str,
+            Meta(
+                max_length=64,
+                pattern=r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
+                extra_json_schema={"format": "date-time"},
+                description="RFC 3339 with a time zone",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class BatchDelete(Body):
+    key_ids: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(min_length=1, max_length=100)]
+    confirm: bool = False
+
+
+class Reroll(Body):
+    grace_seconds: GraceSeconds = 0
+
+
+class VerifyKey(Body):
+    key: Annotated[
+        str, Meta(description="an opaque or JWT key; any string: garbage is answered MALFORMED, never an error")
+    ]
+    permissions: Annotated[list[Permission], Meta(max_length=100)] = []
+
+
+class VerifyHmac(Body):
+    """A request as the resource server received it. Anything wrong inside it (headers,
+    date, signature) is answered 200 with `valid: false` and a code, never an error."""
+
+    method: Annotated[str, Meta(min_length=1, max_length=32, examples=["GET"])]
+    url: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=8192,
+            description="the request target as received: `/orders?limit=5`, or an absolute URL",
+            examples=["/orders?limit=5"],
+        ),
+    ]
+    headers: Annotated[
+        dict[Annotated[str, Meta(max_length=256)], Annotated[str, Meta(max_length=8192)]],
+        Meta(
+            max_length=100,
+            description="at least host, x-ms-date, x-ms-content-sha256 and authorization; names are case-insensitive",
+        ),
+    ]
+    body: (
+        Annotated[str, Meta(description="base64 of the request body; checked against x-ms-content-sha256 when given")]
+        | None
+    ) = None
+    permissions: Annotated[
+        list[Permission], Meta(max_length=100, description="the key must hold all of them (as /v1/keys/verify)")
+    ] = []
+
+
+class Key(Struct):
+    id: str
+    project_id: str
+    type: str
+    name: str
+    description: str
+    owner_id: str
+    role_id: str
+    permissions: list[str]
+    status: KeyStatus
+    hint: str
+    created_at: Timestamp
+    created_by: str
+    expires_at: Timestamp | None
+    revoked_at: Timestamp | None
+    last_used_at: Timestamp | None
+    template_id: str | None
+    request_id: str | None
+    meta: dict[str, Any]
+
+
+def _secret_shape(required: dict[str, str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {name: {"type": "string", "description": text} for name, text in required.items()},
+        "additionalProperties": False,
+    }
+
+
+# The secret part of a new key, shown once: `{key}` for opaque and JWT keys, `{token, secret}` for HMAC keys.
+KeySecret = Annotated[
+    dict[str, str],
+    Meta(
+        description="shown once, never again",
+        extra_json_schema={
+            "oneOf": [
+                _secret_shape(
+                    {"key": "an opaque key (kw_..., the service keeps only a keyed hash) or a JWT key (no copy kept)"}
+                ),
+                _secret_shape(
+                    {
+                        "token": "an HMAC key's token (kwh_...), sent with each request as its Credential",
+                        "secret": "base64 of 32 random bytes that sign requests and never travel; kept only encrypted",
+                    }
+                ),
+            ]
+        },
+    ),
+]
+
+
+class KeyIssued(Struct):
+    key: Key
+    secret: KeySecret
+
+
+class BatchDeleted(Struct):
+    deleted: list[str]
+    not_found: list[str]
+
+
+class RevokedKey(Struct):
+    key_id: str
+    revoked_at: Timestamp
+
+
+class VerifyResult(Struct, omit_defaults=True):
+    valid: bool
+    code: Annotated[
+        Literal[
+            "VALID",
+            "MALFORMED",
+            "NOT_FOUND",
+            "EXPIRED",
+            "REVOKED",
+            "INSUFFICIENT_PERMISSIONS",
+            "OWNER_NOT_PERMITTED",
+            "INVALID_SIGNATURE",
+            "STALE_REQUEST",
+            "REPLAYED",
+        ],
+        Meta(
+            description=(
+                "INVALID_SIGNATURE: a JWT key the service's published keys did not sign, or an HMAC signature "
+                "that does not match; STALE_REQUEST and REPLAYED: HMAC only"
+            )
+        ),
+    ]
+    key_id: str | UnsetType = UNSET
+    project_id: str | UnsetType = UNSET
+    owner_id: str | UnsetType = UNSET
+    role_id: str | UnsetType = UNSET
+    permissions: list[str] | UnsetType = UNSET
+    expires_at: Timestamp | None | UnsetType = UNSET
+    meta: dict[str, Any] | UnsetType = UNSET
+
+
+class Jwk(Struct):
+    kty: Literal["EC"]
+    crv: Literal["P-256"]
+    x: str
+    y: str
+    kid: Annotated[str, Meta(description="RFC 7638 thumbprint")]
+    alg: Literal["ES256"]
+    use: Literal["sig"]
+
+
+class Jwks(Struct):
+    keys: list[Jwk]
+
+
+class SigningKeyRotated(Struct):
+    kid: str
+    previous_kid: str
+    signs_from: Annotated[Timestamp, Meta(description="published now; signs new JWT keys from then on")]

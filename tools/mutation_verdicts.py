@@ -28,6 +28,20 @@ _LOOKUP_ALWAYS_THERE = (
     "once a job purges lookup items)"
 )
 EXPLAINED: dict[tuple[str, str, str], str] = {
+    ("replay.py", "first_sighting", "< -> <=: ReplayMarkModel.until < at"): (
+        "equivalent: a mark's until is its request's date + 301 s, and a request is refused as stale once "
+        "|now - date| > 300 s, before any mark is written; so no request that reaches the write has "
+        "at == until or later for its own mark, and a different mark's until equal to `at` to the float is "
+        "no more reachable than any other instant"
+    ),
+    ("signing_keys.py", "add_successor", "condition removed: SigningKeyModel.kid.does_not_exist()"): (
+        "equivalent: the new kid is the thumbprint of a KMS key created by this very rotation, so it "
+        "collides with an existing item only if KMS handed out a public key twice; the successor condition "
+        "on the head (same transaction) is what serializes rotations"
+    ),
+    ("signing_keys.py", "cover", "< -> <=: SigningKeyModel.valid_until < expires_at"): (
+        "equivalent: with equal values the write sets what is already there"
+    ),
     ("key_lookup.py", "set_expiry", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
     ("key_lookup.py", "set_revoked", "condition removed: KeyLookupModel.digest.exists()"): _LOOKUP_ALWAYS_THERE,
     ("key_lookup.py", "set_owner_permitted", "condition removed: KeyLookupModel.digest.exists()"): (

@@ -910,3 +910,51 @@ def test_a_key_leaves_the_jwks_once_its_tokens_have_expired(api: Api, monkeypatc
     # The same holds in a fresh process (nothing cached).
     reset_all()
     assert set(jwks(api)[1]) == {second_kid, third_kid}
+
+
+# --- the guards of the signing-key chain's writes (store.signing_keys) ---------------------------
+
+
+def _first_key(api: Api) -> SigningKeyModel:
+    JwtProject(api)  # issuing a key bootstraps the chain
+    (kid,) = jwks(api)[1]
+    return SigningKeyModel.get(kid, consistent_read=True)
+
+
+def test_a_stale_bootstrap_does_not_wipe_a_key_that_already_signed(api: Api) -> None:
+    # Guard: SigningKeyModel.kid.does_not_exist() in add_first. Another cold process saw an empty
+    # chain and bootstraps the same key after this one covered a token with it.
+    from chalicelib.store import signing_keys as stored
+
+    first = _first_key(api)
+    stored.cover(first.kid, 4_000_000_000.0)
+    stored.add_first(first.kid, first.kms_key_id, dict(first.public_jwk), time.time())
+    again = SigningKeyModel.get(first.kid, consistent_read=True)
+    assert again.valid_until == 4_000_000_000.0
+    assert again.signs_from == first.signs_from
+
+
+def test_covering_only_ever_raises_how_long_a_key_stays_published(api: Api) -> None:
+    # Guard: valid_until.does_not_exist() | valid_until < expires_at in cover. Two processes
+    # cover tokens of one key; the one with the earlier expiry writes last.
+    from chalicelib.store import signing_keys as stored
+
+    first = _first_key(api)
+    stored.cover(first.kid, 3_000_000_000.0)
+    stored.cover(first.kid, 4_000_000_000.0)  # a later token: raised
+    assert SigningKeyModel.get(first.kid, consistent_read=True).valid_until == 4_000_000_000.0
+    stored.cover(first.kid, 3_500_000_000.0)  # an earlier one, covered late: not lowered
+    assert SigningKeyModel.get(first.kid, consistent_read=True).valid_until == 4_000_000_000.0
+
+
+def test_covering_a_key_that_is_not_in_the_chain_makes_no_half_item(api: Api) -> None:
+    # Guard: SigningKeyModel.kid.exists() in cover. A half item (no KMS key, no JWK) in the chain
+    # would break every JWKS and every new key.
+    from chalicelib.store import signing_keys as stored
+
+    _first_key(api)
+    stored.cover("no-such-kid", 4_000_000_000.0)
+    stored.cover("no-such-kid", None)
+    assert [item.kid for item in SigningKeyModel.scan(consistent_read=True) if item.kid == "no-such-kid"] == []
+    reset_all()
+    assert api.get("/.well-known/jwks.json").status == 200

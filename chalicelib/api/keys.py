@@ -32,7 +32,6 @@ from chalicelib.errors import (
     NotFoundError,
     ValidationFailedError,
 )
-from chalicelib.services.minting import minter
 from chalicelib.store import key_revocation, keys, roles
 from chalicelib.store.models import ApiKeyModel, RoleModel
 
@@ -154,6 +153,8 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
         expires_at=expires_at,
         meta=body.meta,
     )
+    from chalicelib.services.minting import minter
+
     key, secret = keys.create_key(project, spec, minter(body.type), call.person.sub)
     return KeyIssued(key=key_view(key), secret=secret)
 
@@ -235,6 +236,8 @@ def reroll_key(call: Call[Reroll, None]) -> Reply:
     project = call.access.project
     old = keys.get_key(project.id, call.params["key_id"])
     role = _role_for_key(project.id, old.role_id)
+    from chalicelib.services.minting import minter
+
     new, secret = keys.reroll_key(project, old, role, minter(old.type), call.body.grace_seconds, call.person.sub)
     return Reply(KeyIssued(key=key_view(new), secret=secret))
 

@@ -6,7 +6,6 @@ from chalicelib.api.http import AUTH_SERVICE, Call, Router
 from chalicelib.api.key_schemas import VerifyHmac, VerifyKey, VerifyResult
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.verification import Verdict
-from chalicelib.services.verification import verify_key
 
 router = Router("verify", "verification")
 
@@ -14,6 +13,9 @@ router = Router("verify", "verification")
 @router.route("POST", "/v1/keys/verify", body=VerifyKey, response=VerifyResult, auth=AUTH_SERVICE, replayable=False)
 def verify(call: Call[VerifyKey, None]) -> VerifyResult:
     """Verifies a key for the calling project; failures are 200 with `valid: false` and a code."""
+    # Imported at the first verification, not at cold start: the kinds' parsers and the JWT checks.
+    from chalicelib.services.verification import verify_key
+
     body = call.body
     return _result(verify_key(body.key, call.project_id_of_service, body.permissions))
 

@@ -16,7 +16,6 @@ the replay guard.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import os
@@ -139,14 +138,6 @@ def lowercase_headers(headers: Mapping[str, str]) -> dict[str, str] | None:
     value was signed would be ambiguous)."""
     folded = {name.lower(): value for name, value in headers.items()}
     return folded if len(folded) == len(headers) else None
-
-
-def decode_secret(text: str) -> bytes | None:
-    try:
-        secret = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return secret if len(secret) == SECRET_BYTES else None
 
 
 class _Hmac:

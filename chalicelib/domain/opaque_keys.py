@@ -17,7 +17,6 @@ from chalicelib.domain.tokens import ChecksummedToken
 
 PREFIX = "kw_"
 FORMAT = ChecksummedToken(PREFIX)
-KEY_LENGTH = FORMAT.length
 
 
 def generate() -> str:

@@ -34,6 +34,7 @@ from chalicelib.domain.verification import (
     check,
 )
 from chalicelib.resets import on_reset
+from chalicelib.services.verification import read_record
 from chalicelib.store import key_lookup, replay
 
 _pool: ThreadPoolExecutor | None = None
@@ -108,8 +109,7 @@ def verify_request(
         # refused or fail after all, the mark is taken back, so its retry is no replay.
         marking: Future[bool] = _background().submit(replay.first_sighting, mark, until, at, writer)
         try:
-            record = key_lookup.lookup(lookup)
-            cache.key_records.put(lookup, record)
+            record = read_record(lookup)
             refused = _refuse(record, project_id, message, signed.signature)
         except BaseException:
             if _marked(marking):

@@ -28,14 +28,18 @@ from chalicelib.domain.verification import (
 from chalicelib.store import key_lookup
 
 
+def read_record(lookup: str) -> KeyRecord | None:
+    """One strongly consistent read of a lookup record, cached (a miss too) for the TTL."""
+    record = key_lookup.lookup(lookup)
+    cache.key_records.put(lookup, record)
+    return record
+
+
 def record_of(handle: str) -> KeyRecord | None:
     """The lookup record of the key whose handle is `handle`: cached, or one read."""
     lookup = key_lookup.lookup_id(handle)
     found, record = cache.key_records.get(lookup)
-    if not found:
-        record = key_lookup.lookup(lookup)
-        cache.key_records.put(lookup, record)
-    return record
+    return record if found else read_record(lookup)
 
 
 def verify_key(candidate: str, project_id: str, required: Collection[str] = ()) -> Verdict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,3 +121,25 @@ def long_cache(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cache entries outlive the test, so that a change seen at once was invalidated, not timed out."""
     monkeypatch.setenv("KEYWARDEN_CACHE_TTL", "600")
     reset_settings()
+
+
+@contextmanager
+def aws_calls(*services: str, only: frozenset[str] | None = None) -> Iterator[list[str]]:
+    """The AWS API calls the service makes through its shared clients (`chalicelib.aws`), as they
+    happen: every call of `services` ("dynamodb", "kms"), or only those named in `only`."""
+    from chalicelib import aws
+
+    calls: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        if only is None or model.name in only:
+            calls.append(model.name)
+
+    clients = [aws.client(service) for service in services]
+    for client in clients:
+        client.meta.events.register("before-call", count)
+    try:
+        yield calls
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call", count)

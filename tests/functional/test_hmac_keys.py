@@ -17,8 +17,8 @@ import threading
 import time
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,7 +33,7 @@ from chalicelib import aws, cache
 from chalicelib.crypto import envelope
 from chalicelib.store.base import all_models
 from chalicelib.store.models import ReplayMarkModel
-from tests.functional.conftest import Api, Reply
+from tests.functional.conftest import Api, Reply, aws_calls
 from tests.functional.test_verify import BASE62, Project
 
 HOST = "api.example.com"
@@ -215,37 +215,14 @@ def project(api: Api) -> HmacProject:
     return HmacProject(api, owner="ann", dave="developer")
 
 
-@contextmanager
-def kms_calls() -> Iterator[list[str]]:
+def kms_calls() -> AbstractContextManager[list[str]]:
     """The KMS API calls the service makes, as they happen."""
-    events = aws.client("kms").meta.events
-    calls: list[str] = []
-
-    def count(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    events.register("before-call", count)
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call", count)
+    return aws_calls("kms")
 
 
-@contextmanager
-def dynamodb_writes() -> Iterator[list[str]]:
+def dynamodb_writes() -> AbstractContextManager[list[str]]:
     """The DynamoDB PutItem and DeleteItem calls the service makes (the replay marks' writes), as they happen."""
-    events = aws.client("dynamodb").meta.events
-    calls: list[str] = []
-
-    def count(model: Any, **_: Any) -> None:
-        if model.name in ("PutItem", "DeleteItem"):
-            calls.append(model.name)
-
-    events.register("before-call", count)
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call", count)
+    return aws_calls("dynamodb", only=frozenset({"PutItem", "DeleteItem"}))
 
 
 def raw_table_text() -> tuple[str, list[bytes]]:

@@ -31,7 +31,7 @@ from chalicelib import aws
 from chalicelib.config import reset_settings
 from chalicelib.resets import reset_all
 from chalicelib.store.models import SigningKeyModel
-from tests.functional.conftest import Api, Reply
+from tests.functional.conftest import Api, Reply, aws_calls
 from tests.functional.test_verify import Project, poll_for, stamp
 
 ADMIN_GROUP = ("keywarden-admins",)
@@ -271,32 +271,15 @@ def test_a_warm_verification_makes_no_aws_call(api: Api, long_cache: None) -> No
     _, token = project.issue_jwt(ttl_seconds=3600)
     assert project.code(token) == "VALID"  # warms the signing keys, the record and the service key
 
-    calls: list[str] = []
-
-    def count(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    clients = [aws.client("dynamodb"), aws.client("kms")]
-    for client in clients:
-        client.meta.events.register("before-call", count)
-    try:
+    with aws_calls("dynamodb", "kms") as calls:
         for _ in range(20):
             assert project.code(token) == "VALID"
-    finally:
-        for client in clients:
-            client.meta.events.unregister("before-call", count)
     assert calls == []
 
     # The counter does count: a cold cache reads again.
     reset_all()
-    clients = [aws.client("dynamodb"), aws.client("kms")]
-    for client in clients:
-        client.meta.events.register("before-call", count)
-    try:
+    with aws_calls("dynamodb", "kms") as calls:
         assert project.code(token) == "VALID"
-    finally:
-        for client in clients:
-            client.meta.events.unregister("before-call", count)
     assert calls != []
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 
 from chalicelib.config import reset_settings
 from chalicelib.store.models import ApiKeyModel, KeyLookupModel
-from tests.functional.conftest import Api, Reply
+from tests.functional.conftest import Api, Reply, aws_calls
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -73,20 +72,9 @@ class Project:
         return code
 
 
-@contextmanager
-def key_lookup_reads() -> Iterator[list[str]]:
+def key_lookup_reads() -> AbstractContextManager[list[str]]:
     """The DynamoDB calls verification makes to find keys, as they happen."""
-    events = KeyLookupModel._get_connection().connection.client.meta.events
-    calls: list[str] = []
-
-    def count(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    events.register("before-call", count)
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call", count)
+    return aws_calls("dynamodb")
 
 
 def poll_for(expected: str, read: Any, seconds: float) -> str:

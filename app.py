@@ -1,9 +1,15 @@
 """Keywarden's Chalice application: wiring only; the code lives in chalicelib/."""
 
+import os
+from typing import Any
+
+from chalice.app import DynamoDBEvent, Rate
+
 from chalicelib.api import (
     audit,
     dev,
     health,
+    key_requests,
     keys,
     launch_params,
     members,
@@ -13,7 +19,9 @@ from chalicelib.api import (
     roles,
     secrets,
     signing_keys,
+    templates,
     verify,
+    webhooks,
 )
 from chalicelib.api.gateway import KeywardenChalice
 
@@ -30,8 +38,42 @@ for module in (
     secrets,
     launch_params,
     keys,
+    templates,
+    key_requests,
     verify,
     signing_keys,
+    webhooks,
     dev,
 ):
     app.register_blueprint(module.router.blueprint)
+
+
+# The outbox table's stream: set by the deployment (infra/); the placeholder keeps packaging working.
+OUTBOX_STREAM_ARN = os.environ.get(
+    "KEYWARDEN_OUTBOX_STREAM_ARN",
+    "arn:aws:dynamodb:us-east-1:000000000000:table/keywarden-local-webhook-outbox/stream/local",
+)
+
+
+@app.on_dynamodb_record(stream_arn=OUTBOX_STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")
+def webhook_events(event: DynamoDBEvent) -> dict[str, Any]:
+    """A committed event's first delivery attempts, as soon as the outbox streams it."""
+    from chalicelib.services.webhook_delivery import dispatch_events
+
+    return dispatch_events(record.keys["id"]["S"] for record in event if record.event_name == "INSERT")
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="webhook-dispatch")
+def webhook_dispatch(event: object) -> dict[str, Any]:
+    """Retries that came due, and events the stream handler missed."""
+    from chalicelib.jobs import run_job
+
+    return run_job("webhook-dispatch")
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="expiry-sweep")
+def expiry_sweep(event: object) -> dict[str, Any]:
+    """Lapses key requests past their deadline (revoking unclaimed keys)."""
+    from chalicelib.jobs import run_job
+
+    return run_job("expiry-sweep")

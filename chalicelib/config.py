@@ -40,6 +40,8 @@ class Settings(Struct, frozen=True):
     # How long resource servers may cache /.well-known/jwks.json; a new signing key is
     # published this long before it signs.
     jwks_max_age: int
+    # Seconds between a webhook delivery's attempts: its length is the number of retries.
+    webhook_retry_schedule: tuple[float, ...]
 
     @property
     def is_local(self) -> bool:
@@ -83,6 +85,20 @@ def _float(env: os._Environ[str] | dict[str, str], name: str, default: float) ->
     return value
 
 
+DEFAULT_WEBHOOK_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400"
+
+
+def _schedule(env: os._Environ[str] | dict[str, str], name: str, default: str) -> tuple[float, ...]:
+    raw = env.get(name) or default
+    try:
+        values = tuple(float(part) for part in raw.split(","))
+    except ValueError:
+        raise ConfigError(f"{name} must be seconds separated by commas, not {raw!r}") from None
+    if len(values) > 50 or not all(0 <= value <= 7 * 86400 for value in values):
+        raise ConfigError(f"{name} takes at most 50 delays of 0 to 604800 seconds, not {raw!r}")
+    return values
+
+
 def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
     """Builds settings from an environment mapping; raises ConfigError on a bad value."""
     stage = env.get("KEYWARDEN_STAGE", LOCAL_STAGE) or LOCAL_STAGE
@@ -105,6 +121,7 @@ def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
         cache_ttl=_float(env, "KEYWARDEN_CACHE_TTL", 5.0),
         issuer=env.get("KEYWARDEN_ISSUER") or f"urn:keywarden:{stage}",
         jwks_max_age=_int(env, "KEYWARDEN_JWKS_MAX_AGE", 300, 0, 86400),
+        webhook_retry_schedule=_schedule(env, "KEYWARDEN_WEBHOOK_RETRY_SCHEDULE", DEFAULT_WEBHOOK_RETRY_SCHEDULE),
     )
 
 

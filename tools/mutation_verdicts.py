@@ -51,9 +51,9 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
         "equivalent: the holder item is created by the ADD in the transaction that issues the owner's key and "
         "never deleted, so it exists whenever one of their keys is revoked"
     ),
-    ("key_revocation.py", "_add_revocations", "condition removed: RoleModel.id.exists()"): (
+    ("key_revocation.py", "add_revocations", "condition removed: RoleModel.id.exists()"): (
         "redundant: a live key's role cannot be gone. delete_role needs ref_count == 0 (roles.py), every issue "
-        "adds 1 on condition the role exists (keys.py _add_key_items), and a key is counted off once "
+        "adds 1 on condition the role exists (keys.py add_key_items), and a key is counted off once "
         "(ApiKeyModel.revoked_at.does_not_exist() in the same transaction)"
     ),
     ("key_holders.py", "_holder_unchanged", "operand of | dropped: KeyHolderModel.version == 0"): (

@@ -33,6 +33,7 @@ from chalicelib.errors import (
     ValidationFailedError,
 )
 from chalicelib.store import key_revocation, keys, roles
+from chalicelib.store.event_data import key_data
 from chalicelib.store.models import ApiKeyModel, RoleModel
 
 router = Router("keys", "api keys")
@@ -44,26 +45,7 @@ _MUTABLE = {"name", "description", "expires_at"}
 
 
 def key_view(key: ApiKeyModel) -> Key:
-    return Key(
-        id=key.id,
-        project_id=key.project_id,
-        type=key.type,
-        name=key.name,
-        description=key.description,
-        owner_id=key.owner_id,
-        role_id=key.role_id,
-        permissions=[str(p) for p in key.permissions],
-        status=keys.status_of(key),  # type: ignore[arg-type]
-        hint=key.hint,
-        created_at=key.created_at,
-        created_by=key.created_by,
-        expires_at=key.expires_at,
-        revoked_at=key.revoked_at,
-        last_used_at=key.last_used_at,
-        template_id=key.template_id,
-        request_id=key.request_id,
-        meta=dict(key.meta or {}),
-    )
+    return Key(**key_data(key))
 
 
 def _epoch(value: datetime, field: str) -> float:
@@ -73,7 +55,7 @@ def _epoch(value: datetime, field: str) -> float:
         raise ValidationFailedError.single(field, "must be between years 1 and 9999 in UTC") from None
 
 
-def _future(value: datetime, field: str) -> float:
+def future_epoch(value: datetime, field: str) -> float:
     epoch = _epoch(value, field)
     if epoch <= now():
         raise ValidationFailedError.single(field, "must be in the future")
@@ -141,7 +123,7 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
         raise ValidationFailedError.single("meta", f"must nest at most {MAX_META_DEPTH} levels deep")
     expires_at = None
     if body.expires_at is not UNSET:
-        expires_at = _future(body.expires_at, "expires_at")
+        expires_at = future_epoch(body.expires_at, "expires_at")
     elif body.ttl_seconds is not UNSET:
         expires_at = now() + body.ttl_seconds
     spec = keys.NewKey(
@@ -193,7 +175,7 @@ def update_key(call: Call[KeyUpdate, None]) -> Key:
     if frozen:
         raise ImmutableFieldError([FieldError(name, "cannot be changed") for name in frozen])
     if "expires_at" in given and given["expires_at"] is not None:
-        given["expires_at"] = _future(given["expires_at"], "expires_at")
+        given["expires_at"] = future_epoch(given["expires_at"], "expires_at")
     key = keys.get_key(project.id, call.params["key_id"])
     return key_view(keys.update_key(key, given, call.person.sub))
 

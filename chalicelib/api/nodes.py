@@ -33,5 +33,5 @@ def create_node(call: Call[NodeCreate, None]) -> Node:
 
 @router.route("DELETE", "/v1/projects/{pid}/nodes/{node_id}", status=204, action=Action.MANAGE_CONFIG)
 def delete_node(call: Call[None, None]) -> None:
-    """Deletes a node (owner, admin, editor)."""
+    """Deletes a node (owner, admin, editor) that no template names (else 409)."""
     nodes.delete_node(nodes.get_node(call.access.project.id, call.params["node_id"]), call.person.sub)

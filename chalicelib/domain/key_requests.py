@@ -76,10 +76,26 @@ class KeyRequest(Struct, frozen=True):
             return Status.EXPIRED
         return self.status
 
-    def approve(self, by: str, at: float, key_id: str, note: str | None = None) -> Transition:
-        """Approved by `by` (not the requester, unless the template approves by itself), with the key issued."""
+    def approve(
+        self,
+        by: str,
+        at: float,
+        key_id: str,
+        note: str | None = None,
+        claim_within: float = DEFAULT_LIFETIME_SECONDS,
+    ) -> Transition:
+        """Approved by `by` (not the requester), with the key issued; the requester then has
+        `claim_within` seconds to claim it, however long the request waited."""
         self._decidable(by, at, "approved")
-        return self._to(Status.APPROVED, "key_request.approved", decided_at=at, decided_by=by, note=note, key_id=key_id)
+        return self._to(
+            Status.APPROVED,
+            "key_request.approved",
+            decided_at=at,
+            decided_by=by,
+            note=note,
+            key_id=key_id,
+            expires_at=at + claim_within,
+        )
 
     def deny(self, by: str, at: float, reason: str | None = None) -> Transition:
         self._decidable(by, at, "denied")
@@ -113,7 +129,7 @@ class KeyRequest(Struct, frozen=True):
     def _require(self, wanted: Status, at: float, verb: str) -> None:
         current = self.status_at(at)
         if current is not wanted:
-            raise ConflictError(f"the request is {current}; only a {wanted} request can be {verb}")
+            raise ConflictError(f"the request is {current}: it can be {verb} only while {wanted}")
 
     def _to(self, status: Status, event: str, **changes: object) -> Transition:
         return Transition(structs.replace(self, status=status, version=self.version + 1, **changes), event)

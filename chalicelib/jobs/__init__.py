@@ -16,12 +16,15 @@ from typing import Any
 from chalicelib.errors import NotFoundError
 
 # name -> "module:function"; issues that add a job add it here, and its local interval below.
-JOBS: dict[str, str] = {}
+JOBS: dict[str, str] = {
+    "webhook-dispatch": "chalicelib.services.webhook_delivery:dispatch",
+    "expiry-sweep": "chalicelib.jobs.expiry:sweep",
+}
 
 
 def local_intervals() -> dict[str, float]:
-    """Seconds between runs of each job in the local stack (deployed stages schedule them in infra)."""
-    return {}
+    """Seconds between runs of each job in the local stack (deployed stages schedule them in app.py)."""
+    return {"webhook-dispatch": 1.0, "expiry-sweep": 60.0}
 
 
 def job_function(name: str) -> Callable[[], dict[str, Any]]:

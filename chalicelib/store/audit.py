@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.events import WEBHOOK_EVENTS
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.page import Page
+from chalicelib.store import outbox
 from chalicelib.store.base import Transaction
 from chalicelib.store.models import AuditEventModel
 from chalicelib.store.pagination import query_page
@@ -19,8 +21,17 @@ def record(
     action: str,
     target: tuple[str, str],
     details: dict[str, Any] | None = None,
+    data: dict[str, Any] | list[dict[str, Any]] | None = None,
 ) -> AuditEventModel:
-    """Adds an audit event to `txn`. `details` must never hold a secret."""
+    """Adds an audit event to `txn`. `details` must never hold a secret.
+
+    When `action` is a webhook event, its object (`data`: the key or request as the API
+    shows it, a list for a bulk change) goes to the outbox in the same transaction.
+    """
+    if action in WEBHOOK_EVENTS:
+        if data is None:
+            raise ValueError(f"{action} is a webhook event: record it with its object")
+        outbox.publish(txn, project_id, action, data)
     event = AuditEventModel(
         project_id,
         new_id("evt"),

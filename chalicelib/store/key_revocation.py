@@ -15,14 +15,15 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.errors import ConflictError
 from chalicelib.store import audit, key_holders, key_lookup
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
+from chalicelib.store.event_data import key_data
 from chalicelib.store.keys import all_keys, keys_by_ids
 from chalicelib.store.models import ApiKeyModel, RoleModel
 
-# DynamoDB takes at most 100 items in a transaction; one is the audit event.
+# DynamoDB takes at most 100 items in a transaction; two are the audit event and its outbox item.
 _MAX_TRANSACTION_ITEMS = 100
 
 
-def _add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> None:
+def add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> None:
     """Adds the revocation of `keys` (all live) to `txn`: both records, holders, role counts."""
     stamp = rfc3339(at)
     by_owner: dict[str, set[str]] = {}
@@ -55,7 +56,7 @@ def _revocation_chunks(keys: list[ApiKeyModel]) -> Iterator[list[ApiKeyModel]]:
     roles: set[str] = set()
     for key in keys:
         cost = 2 + (key.owner_id not in owners) + (key.role_id not in roles)
-        if chunk and 1 + 2 * len(chunk) + len(owners) + len(roles) + cost > _MAX_TRANSACTION_ITEMS:
+        if chunk and 2 + 2 * len(chunk) + len(owners) + len(roles) + cost > _MAX_TRANSACTION_ITEMS:
             yield chunk
             chunk, owners, roles = [], set(), set()
         chunk.append(key)
@@ -103,11 +104,25 @@ def _revoke_chunk(project_id: str, chunk: list[ApiKeyModel], actor: str, reason:
     return retrying(attempt, retry_if=lambda error: True)
 
 
+def revoked_data(keys: list[ApiKeyModel], at: float) -> list[dict[str, object]]:
+    """The keys as the `key.revoked` event shows them, revoked at `at`."""
+    return [key_data(key, revoked_at=rfc3339(at), status="revoked") for key in keys]
+
+
 def _commit_revocations(project_id: str, chunk: list[ApiKeyModel], actor: str, reason: str) -> None:
+    at = now()
     with transaction() as txn:
-        _add_revocations(txn, chunk, now())
+        add_revocations(txn, chunk, at)
         if len(chunk) == 1:
-            audit.record(txn, project_id, actor, "key.revoked", ("key", chunk[0].id), {"reason": reason})
+            audit.record(
+                txn,
+                project_id,
+                actor,
+                "key.revoked",
+                ("key", chunk[0].id),
+                {"reason": reason},
+                data=revoked_data(chunk, at)[0],
+            )
         else:
             audit.record(
                 txn,
@@ -116,6 +131,7 @@ def _commit_revocations(project_id: str, chunk: list[ApiKeyModel], actor: str, r
                 "key.revoked",
                 ("project", project_id),
                 {"reason": reason, "key_ids": [k.id for k in chunk]},
+                data=revoked_data(chunk, at),
             )
 
 

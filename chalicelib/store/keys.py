@@ -34,6 +34,7 @@ from chalicelib.errors import (
 )
 from chalicelib.store import audit, key_holders, key_lookup
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
+from chalicelib.store.event_data import key_data
 from chalicelib.store.models import ApiKeyModel, MemberModel, ProjectModel, RoleModel
 from chalicelib.store.pagination import decode_cursor, get_or_not_found, paginate, query_page
 from chalicelib.store.projects import project_is_live
@@ -78,17 +79,24 @@ def _owner_membership(project_id: str, owner_id: str) -> MemberModel:
     return member
 
 
-def _add_key_items(
-    txn: Transaction, project: ProjectModel, spec: NewKey, mint: Minter, actor: str, at: float
+def add_key_items(
+    txn: Transaction,
+    project: ProjectModel,
+    spec: NewKey,
+    mint: Minter,
+    actor: str,
+    at: float,
+    key_id: str | None = None,
 ) -> tuple[ApiKeyModel, dict[str, str], str]:
     """Adds a new key's items to `txn`: checks of project, owner and role, and both records.
-    Returns the key, its secret part (to show once) and its lookup id.
+    Returns the key, its secret part (to show once) and its lookup id. `key_id` is chosen
+    here unless the caller needs it first (an approval records it on the request).
 
     Nothing here conflicts with another key being issued: the project is only checked, the
     holder's list and version only added to, the role's count only incremented.
     """
     member = _owner_membership(project.id, spec.owner_id)
-    key_id = new_id("key")
+    key_id = key_id or new_id("key")
     # Whole seconds, as the key's view shows it and as a JWT's `exp` must be: the same instant everywhere.
     expires_at = math.ceil(spec.expires_at) if spec.expires_at is not None else None
     permissions = [str(p) for p in spec.role.permissions]
@@ -153,7 +161,7 @@ def _add_key_items(
     return key, made.shown, lookup
 
 
-def _explain_issue_failure(error: TransactionCancelledError) -> Exception:
+def explain_issue_failure(error: TransactionCancelledError) -> Exception:
     if "project" in error.failed:
         return NotFoundError("project not found")
     if "member" in error.failed:
@@ -163,7 +171,7 @@ def _explain_issue_failure(error: TransactionCancelledError) -> Exception:
     return error
 
 
-def _owner_role_changed(error: TransactionCancelledError) -> bool:
+def owner_role_changed(error: TransactionCancelledError) -> bool:
     # The owner's role changed between our read and the commit: read it again (it may no
     # longer allow keys, and then _owner_membership says so) and retry.
     return error.failed == {"member"}
@@ -174,7 +182,7 @@ def create_key(project: ProjectModel, spec: NewKey, mint: Minter, actor: str) ->
 
     def attempt() -> tuple[ApiKeyModel, dict[str, str], str]:
         with transaction() as txn:
-            key, secret, key_digest = _add_key_items(txn, project, spec, mint, actor, now())
+            key, secret, key_digest = add_key_items(txn, project, spec, mint, actor, now())
             audit.record(
                 txn,
                 project.id,
@@ -182,13 +190,14 @@ def create_key(project: ProjectModel, spec: NewKey, mint: Minter, actor: str) ->
                 "key.created",
                 ("key", key.id),
                 {"owner_id": spec.owner_id, "role_id": spec.role.id, "type": key.type},
+                data=key_data(key),
             )
         return key, secret, key_digest
 
     try:
-        key, secret, key_digest = retrying(attempt, retry_if=_owner_role_changed)
+        key, secret, key_digest = retrying(attempt, retry_if=owner_role_changed)
     except TransactionCancelledError as error:
-        raise _explain_issue_failure(error) from None
+        raise explain_issue_failure(error) from None
     cache.key_records.invalidate([key_digest])
     return key, secret
 
@@ -223,7 +232,7 @@ def reroll_key(
         )
         retire_at = at + grace_seconds if old_expires is None else min(at + grace_seconds, old_expires)
         with transaction() as txn:
-            new, secret, new_digest = _add_key_items(txn, project, spec, mint, actor, at)
+            new, secret, new_digest = add_key_items(txn, project, spec, mint, actor, at)
             txn.update(
                 old,
                 actions=[ApiKeyModel.expires_at.set(rfc3339(retire_at)), ApiKeyModel.rerolled_to.set(new.id)],
@@ -239,16 +248,17 @@ def reroll_key(
                 "key.rerolled",
                 ("key", old.id),
                 {"new_key_id": new.id, "grace_seconds": grace_seconds},
+                data=key_data(old, expires_at=rfc3339(retire_at)) | {"rerolled_to": new.id},
             )
         return new, secret, new_digest
 
     try:
-        new, secret, new_digest = retrying(attempt, retry_if=_owner_role_changed)
+        new, secret, new_digest = retrying(attempt, retry_if=owner_role_changed)
     except TransactionCancelledError as error:
         if "old_key" in error.failed:
             _check_rerollable(get_key(project.id, old.id))
             raise ConflictError("the key changed meanwhile; read it again") from None
-        raise _explain_issue_failure(error) from None
+        raise explain_issue_failure(error) from None
     cache.key_records.invalidate([old.digest, new_digest])
     return new, secret
 

@@ -134,7 +134,20 @@ def rotate(project_id: str, name: str, imported: str | None, grace_seconds: int,
             stale_digests = (
                 _rotate_service_key_lookup(txn, secret, context, value, valid_until, at) if name == SERVICE_KEY else []
             )
-            audit.record(txn, project_id, actor, "secret.rotated", ("secret", name), {"grace_seconds": grace_seconds})
+            audit.record(
+                txn,
+                project_id,
+                actor,
+                "secret.rotated",
+                ("secret", name),
+                {"grace_seconds": grace_seconds},
+                data={
+                    "project_id": project_id,
+                    "name": name,
+                    "rotated_at": at,
+                    "previous_valid_until": rfc3339(valid_until) if valid_until is not None else None,
+                },
+            )
     except TransactionCancelledError as error:
         if "project" in error.failed:
             raise NotFoundError("project not found") from None

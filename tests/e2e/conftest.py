@@ -59,6 +59,9 @@ def stack_environment() -> dict[str, str]:
     }
     env["PORT"] = "0"
     env["PYTHONUNBUFFERED"] = "1"
+    # Webhook retries due within seconds, not after the deployed 5 s, 5 min, 30 min, ...: the
+    # retry tests watch a delivery fail twice and then succeed, in one test's time.
+    env.setdefault("KEYWARDEN_WEBHOOK_RETRY_SCHEDULE", "1,1,1")
     return env
 
 

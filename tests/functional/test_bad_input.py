@@ -144,12 +144,15 @@ class Prober:
         self.arrange()
 
     def arrange(self) -> None:
-        pid = self.api.project(owner=OWNER, bob="viewer")
+        pid = self.api.project(owner=OWNER, bob="viewer", dana="developer")
         self.params = _Params(pid=pid, user_id="bob", job="usage-rollup", name="secure_key")
         self.replace("role_id")
         self.replace("node_id")
         if CREATE_KEY_ROUTE in ROUTES:
             self.replace("key_id")
+        self.replace("template_id")
+        self.replace("request_id")
+        self.replace("webhook_id")
 
     def replace(self, param: str) -> None:
         """Makes again what a DELETE that went through removed (DynamoDB in moto slows as it fills)."""
@@ -160,6 +163,20 @@ class Prober:
             made = self.api.post(f"/v1/projects/{pid}/nodes", {"name": "n", "kind": "input"}, as_user=OWNER)
         elif param == "user_id":
             made = self.api.put(f"/v1/projects/{pid}/members/bob", {"role": "viewer"}, as_user=OWNER)
+        elif param == "template_id":
+            body = {"name": "t", "type": "opaque", "role_id": self.params["role_id"], "info_fields": []}
+            made = self.api.post(f"/v1/projects/{pid}/key-templates", body, as_user=OWNER)
+        elif param == "request_id":
+            # From a fresh template each time: one pending request per requester and template.
+            self.replace("template_id")
+            body = {"template_id": self.params["template_id"]}
+            made = self.api.post(f"/v1/projects/{pid}/key-requests", body, as_user="dana")
+        elif param == "webhook_id":
+            body = {"url": "http://127.0.0.1:9/hook", "events": ["key.created"]}
+            made = self.api.post(f"/v1/projects/{pid}/webhooks", body, as_user=OWNER)
+            assert made.status == 201, made.body
+            self.params[param] = made.json["webhook"]["id"]
+            return
         elif param == "key_id":
             body = {"name": "k", "type": "opaque", "role_id": self.params["role_id"]}
             made = self.api.post(f"/v1/projects/{pid}/keys", body, as_user=OWNER)

@@ -3,7 +3,7 @@
 Already covered elsewhere, not repeated here (tests/functional/test_hardening.py): the owner's
 role changing while a key is issued (MemberModel.role == member.role), concurrent rerolls
 (rerolled_to.does_not_exist()), a key issued or a rotation run after a deletion began
-(project_is_live in _add_key_items), and a key issued to an owner who already holds one while
+(project_is_live in add_key_items), and a key issued to an owner who already holds one while
 their right changes (_holder_unchanged, version > 0).
 """
 
@@ -42,7 +42,7 @@ def key_ids(pid: str) -> list[str]:
 
 
 def test_a_key_issued_with_a_role_deleted_meanwhile_is_refused(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Guard: RoleModel.id.exists() on the role's count in _add_key_items. Without it the count's
+    # Guard: RoleModel.id.exists() on the role's count in add_key_items. Without it the count's
     # ADD would recreate the deleted role as a bare item, and the key would name a role nobody sees.
     scene = Scene(api)
     role_id = scene.role()
@@ -130,7 +130,7 @@ def test_a_change_that_read_the_key_before_its_revocation_is_refused(api: Api) -
 
 
 def test_a_key_revoked_twice_at_once_is_revoked_once(api: Api) -> None:
-    # Guard: ApiKeyModel.revoked_at.does_not_exist() in _add_revocations. Revocations commute: the
+    # Guard: ApiKeyModel.revoked_at.does_not_exist() in add_revocations. Revocations commute: the
     # loser reads the key again, finds it revoked and leaves it out (no 409). Without the guard it
     # would revoke it a second time and count it off its role twice: the role would look unused
     # while another key still has it, and could be deleted under that key.

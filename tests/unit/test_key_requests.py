@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.key_requests import AUTO_APPROVER, KeyRequest, Status, Transition
+from chalicelib.domain.key_requests import (
+    AUTO_APPROVER,
+    DEFAULT_LIFETIME_SECONDS,
+    KeyRequest,
+    Status,
+    Transition,
+)
 from chalicelib.errors import ConflictError, ForbiddenError
 
 REQUESTER, ADMIN = "ann", "bob"
@@ -21,7 +27,8 @@ def pending() -> KeyRequest:
 
 
 def approved() -> KeyRequest:
-    return pending().approve(ADMIN, CREATED + 1, key_id="key_1", note="ok").state
+    # Claimable until the same deadline as the pending request, so the two lapse together below.
+    return pending().approve(ADMIN, CREATED + 1, key_id="key_1", note="ok", claim_within=LIFETIME - 1).state
 
 
 # Every transition, as (name, how to attempt it on a value at a time, by a given person).
@@ -56,7 +63,13 @@ def test_approval_records_who_when_why_and_the_key_and_moves_the_version() -> No
         "key_9",
     )
     assert state.version == pending().version + 1
-    assert state.requester_id == REQUESTER and state.expires_at == DEADLINE
+    assert state.requester_id == REQUESTER
+
+
+def test_approval_gives_the_requester_the_whole_claim_window_however_long_the_request_waited() -> None:
+    late = CREATED + LIFETIME - 1
+    assert pending().approve(ADMIN, late, key_id="key_9").state.expires_at == late + DEFAULT_LIFETIME_SECONDS
+    assert pending().approve(ADMIN, late, key_id="key_9", claim_within=60).state.expires_at == late + 60
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,150 @@
+"""Key requests: a member asks for a key from a template, an admin decides, the member claims it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.http import Call, Reply, Router
+from chalicelib.api.keys import future_epoch, key_view
+from chalicelib.api.request_schemas import (
+    Approve,
+    Claimed,
+    Deny,
+    KeyRequest,
+    RequestCreate,
+    RequestListQuery,
+)
+from chalicelib.api.schemas import Page
+from chalicelib.domain import info_fields
+from chalicelib.domain.policy import Action
+from chalicelib.errors import ForbiddenError, NotFoundError, ValidationFailedError
+from chalicelib.store import key_requests, templates
+from chalicelib.store.event_data import request_data
+from chalicelib.store.models import KeyRequestModel
+
+router = Router("key_requests", "key requests")
+
+
+def request_view(model: KeyRequestModel) -> KeyRequest:
+    return KeyRequest(**request_data(key_requests.value_of(model)))
+
+
+def _visible_request(call: Call[Any, Any]) -> KeyRequestModel:
+    """The request, to its requester and to those who decide; 404 to anyone else."""
+    model = key_requests.get_request(call.access.project.id, call.params["request_id"])
+    own = model.requester_id == call.person.sub and call.access.may(Action.REQUEST_KEYS)
+    if not (own or call.access.may(Action.DECIDE_REQUESTS)):
+        raise NotFoundError("key request not found")
+    return model
+
+
+def _minter(key_type: str):  # type: ignore[no-untyped-def]
+    from chalicelib.services.minting import minter
+
+    return minter(key_type)
+
+
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/key-requests",
+    body=RequestCreate,
+    response=KeyRequest,
+    status=201,
+    action=Action.REQUEST_KEYS,
+)
+def create_request(call: Call[RequestCreate, None]) -> KeyRequest:
+    """Requests a key from a template; one pending request per requester and template (else 409).
+
+    From an `auto_approve` template the request is approved at once and its key issued.
+    """
+    project, body = call.access.project, call.body
+    try:
+        template = templates.get_template(project.id, body.template_id)
+    except NotFoundError:
+        raise ValidationFailedError.single("template_id", "no such template in this project") from None
+    mint = _minter(template.type) if template.auto_approve else None
+    model = key_requests.create_request(project, template, call.person.sub, body.justification, mint)
+    return request_view(model)
+
+
+@router.route(
+    "GET",
+    "/v1/projects/{pid}/key-requests",
+    query=RequestListQuery,
+    response=Page[KeyRequest],
+    action=Action.REQUEST_KEYS,
+)
+def list_requests(call: Call[None, RequestListQuery]) -> Page[KeyRequest]:
+    """Newest first. Owners and admins see every request; other members their own."""
+    query = call.query
+    requester_id = query.requester_id
+    if not call.access.may(Action.DECIDE_REQUESTS):
+        if requester_id not in (None, call.person.sub):
+            raise ForbiddenError("you may list only your own requests")
+        requester_id = call.person.sub
+    page = key_requests.list_requests(
+        call.access.project.id, query.limit, query.cursor, status=query.status, requester_id=requester_id
+    )
+    return Page([request_view(r) for r in page.items], page.next_cursor)
+
+
+@router.route("GET", "/v1/projects/{pid}/key-requests/{request_id}", response=KeyRequest, action=Action.READ_PROJECT)
+def get_request(call: Call[None, None]) -> KeyRequest:
+    """One request, for its requester and for those who decide."""
+    return request_view(_visible_request(call))
+
+
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/key-requests/{request_id}/approve",
+    body=Approve,
+    response=KeyRequest,
+    action=Action.DECIDE_REQUESTS,
+)
+def approve_request(call: Call[Approve, None]) -> KeyRequest:
+    """Approves a pending request and issues its key (409 if it is no longer pending; 403 for
+    its own requester). The requester then has 7 days to claim the key, else it is revoked."""
+    project, body = call.access.project, call.body
+    model = key_requests.get_request(project.id, call.params["request_id"])
+    expires_at = future_epoch(body.expires_at, "expires_at") if body.expires_at is not None else None
+    approved = key_requests.approve(project, model, call.person.sub, body.note, expires_at, _minter)
+    return request_view(approved)
+
+
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/key-requests/{request_id}/deny",
+    body=Deny,
+    response=KeyRequest,
+    action=Action.DECIDE_REQUESTS,
+)
+def deny_request(call: Call[Deny, None]) -> KeyRequest:
+    """Denies a pending request (409 if it is no longer pending; 403 for its own requester)."""
+    model = key_requests.get_request(call.access.project.id, call.params["request_id"])
+    return request_view(key_requests.deny(model, call.person.sub, call.body.reason))
+
+
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/key-requests/{request_id}/cancel",
+    response=KeyRequest,
+    action=Action.READ_PROJECT,
+)
+def cancel_request(call: Call[None, None]) -> KeyRequest:
+    """The requester withdraws a pending request."""
+    return request_view(key_requests.cancel(_visible_request(call), call.person.sub))
+
+
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/key-requests/{request_id}/claim",
+    response=Claimed,
+    secret_response=True,
+    action=Action.READ_PROJECT,
+)
+def claim_request(call: Call[None, None]) -> Reply:
+    """The requester takes the approved key, once: its secret, and the template's info fields
+    as `secrets` and as `.env` text. Nothing of them is kept afterwards (409 on a second claim)."""
+    model = _visible_request(call)
+    _, key, secret, secrets = key_requests.claim(model, call.person.sub)
+    return Reply(Claimed(key=key_view(key), secret=secret, secrets=secrets, dotenv=info_fields.dotenv(secrets)))

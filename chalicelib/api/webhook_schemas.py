@@ -1,0 +1,99 @@
+"""Shapes of webhook endpoints and their deliveries. Split from `schemas` by feature."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from chalicelib.api.schemas import Body, Description, Timestamp
+
+EventType = Literal[
+    "key_request.created",
+    "key_request.approved",
+    "key_request.denied",
+    "key_request.cancelled",
+    "key.created",
+    "key.revoked",
+    "key.rerolled",
+    "key.expiring",
+    "secret.rotated",
+]
+Url = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=2048,
+        description="https, and not a private, loopback or link-local address (http and any host: local stage only)",
+        examples=["https://hooks.example.com/keywarden"],
+    ),
+]
+Events = Annotated[list[EventType], Meta(min_length=1, max_length=20)]
+
+
+class WebhookCreate(Body):
+    url: Url
+    events: Events
+    description: Description = ""
+
+
+class WebhookUpdate(Body):
+    url: Url | UnsetType = UNSET
+    events: Events | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    enabled: Annotated[bool, Meta(description="true re-enables an endpoint disabled after a 410")] | UnsetType = UNSET
+
+
+class Webhook(Struct):
+    id: str
+    project_id: str
+    url: str
+    events: list[EventType]
+    description: str
+    enabled: bool
+    disabled_reason: str | None
+    created_at: Timestamp
+    created_by: str
+    updated_at: Timestamp
+    previous_secret_valid_until: Annotated[
+        Timestamp | None, Meta(description="after a rotation, the previous secret also signs until then")
+    ]
+
+
+WebhookSecret = Annotated[
+    str, Meta(description="`whsec_` + base64 of 32 random bytes; shown once, never again", pattern=r"^whsec_")
+]
+
+
+class WebhookCreated(Struct):
+    webhook: Webhook
+    secret: WebhookSecret
+
+
+class WebhookSecretRotated(Struct):
+    webhook: Webhook
+    secret: WebhookSecret
+    previous_valid_until: Annotated[
+        Timestamp, Meta(description="the previous secret signs beside the new one until then")
+    ]
+
+
+class DeliveryAttempt(Struct):
+    at: Timestamp
+    status: Literal["succeeded", "failed"]
+    duration_ms: int
+    response_code: int | None
+    error: str | None
+
+
+class Delivery(Struct):
+    id: str
+    webhook_id: str
+    message_id: Annotated[str, Meta(description="the `webhook-id` header; every attempt and retry keeps it")]
+    event_type: EventType
+    status: Literal["pending", "succeeded", "failed"]
+    attempt_count: int
+    next_attempt_at: Timestamp | None
+    created_at: Timestamp
+    attempts: Annotated[list[DeliveryAttempt], Meta(description="newest first")]
+    payload: Annotated[dict[str, Any], Meta(description="the body sent: {type, timestamp, data}")]

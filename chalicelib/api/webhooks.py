@@ -1,0 +1,195 @@
+"""Webhook endpoints (Standard Webhooks): subscribe, change, rotate the secret, see deliveries."""
+
+from __future__ import annotations
+
+import json
+
+from msgspec import UNSET, structs
+
+from chalicelib.api.http import Call, Reply, Router
+from chalicelib.api.schemas import ListQuery, Page
+from chalicelib.api.webhook_schemas import (
+    Delivery,
+    DeliveryAttempt,
+    Webhook,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookSecretRotated,
+    WebhookUpdate,
+)
+from chalicelib.config import get_settings
+from chalicelib.domain import webhook_urls
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.policy import Action
+from chalicelib.errors import ValidationFailedError
+from chalicelib.store import deliveries, webhooks
+from chalicelib.store.models import DeliveryModel, WebhookModel
+
+router = Router("webhooks", "webhooks")
+
+
+def webhook_view(webhook: WebhookModel) -> Webhook:
+    until = webhook.previous_valid_until
+    return Webhook(
+        id=webhook.id,
+        project_id=webhook.project_id,
+        url=webhook.url,
+        events=[str(e) for e in webhook.events],  # type: ignore[misc]
+        description=webhook.description,
+        enabled=bool(webhook.enabled),
+        disabled_reason=webhook.disabled_reason,
+        created_at=webhook.created_at,
+        created_by=webhook.created_by,
+        updated_at=webhook.updated_at,
+        previous_secret_valid_until=rfc3339(until) if until is not None and until > now() else None,
+    )
+
+
+def delivery_view(delivery: DeliveryModel) -> Delivery:
+    return Delivery(
+        id=delivery.id,
+        webhook_id=delivery.webhook_id,
+        message_id=delivery.message_id,
+        event_type=delivery.event_type,  # type: ignore[arg-type]
+        status=delivery.status,  # type: ignore[arg-type]
+        attempt_count=int(delivery.attempt_count),
+        next_attempt_at=rfc3339(delivery.next_attempt_at) if delivery.next_attempt_at is not None else None,
+        created_at=delivery.created_at,
+        attempts=[DeliveryAttempt(**a) for a in delivery.attempts or []],
+        payload=json.loads(delivery.payload),
+    )
+
+
+def _checked_url(url: str) -> str:
+    problem = webhook_urls.url_problem(url, local=get_settings().is_local)
+    if problem is None and not get_settings().is_local:
+        problem = _resolution_problem(url)
+    if problem is not None:
+        raise ValidationFailedError.single("url", problem)
+    return url
+
+
+def _resolution_problem(url: str) -> str | None:
+    """A name that resolves to an inner address now is refused now (each send checks again)."""
+    import socket
+
+    parts = webhook_urls.parse(url)
+    if parts is None or webhook_urls.address_literal(parts.hostname or "") is not None:
+        return None
+    try:
+        infos = socket.getaddrinfo(parts.hostname or "", parts.port or 443, type=socket.SOCK_STREAM)
+    except OSError:
+        return None  # not resolvable yet: each attempt checks again
+    if any(not webhook_urls.is_public_address(str(info[4][0]).split("%", 1)[0]) for info in infos):
+        return "resolves to a private, loopback or link-local address"
+    return None
+
+
+def _events(events: list[str]) -> list[str]:
+    return list(dict.fromkeys(events))
+
+
+@router.route(
+    "GET", "/v1/projects/{pid}/webhooks", query=ListQuery, response=Page[Webhook], action=Action.MANAGE_WEBHOOKS
+)
+def list_webhooks(call: Call[None, ListQuery]) -> Page[Webhook]:
+    """The project's endpoints (never their secrets)."""
+    page = webhooks.list_webhooks(call.access.project.id, call.query.limit, call.query.cursor)
+    return Page([webhook_view(w) for w in page.items], page.next_cursor)
+
+
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/webhooks",
+    body=WebhookCreate,
+    response=WebhookCreated,
+    status=201,
+    secret_response=True,
+    action=Action.MANAGE_WEBHOOKS,
+)
+def create_webhook(call: Call[WebhookCreate, None]) -> WebhookCreated:
+    """Subscribes an endpoint to events; the signing secret is in this response only."""
+    body = call.body
+    webhook, secret = webhooks.create_webhook(
+        call.access.project.id, _checked_url(body.url), _events(list(body.events)), body.description, call.person.sub
+    )
+    return WebhookCreated(webhook=webhook_view(webhook), secret=secret)
+
+
+@router.route("GET", "/v1/projects/{pid}/webhooks/{webhook_id}", response=Webhook, action=Action.MANAGE_WEBHOOKS)
+def get_webhook(call: Call[None, None]) -> Webhook:
+    """One endpoint (never its secret)."""
+    return webhook_view(webhooks.get_webhook(call.access.project.id, call.params["webhook_id"]))
+
+
+@router.route(
+    "PATCH",
+    "/v1/projects/{pid}/webhooks/{webhook_id}",
+    body=WebhookUpdate,
+    response=Webhook,
+    action=Action.MANAGE_WEBHOOKS,
+)
+def update_webhook(call: Call[WebhookUpdate, None]) -> Webhook:
+    """Changes url, events, description; `enabled: true` re-enables an endpoint disabled after a 410."""
+    webhook = webhooks.get_webhook(call.access.project.id, call.params["webhook_id"])
+    changes = {k: v for k, v in structs.asdict(call.body).items() if v is not UNSET}
+    if "url" in changes:
+        changes["url"] = _checked_url(changes["url"])
+    if "events" in changes:
+        changes["events"] = _events(changes["events"])
+    return webhook_view(webhooks.update_webhook(webhook, changes, call.person.sub))
+
+
+@router.route("DELETE", "/v1/projects/{pid}/webhooks/{webhook_id}", status=204, action=Action.MANAGE_WEBHOOKS)
+def delete_webhook(call: Call[None, None]) -> None:
+    """Deletes the endpoint; deliveries still due to it are dropped."""
+    webhooks.delete_webhook(webhooks.get_webhook(call.access.project.id, call.params["webhook_id"]), call.person.sub)
+
+
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/webhooks/{webhook_id}/rotate-secret",
+    response=WebhookSecretRotated,
+    secret_response=True,
+    action=Action.MANAGE_WEBHOOKS,
+)
+def rotate_webhook_secret(call: Call[None, None]) -> Reply:
+    """A new signing secret, shown once; for 24 hours deliveries carry signatures by both."""
+    webhook = webhooks.get_webhook(call.access.project.id, call.params["webhook_id"])
+    rotated, secret, until = webhooks.rotate_secret(webhook, call.person.sub)
+    return Reply(
+        WebhookSecretRotated(webhook=webhook_view(rotated), secret=secret, previous_valid_until=rfc3339(until))
+    )
+
+
+@router.route(
+    "GET",
+    "/v1/projects/{pid}/webhooks/{webhook_id}/deliveries",
+    query=ListQuery,
+    response=Page[Delivery],
+    action=Action.MANAGE_WEBHOOKS,
+)
+def list_deliveries(call: Call[None, ListQuery]) -> Page[Delivery]:
+    """The endpoint's deliveries, newest first, each with its attempts (newest first)."""
+    webhook = webhooks.get_webhook(call.access.project.id, call.params["webhook_id"])
+    page = deliveries.list_deliveries(webhook.id, call.query.limit, call.query.cursor)
+    return Page([delivery_view(d) for d in page.items], page.next_cursor)
+
+
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+    response=Delivery,
+    action=Action.MANAGE_WEBHOOKS,
+)
+def retry_delivery(call: Call[None, None]) -> Delivery:
+    """Sends a failed delivery again, now, with the same `webhook-id` (409 unless it failed).
+    The answer shows the attempt's outcome."""
+    project_id = call.access.project.id
+    webhook = webhooks.get_webhook(project_id, call.params["webhook_id"])
+    delivery = deliveries.get_delivery(webhook.id, call.params["delivery_id"], project_id)
+    deliveries.requeue(delivery, now())
+    from chalicelib.services.webhook_delivery import send_one
+
+    send_one(webhook.id, delivery.id)
+    return delivery_view(deliveries.get_delivery(webhook.id, delivery.id, project_id))

@@ -1,0 +1,83 @@
+"""A template's information fields: names, placeholders, and the `.env` text a claim hands out.
+
+A field's value may hold two placeholders, resolved when the key is issued:
+
+- `{{project.id}}`: the project's id;
+- `{{node:<node_id>}}`: the name of one of the project's nodes.
+
+Anything else between `{{` and `}}` is refused when the template is saved, so a typo
+does not reach a requester's `.env` file as literal braces.
+
+>>> placeholders_of("https://{{node:nod_01jd3v8m4q7e2x5w6y7z8a9b0c}}/{{project.id}}")
+{'nod_01jd3v8m4q7e2x5w6y7z8a9b0c'}
+>>> dotenv({"API_URL": "https://example.com", "GREETING": "it's here"})
+'API_URL=https://example.com\\nGREETING="it\\'s here"\\n'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from chalicelib.domain.ids import is_id
+from chalicelib.errors import FieldError
+
+NAME_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}(?!\n)$"
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_PROJECT_ID = "project.id"
+_NODE = "node:"
+# Values a shell or a dotenv parser reads back unchanged without quotes.
+_BARE = re.compile(r"[A-Za-z0-9_./:@+,=%-]*")
+
+
+def placeholders_of(value: str) -> set[str]:
+    """The node ids `value` refers to."""
+    return {inner[len(_NODE) :] for inner in _PLACEHOLDER.findall(value) if inner.startswith(_NODE)}
+
+
+def placeholder_errors(field: str, value: str) -> list[FieldError]:
+    """What is wrong with the placeholders of one value (`field` names it in errors)."""
+    errors = []
+    for inner in _PLACEHOLDER.findall(value):
+        if inner == _PROJECT_ID:
+            continue
+        if inner.startswith(_NODE) and is_id(inner[len(_NODE) :], "nod"):
+            continue
+        errors.append(
+            FieldError(
+                field, f"unknown placeholder {{{{{inner[:80]}}}}}: use {{{{project.id}}}} or {{{{node:<node_id>}}}}"
+            )
+        )
+    return errors
+
+
+def resolve(value: str, project_id: str, node_names: Mapping[str, str]) -> str:
+    """`value` with its placeholders replaced; every node it names must be in `node_names`."""
+
+    def replace(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        if inner == _PROJECT_ID:
+            return project_id
+        return node_names[inner[len(_NODE) :]]
+
+    return _PLACEHOLDER.sub(replace, value)
+
+
+def dotenv(fields: Iterable[tuple[str, str]] | Mapping[str, str]) -> str:
+    """`NAME=value` lines, quoted where needed so that python-dotenv, Docker Compose and
+    shells read the values back unchanged: bare when safe, single quotes when the value has
+    no quote, backslash or newline, double quotes with escapes otherwise. One thing no
+    quoting carries: a reader that expands `${NAME}` (python-dotenv does by default, in
+    any quotes) expands it in a value too."""
+    pairs = fields.items() if isinstance(fields, Mapping) else fields
+    lines = []
+    for name, value in pairs:
+        if _BARE.fullmatch(value):
+            quoted = value
+        elif not any(c in value for c in "'\\\n\r"):
+            quoted = f"'{value}'"
+        else:
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+            quoted = f'"{escaped}"'
+        lines.append(f"{name}={quoted}\n")
+    return "".join(lines)

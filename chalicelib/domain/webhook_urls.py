@@ -1,0 +1,75 @@
+"""Which URLs a webhook may point at, and which addresses a delivery may connect to.
+
+Outside the local stage an endpoint must be https and must not reach the service's own
+network: no private, loopback, link-local, multicast or reserved address, whether the
+URL names it or a DNS name resolves to it. The name is resolved again when each attempt
+is sent and the attempt connects to the address that was checked, so a name that
+changes its answer after the check (DNS rebinding) gains nothing.
+
+>>> url_problem("https://hooks.example.com/keywarden", local=False) is None
+True
+>>> url_problem("http://hooks.example.com/", local=False)
+'must be https'
+>>> is_public_address("169.254.169.254")
+False
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import SplitResult, urlsplit
+
+MAX_URL_LENGTH = 2048
+
+
+def parse(url: str) -> SplitResult | None:
+    """The parts of an absolute http(s) URL with a host, or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts
+
+
+def url_problem(url: str, *, local: bool) -> str | None:
+    """Why `url` cannot be a webhook endpoint, or None. Names are resolved elsewhere (I/O)."""
+    if len(url) > MAX_URL_LENGTH:
+        return f"must be at most {MAX_URL_LENGTH} characters"
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        return "must not contain spaces or control characters"
+    parts = parse(url)
+    if parts is None:
+        return "must be an absolute http or https URL with a host"
+    if parts.username is not None or parts.password is not None:
+        return "must not carry credentials (they would be stored in plain text); authenticate with the signature"
+    if parts.fragment:
+        return "must not have a fragment"
+    if local:
+        return None
+    if parts.scheme != "https":
+        return "must be https"
+    literal = address_literal(parts.hostname or "")
+    if literal is not None and not is_public_address(literal):
+        return "must not point at a private, loopback, link-local or reserved address"
+    if (parts.hostname or "").rstrip(".").lower() in ("localhost",) or (parts.hostname or "").endswith(".localhost"):
+        return "must not point at a private, loopback, link-local or reserved address"
+    return None
+
+
+def address_literal(host: str) -> str | None:
+    """`host` when it is an IP address (IPv6 without brackets), else None."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def is_public_address(address: str) -> bool:
+    """True for a globally routable unicast address (IPv4-mapped IPv6 judged as its IPv4)."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local)

@@ -1,0 +1,61 @@
+"""The objects events carry: a key or a request as the API shows it, never a secret.
+
+One source for both the API's views (`api.keys.key_view`, `api.key_requests.request_view`)
+and webhook bodies, so a receiver sees exactly what a GET would return.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.key_requests import KeyRequest
+from chalicelib.store.models import ApiKeyModel
+
+
+def key_data(key: ApiKeyModel, **changed: Any) -> dict[str, Any]:
+    """The key's fields as GET returns them; `changed` overrides some (a write's new values)."""
+    from chalicelib.store.keys import status_of
+
+    data: dict[str, Any] = {
+        "id": key.id,
+        "project_id": key.project_id,
+        "type": key.type,
+        "name": key.name,
+        "description": key.description,
+        "owner_id": key.owner_id,
+        "role_id": key.role_id,
+        "permissions": [str(p) for p in key.permissions],
+        "status": "active",
+        "hint": key.hint,
+        "created_at": key.created_at,
+        "created_by": key.created_by,
+        "expires_at": key.expires_at,
+        "revoked_at": key.revoked_at,
+        "last_used_at": key.last_used_at,
+        "template_id": key.template_id,
+        "request_id": key.request_id,
+        "meta": dict(key.meta or {}),
+    } | changed
+    if "status" not in changed:
+        data["status"] = status_of(ApiKeyModel(revoked_at=data["revoked_at"], expires_at=data["expires_at"]))
+    return data
+
+
+def request_data(state: KeyRequest) -> dict[str, Any]:
+    """The request's fields as GET returns them (a lapsed one reads as expired)."""
+    return {
+        "id": state.id,
+        "project_id": state.project_id,
+        "template_id": state.template_id,
+        "requester_id": state.requester_id,
+        "justification": state.justification,
+        "status": state.status_at(now()).value,
+        "created_at": rfc3339(state.created_at),
+        "expires_at": rfc3339(state.expires_at),
+        "decided_at": rfc3339(state.decided_at) if state.decided_at is not None else None,
+        "decided_by": state.decided_by,
+        "note": state.note,
+        "reason": state.reason,
+        "key_id": state.key_id,
+    }

@@ -1,0 +1,41 @@
+"""The transactional outbox: webhook events written with the change that causes them.
+
+`audit.record` calls `publish` for every audited action that is a webhook event, in the
+same transaction, so an event exists exactly when its change committed: nothing is lost
+when a process dies between the change and the send, and nothing is sent for a change
+that rolled back. One item per audited change, however many endpoints listen (the
+dispatcher fans it out), so a transaction grows by one item, not by one per endpoint.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.webhook_signing import new_message_id
+from chalicelib.store.base import Transaction
+from chalicelib.store.models import OutboxModel
+
+UNSENT = "unsent"
+# Kept for reading back after fan-out; DynamoDB's TTL then deletes it.
+RETENTION_SECONDS = 30 * 24 * 3600
+
+
+def publish(txn: Transaction, project_id: str, event_type: str, data: dict[str, Any] | list[dict[str, Any]]) -> None:
+    """Adds the event to `txn`; a list of objects (a bulk revocation) makes one message each."""
+    at = now()
+    objects = data if isinstance(data, list) else [data]
+    messages = [
+        {"id": new_message_id(), "type": event_type, "timestamp": rfc3339(at), "data": item} for item in objects
+    ]
+    item = OutboxModel(
+        new_id("obx"),
+        project_id=project_id,
+        messages=messages,
+        created_at=at,
+        unsent=UNSENT,
+        expires_at=datetime.fromtimestamp(at + RETENTION_SECONDS, UTC),
+    )
+    txn.save(item, condition=OutboxModel.id.does_not_exist(), label="outbox")

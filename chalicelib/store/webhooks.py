@@ -1,0 +1,200 @@
+"""Webhook endpoints of a project, with their signing secrets sealed (KMS envelope encryption).
+
+The secret is shown once, at creation or rotation, and kept only sealed. After a rotation
+the previous secret keeps signing beside the new one for a grace period, so receivers
+can switch without missing a delivery (the spec's space-separated signatures).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.crypto.envelope import open_sealed, seal
+from chalicelib.domain import webhook_signing
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.page import Page
+from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.store import audit
+from chalicelib.store.base import TransactionCancelledError, transaction
+from chalicelib.store.models import WebhookModel
+from chalicelib.store.pagination import get_or_not_found, query_page
+from chalicelib.store.projects import project_is_live
+
+# How long the previous secret signs beside the new one after a rotation (as Svix does).
+ROTATION_GRACE_SECONDS = 24 * 3600
+
+
+def _context(project_id: str, webhook_id: str) -> dict[str, str]:
+    return {"project_id": project_id, "webhook_id": webhook_id, "purpose": "webhook-secret"}
+
+
+def _seal(raw: bytes, project_id: str, webhook_id: str) -> str:
+    return seal(base64.b64encode(raw), _context(project_id, webhook_id))
+
+
+def _open(sealed: str, project_id: str, webhook_id: str) -> bytes:
+    return base64.b64decode(open_sealed(sealed, _context(project_id, webhook_id)))
+
+
+def signing_secrets(webhook: WebhookModel, at: float | None = None) -> list[bytes]:
+    """The secrets that sign a delivery now: the current one, and the previous one in its grace."""
+    at = now() if at is None else at
+    secrets = [_open(webhook.sealed_secret, webhook.project_id, webhook.id)]
+    if webhook.previous_sealed_secret is not None and (webhook.previous_valid_until or 0) > at:
+        secrets.append(_open(webhook.previous_sealed_secret, webhook.project_id, webhook.id))
+    return secrets
+
+
+def _explain(error: TransactionCancelledError, what: str) -> Exception:
+    if "project" in error.failed:
+        return NotFoundError("project not found")
+    if "webhook" in error.failed:
+        return ConflictError(what)
+    return error
+
+
+def create_webhook(
+    project_id: str, url: str, events: list[str], description: str, actor: str
+) -> tuple[WebhookModel, str]:
+    """A new endpoint; returns it and its secret (`whsec_...`), which is never shown again."""
+    shown, raw = webhook_signing.new_secret()
+    stamp = rfc3339(now())
+    webhook_id = new_id("whk")
+    webhook = WebhookModel(
+        project_id,
+        webhook_id,
+        url=url,
+        events=events,
+        description=description,
+        enabled=True,
+        sealed_secret=_seal(raw, project_id, webhook_id),
+        created_at=stamp,
+        created_by=actor,
+        updated_at=stamp,
+        version=1,
+    )
+    try:
+        with transaction() as txn:
+            project_is_live(txn, project_id)
+            txn.save(webhook, condition=WebhookModel.id.does_not_exist(), label="webhook")
+            audit.record(
+                txn, project_id, actor, "webhook.created", ("webhook", webhook_id), {"url": url, "events": events}
+            )
+    except TransactionCancelledError as error:
+        raise _explain(error, "a webhook with this id exists") from None
+    return webhook, shown
+
+
+def get_webhook(project_id: str, webhook_id: str) -> WebhookModel:
+    return get_or_not_found(WebhookModel, project_id, webhook_id, prefix="whk", what="webhook")
+
+
+def list_webhooks(project_id: str, limit: int, cursor: str | None) -> Page[WebhookModel]:
+    return query_page(WebhookModel, project_id, "id", limit, cursor, consistent_read=True)
+
+
+def all_webhooks(project_id: str) -> list[WebhookModel]:
+    return list(WebhookModel.query(project_id, consistent_read=True))
+
+
+def update_webhook(webhook: WebhookModel, changes: Mapping[str, Any], actor: str) -> WebhookModel:
+    """Changes url, events, description or enabled; enabling clears why it was disabled."""
+    if not changes:
+        return webhook
+    actions = [getattr(WebhookModel, field).set(value) for field, value in changes.items()]
+    if changes.get("enabled") is True:
+        actions.append(WebhookModel.disabled_reason.remove())
+    actions += [WebhookModel.updated_at.set(rfc3339(now())), WebhookModel.version.add(1)]
+    try:
+        with transaction() as txn:
+            project_is_live(txn, webhook.project_id)
+            txn.update(webhook, actions=actions, condition=WebhookModel.version == webhook.version, label="webhook")
+            audit.record(
+                txn, webhook.project_id, actor, "webhook.updated", ("webhook", webhook.id), {"changed": sorted(changes)}
+            )
+    except TransactionCancelledError as error:
+        if "webhook" in error.failed:
+            get_webhook(webhook.project_id, webhook.id)
+        raise _explain(error, "the webhook changed meanwhile; read it again") from None
+    return get_webhook(webhook.project_id, webhook.id)
+
+
+def delete_webhook(webhook: WebhookModel, actor: str) -> None:
+    """Deletes the endpoint; its pending deliveries are dropped when they come due."""
+    try:
+        with transaction() as txn:
+            project_is_live(txn, webhook.project_id)
+            txn.delete(webhook, condition=WebhookModel.id.exists(), label="webhook")
+            audit.record(
+                txn, webhook.project_id, actor, "webhook.deleted", ("webhook", webhook.id), {"url": webhook.url}
+            )
+    except TransactionCancelledError as error:
+        if "webhook" in error.failed:
+            raise NotFoundError("webhook not found") from None
+        raise _explain(error, "") from None
+
+
+def rotate_secret(webhook: WebhookModel, actor: str) -> tuple[WebhookModel, str, float]:
+    """A new secret; the previous one signs too until the returned time (epoch seconds)."""
+    shown, raw = webhook_signing.new_secret()
+    until = now() + ROTATION_GRACE_SECONDS
+    try:
+        with transaction() as txn:
+            project_is_live(txn, webhook.project_id)
+            txn.update(
+                webhook,
+                actions=[
+                    WebhookModel.sealed_secret.set(_seal(raw, webhook.project_id, webhook.id)),
+                    WebhookModel.previous_sealed_secret.set(webhook.sealed_secret),
+                    WebhookModel.previous_valid_until.set(until),
+                    WebhookModel.updated_at.set(rfc3339(now())),
+                    WebhookModel.version.add(1),
+                ],
+                # Optimistic: of two rotations, the second would make the first's secret vanish unseen.
+                condition=WebhookModel.version == webhook.version,
+                label="webhook",
+            )
+            audit.record(
+                txn,
+                webhook.project_id,
+                actor,
+                "webhook.secret_rotated",
+                ("webhook", webhook.id),
+                {"previous_valid_until": rfc3339(until)},
+            )
+    except TransactionCancelledError as error:
+        if "webhook" in error.failed:
+            get_webhook(webhook.project_id, webhook.id)
+        raise _explain(error, "the webhook changed meanwhile (rotated by someone else?); try again") from None
+    return get_webhook(webhook.project_id, webhook.id), shown, until
+
+
+def disable(webhook: WebhookModel, reason: str) -> None:
+    """Turns the endpoint off (it answered 410 Gone); a PATCH {enabled: true} turns it on again."""
+    try:
+        with transaction() as txn:
+            txn.update(
+                webhook,
+                actions=[
+                    WebhookModel.enabled.set(False),
+                    WebhookModel.disabled_reason.set(reason),
+                    WebhookModel.updated_at.set(rfc3339(now())),
+                    WebhookModel.version.add(1),
+                ],
+                condition=WebhookModel.id.exists(),
+                label="webhook",
+            )
+            audit.record(
+                txn,
+                webhook.project_id,
+                "keywarden:webhooks",
+                "webhook.disabled",
+                ("webhook", webhook.id),
+                {"reason": reason},
+            )
+    except TransactionCancelledError as error:
+        if "webhook" not in error.failed:
+            raise

@@ -1,0 +1,87 @@
+"""Where webhooks may point: checked when saved, and the addresses a delivery connects to."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.webhook_urls import is_public_address, url_problem
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.example.com/keywarden",
+        "https://hooks.example.com:8443/in?token=abc",
+        "https://93.184.215.14/hook",
+        "https://[2606:4700:4700::1111]/hook",
+    ],
+)
+def test_public_https_endpoints_are_accepted_in_every_stage(url: str) -> None:
+    assert url_problem(url, local=False) is None
+    assert url_problem(url, local=True) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/",
+        "https://10.1.2.3/",
+        "https://172.16.0.1/",
+        "https://192.168.1.1/",
+        "https://169.254.169.254/latest/meta-data",  # the instance metadata service
+        "https://100.64.0.1/",  # carrier-grade NAT
+        "https://0.0.0.0/",
+        "https://[::1]/",
+        "https://[fe80::1]/",
+        "https://[fd00::1]/",
+        "https://[::ffff:10.0.0.1]/",  # IPv4-mapped
+        "https://224.0.0.1/",
+        "https://localhost/",
+        "https://api.localhost/",
+    ],
+)
+def test_inner_addresses_are_refused_outside_the_local_stage(url: str) -> None:
+    assert url_problem(url, local=False) == "must not point at a private, loopback, link-local or reserved address"
+
+
+def test_plain_http_is_refused_outside_the_local_stage_only() -> None:
+    assert url_problem("http://hooks.example.com/", local=False) == "must be https"
+    assert url_problem("http://127.0.0.1:9000/hook", local=True) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("hooks.example.com/x", "absolute http or https"),
+        ("ftp://hooks.example.com/", "absolute http or https"),
+        ("https:///nohost", "absolute http or https"),
+        ("https://hooks.example.com:99999/", "absolute http or https"),
+        ("https://user:pw@hooks.example.com/", "credentials"),
+        ("https://hooks.example.com/a b", "spaces or control characters"),
+        ("https://hooks.example.com/\r\nX-Injected: 1", "spaces or control characters"),
+        ("https://hooks.example.com/#frag", "fragment"),
+        ("https://hooks.example.com/" + "a" * 2048, "at most 2048"),
+    ],
+)
+def test_malformed_urls_are_refused_in_every_stage(url: str, words: str) -> None:
+    for local in (True, False):
+        problem = url_problem(url, local=local)
+        assert problem is not None and words in problem
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("127.0.0.53", False),
+        ("10.0.0.1", False),
+        ("169.254.169.254", False),
+        ("::ffff:169.254.169.254", False),
+        ("fe80::1", False),
+        ("::", False),
+        ("255.255.255.255", False),
+    ],
+)
+def test_only_globally_routable_unicast_addresses_are_public(address: str, public: bool) -> None:
+    assert is_public_address(address) is public

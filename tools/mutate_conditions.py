@@ -62,10 +62,24 @@ GROUPS = {
     "replay.py": "test_hmac_keys.py",
     "secrets.py": "test_races_secrets.py",
     "idempotency.py": "test_races_idempotency.py",
+    "templates.py": "test_templates.py",
+    "key_requests.py": "test_key_requests.py",
+    "webhooks.py": "test_webhooks.py",
+    "deliveries.py": "test_webhook_dispatch.py",
+    "outbox.py": "test_webhook_dispatch.py",
     "pepper.py": "test_races_idempotency.py",
 }
 # Race tests that live beside other tests (the race files say which guards they leave to these).
-ALSO = ["test_hardening.py", "test_review_findings.py", "test_members.py", "test_idempotency.py"]
+ALSO = [
+    "test_hardening.py",
+    "test_review_findings.py",
+    "test_members.py",
+    "test_idempotency.py",
+    "test_templates.py",
+    "test_key_requests.py",
+    "test_webhooks.py",
+    "test_webhook_dispatch.py",
+]
 
 # Functions whose return value is a condition other writes use.
 CONDITION_FUNCTIONS = {"live", "_holder_unchanged"}

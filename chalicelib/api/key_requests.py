@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.api.http import Call, Reply, Router
 from chalicelib.api.keys import future_epoch, key_view
@@ -18,9 +18,15 @@ from chalicelib.api.schemas import Page
 from chalicelib.domain import info_fields
 from chalicelib.domain.policy import Action
 from chalicelib.errors import ForbiddenError, NotFoundError, ValidationFailedError
-from chalicelib.store import key_requests, templates
+from chalicelib.lazy import lazy_module
 from chalicelib.store.event_data import request_data
-from chalicelib.store.models import KeyRequestModel
+
+if TYPE_CHECKING:
+    from chalicelib.store import key_requests, templates
+    from chalicelib.store.workflow_models import KeyRequestModel
+else:  # at first use: see chalicelib.lazy
+    key_requests = lazy_module("chalicelib.store.key_requests")
+    templates = lazy_module("chalicelib.store.templates")
 
 router = Router("key_requests", "key requests")
 

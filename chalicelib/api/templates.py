@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET, structs
 
@@ -17,10 +17,15 @@ from chalicelib.api.request_schemas import (
 )
 from chalicelib.api.schemas import ListQuery, Page
 from chalicelib.domain.clock import now
-from chalicelib.domain.key_requests import Status
 from chalicelib.domain.policy import Action
-from chalicelib.store import key_requests, templates
-from chalicelib.store.models import KeyRequestTileModel, KeyTemplateModel
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.store import key_requests, templates
+    from chalicelib.store.workflow_models import KeyRequestTileModel, KeyTemplateModel
+else:  # at first use: see chalicelib.lazy
+    key_requests = lazy_module("chalicelib.store.key_requests")
+    templates = lazy_module("chalicelib.store.templates")
 
 router = Router("templates", "key templates")
 
@@ -28,6 +33,8 @@ router = Router("templates", "key templates")
 def _my_request(tile: KeyRequestTileModel | None) -> MyRequest | None:
     if tile is None:
         return None
+    from chalicelib.domain.key_requests import Status
+
     status = Status(tile.status)
     if status in (Status.PENDING, Status.APPROVED) and now() >= float(tile.expires_at):
         status = Status.EXPIRED

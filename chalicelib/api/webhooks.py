@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from msgspec import UNSET, structs
 
@@ -22,8 +23,14 @@ from chalicelib.domain import webhook_urls
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.policy import Action
 from chalicelib.errors import ValidationFailedError
-from chalicelib.store import deliveries, webhooks
-from chalicelib.store.models import DeliveryModel, WebhookModel
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.store import deliveries, webhooks
+    from chalicelib.store.workflow_models import DeliveryModel, WebhookModel
+else:  # at first use: see chalicelib.lazy
+    deliveries = lazy_module("chalicelib.store.deliveries")
+    webhooks = lazy_module("chalicelib.store.webhooks")
 
 router = Router("webhooks", "webhooks")
 

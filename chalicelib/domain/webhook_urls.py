@@ -17,9 +17,13 @@ False
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import SplitResult, urlsplit
 
 MAX_URL_LENGTH = 2048
+# A DNS name as a resolver takes it: labels of 1 to 63 letters, digits and hyphens, not at either
+# end, 253 characters at most; IDNs in their ASCII (xn--) form.
+_HOSTNAME = re.compile(r"(?=.{1,253}\.?$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?")
 
 
 def parse(url: str) -> SplitResult | None:
@@ -47,6 +51,11 @@ def url_problem(url: str, *, local: bool) -> str | None:
         return "must not carry credentials (they would be stored in plain text); authenticate with the signature"
     if parts.fragment:
         return "must not have a fragment"
+    if parts.port == 0:
+        return "must not use port 0"
+    host = parts.hostname or ""
+    if address_literal(host) is None and _HOSTNAME.fullmatch(host) is None:
+        return "must name a host: DNS labels of letters, digits and hyphens (IDNs in their xn-- form), or an IP address"
     if local:
         return None
     if parts.scheme != "https":

@@ -6,11 +6,13 @@ and webhook bodies, so a receiver sees exactly what a GET would return.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import now, rfc3339
-from chalicelib.domain.key_requests import KeyRequest
 from chalicelib.store.models import ApiKeyModel
+
+if TYPE_CHECKING:
+    from chalicelib.domain.key_requests import KeyRequest
 
 
 def key_data(key: ApiKeyModel, **changed: Any) -> dict[str, Any]:

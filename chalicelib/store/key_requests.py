@@ -36,15 +36,13 @@ from chalicelib.store.base import Transaction, TransactionCancelledError, retryi
 from chalicelib.store.event_data import key_data, request_data
 from chalicelib.store.models import (
     ApiKeyModel,
-    KeyRequestModel,
-    KeyRequestTileModel,
-    KeyTemplateModel,
     ProjectModel,
     RoleModel,
 )
 from chalicelib.store.pagination import get_or_not_found, query_page
 from chalicelib.store.projects import project_is_live
 from chalicelib.store.templates import node_names
+from chalicelib.store.workflow_models import KeyRequestModel, KeyRequestTileModel, KeyTemplateModel
 
 # The one hash key of the sparse index of open (pending or approved) requests.
 OPEN = "open"

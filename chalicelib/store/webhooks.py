@@ -19,9 +19,9 @@ from chalicelib.domain.page import Page
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import TransactionCancelledError, transaction
-from chalicelib.store.models import WebhookModel
 from chalicelib.store.pagination import get_or_not_found, query_page
 from chalicelib.store.projects import project_is_live
+from chalicelib.store.workflow_models import WebhookModel
 
 # How long the previous secret signs beside the new one after a rotation (as Svix does).
 ROTATION_GRACE_SECONDS = 24 * 3600

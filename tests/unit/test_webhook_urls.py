@@ -14,6 +14,8 @@ from chalicelib.domain.webhook_urls import is_public_address, url_problem
         "https://hooks.example.com:8443/in?token=abc",
         "https://93.184.215.14/hook",
         "https://[2606:4700:4700::1111]/hook",
+        "https://xn--bcher-kva.example/hook",  # an IDN in its ASCII form
+        "https://hooks.example.com./hook",  # fully qualified
     ],
 )
 def test_public_https_endpoints_are_accepted_in_every_stage(url: str) -> None:
@@ -61,6 +63,11 @@ def test_plain_http_is_refused_outside_the_local_stage_only() -> None:
         ("https://hooks.example.com/\r\nX-Injected: 1", "spaces or control characters"),
         ("https://hooks.example.com/#frag", "fragment"),
         ("https://hooks.example.com/" + "a" * 2048, "at most 2048"),
+        ("https://%zz/", "must name a host"),
+        ("https://" + "a" * 64 + ".example.com/", "must name a host"),
+        ("https://-hooks.example.com/", "must name a host"),
+        ("https://hooks_1.example.com/", "must name a host"),
+        ("http://127.0.0.1:0/", "port 0"),
     ],
 )
 def test_malformed_urls_are_refused_in_every_stage(url: str, words: str) -> None:

@@ -1,0 +1,208 @@
+"""The tables of the request and notification workflow: templates, key requests and their
+tiles, webhooks, the outbox and deliveries.
+
+Apart from `models` so that the cold start of a function that never touches them (the
+verification path above all) does not pay for defining them: PynamoDB builds each model
+class with reflection, a fraction of a millisecond apiece. `base.all_models()` lists these
+tables too.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+
+from chalicelib.store.base import KeywardenModel
+
+
+class KeyTemplateModel(KeywardenModel):
+    """A key half-formed: role, type, lifetime and information fields, without its holder."""
+
+    logical_name = "key-templates"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    project_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    role_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    ttl_seconds = NumberAttribute(null=True)
+    auto_approve = BooleanAttribute(default=False)
+    # [{name, description, value}], values with their placeholders unresolved.
+    info_fields = JSONAttribute(default=list)
+    # The nodes the values name, each counted in the node's ref_count.
+    node_ids = UnicodeSetAttribute(default=set)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    # Every change requires the version it read, so that role and node counts stay exact.
+    version = NumberAttribute(default=1)
+
+
+class OpenRequestsIndex(GlobalSecondaryIndex["KeyRequestModel"]):  # type: ignore[no-untyped-call]
+    """Sparse: only pending and approved requests have `open_shard`, so the expiry sweep
+    finds the lapsed ones without a scan."""
+
+    class Meta:
+        index_name = "open-by-deadline"
+        projection = KeysOnlyProjection()
+
+    open_shard = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
+
+
+class KeyRequestModel(KeywardenModel):
+    """A request for a key from a template (see domain.key_requests for its states)."""
+
+    logical_name = "key-requests"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    project_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    template_id = UnicodeAttribute()
+    requester_id = UnicodeAttribute()
+    justification = UnicodeAttribute(default="")
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    # Epoch seconds: when a pending request lapses, or an approved one's key is revoked unclaimed.
+    expires_at = NumberAttribute()
+    version = NumberAttribute(default=1)
+    decided_at = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    key_id = UnicodeAttribute(null=True)
+    # The key's secret and the resolved info fields, sealed, from approval until the claim
+    # (or the lapse) erases them.
+    sealed_claim = UnicodeAttribute(null=True)
+    open_shard = UnicodeAttribute(null=True)
+    open_requests = OpenRequestsIndex()
+
+
+class KeyRequestTileModel(KeywardenModel):
+    """One requester's latest request from one template: the key tile of a template listing,
+    and the guard of "one pending request per requester and template"."""
+
+    logical_name = "key-request-tiles"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    project_id = UnicodeAttribute(hash_key=True)
+    # `<sha256 of the requester id>#<template id>`: one query lists a requester's tiles.
+    slot = UnicodeAttribute(range_key=True)
+    request_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class WebhookModel(KeywardenModel):
+    """An endpoint subscribed to a project's events, with its signing secret sealed."""
+
+    logical_name = "webhooks"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    project_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    url = UnicodeAttribute()
+    events = ListAttribute(of=UnicodeAttribute, default=list)
+    description = UnicodeAttribute(default="")
+    enabled = BooleanAttribute(default=True)
+    # Why the dispatcher turned it off (an endpoint that answered 410 Gone), until re-enabled.
+    disabled_reason = UnicodeAttribute(null=True)
+    sealed_secret = UnicodeAttribute()
+    # After a rotation the previous secret signs too, until then (epoch seconds).
+    previous_sealed_secret = UnicodeAttribute(null=True)
+    previous_valid_until = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+
+
+class UnsentEventsIndex(GlobalSecondaryIndex["OutboxModel"]):  # type: ignore[no-untyped-call]
+    """Sparse: only events not yet fanned out to deliveries have `unsent`."""
+
+    class Meta:
+        index_name = "unsent"
+        projection = KeysOnlyProjection()
+
+    unsent = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+
+
+class OutboxModel(KeywardenModel):
+    """Domain events to announce by webhook, written in the transaction of the change that
+    caused them (a transactional outbox). The dispatcher fans each out to one delivery per
+    subscribed endpoint; deployed, the table's stream starts it at once."""
+
+    logical_name = "webhook-outbox"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    id = UnicodeAttribute(hash_key=True)  # time-ordered, `obx_`
+    project_id = UnicodeAttribute()
+    # [{id (the webhook-id), type, timestamp, data}]: a bulk change announces each item.
+    messages = JSONAttribute()
+    created_at = NumberAttribute()
+    unsent = UnicodeAttribute(null=True)
+    unsent_events = UnsentEventsIndex()
+    expires_at = TTLAttribute(null=True)
+
+
+class DueDeliveriesIndex(GlobalSecondaryIndex["DeliveryModel"]):  # type: ignore[no-untyped-call]
+    """Sparse: only deliveries waiting for an attempt have `due`, ordered by when."""
+
+    class Meta:
+        index_name = "due"
+        projection = KeysOnlyProjection()
+
+    due = UnicodeAttribute(hash_key=True)
+    next_attempt_at = NumberAttribute(range_key=True)
+
+
+class DeliveryModel(KeywardenModel):
+    """One event's delivery to one endpoint, with every attempt made."""
+
+    logical_name = "webhook-deliveries"
+
+    class Meta(KeywardenModel.Meta):
+        pass
+
+    webhook_id = UnicodeAttribute(hash_key=True)
+    # `dlv_` + the message id's time-ordered part: listing by id is newest first reversed,
+    # and one message makes at most one delivery per endpoint (created on condition).
+    id = UnicodeAttribute(range_key=True)
+    project_id = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    payload = UnicodeAttribute()  # the exact JSON body every attempt sends (never a secret)
+    status = UnicodeAttribute()  # pending | succeeded | failed
+    attempts = JSONAttribute(default=list)
+    attempt_count = NumberAttribute(default=0)
+    next_attempt_at = NumberAttribute(null=True)
+    due = UnicodeAttribute(null=True)
+    due_deliveries = DueDeliveriesIndex()
+    # A dispatcher holds a delivery while it sends it, so two never send it at once.
+    lease = UnicodeAttribute(null=True)
+    leased_until = NumberAttribute(null=True)
+    # Queued again by hand: one more attempt, no further schedule.
+    manual = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)

@@ -96,6 +96,9 @@ def _schedule(env: os._Environ[str] | dict[str, str], name: str, default: str) -
         raise ConfigError(f"{name} must be seconds separated by commas, not {raw!r}") from None
     if len(values) > 50 or not all(0 <= value <= 7 * 86400 for value in values):
         raise ConfigError(f"{name} takes at most 50 delays of 0 to 604800 seconds, not {raw!r}")
+    if sum(values) > 25 * 86400:
+        # Deliveries are kept 30 days: a schedule must end well inside that.
+        raise ConfigError(f"{name} must add up to at most 25 days (2160000 seconds), not {sum(values):g}")
     return values
 
 

@@ -145,7 +145,8 @@ def cancel_request(call: Call[None, None]) -> KeyRequest:
     "POST",
     "/v1/projects/{pid}/key-requests/{request_id}/claim",
     response=Claimed,
-    secret_response=True,
+    # Exactly once: not even an Idempotency-Key replay keeps a copy of the secret.
+    replayable=False,
     action=Action.READ_PROJECT,
 )
 def claim_request(call: Call[None, None]) -> Reply:

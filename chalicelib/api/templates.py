@@ -18,6 +18,7 @@ from chalicelib.api.request_schemas import (
 from chalicelib.api.schemas import ListQuery, Page
 from chalicelib.domain.clock import now
 from chalicelib.domain.policy import Action
+from chalicelib.errors import ForbiddenError
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -33,11 +34,9 @@ router = Router("templates", "key templates")
 def _my_request(tile: KeyRequestTileModel | None) -> MyRequest | None:
     if tile is None:
         return None
-    from chalicelib.domain.key_requests import Status
+    from chalicelib.domain.key_requests import Status, status_at
 
-    status = Status(tile.status)
-    if status in (Status.PENDING, Status.APPROVED) and now() >= float(tile.expires_at):
-        status = Status.EXPIRED
+    status = status_at(Status(tile.status), float(tile.expires_at), now())
     return MyRequest(id=tile.request_id, status=status.value)
 
 
@@ -65,6 +64,13 @@ def _tile(call: Call[Any, Any], template_id: str) -> KeyRequestTileModel | None:
     return key_requests.tiles_of(call.access.project.id, call.person.sub).get(template_id)
 
 
+def _may_approve_by_template(call: Call[Any, Any]) -> None:
+    """A template that approves its requests by itself issues keys: making or changing one is
+    deciding requests in advance, which editors may not do (they may not create keys either)."""
+    if not call.access.may(Action.DECIDE_REQUESTS):
+        raise ForbiddenError("only owners and admins may make or change a template that approves requests by itself")
+
+
 def _fields(items: list[InfoField]) -> list[dict[str, str]]:
     return [structs.asdict(f) for f in items]
 
@@ -89,8 +95,11 @@ def list_templates(call: Call[None, ListQuery]) -> Page[Template]:
     action=Action.MANAGE_CONFIG,
 )
 def create_template(call: Call[TemplateCreate, None]) -> Template:
-    """Creates a template (owner, admin, editor). Every node a placeholder names must exist (else 422)."""
+    """Creates a template (owner, admin, editor; one with `auto_approve`: owner, admin). Every
+    node a placeholder names must exist (else 422)."""
     body = call.body
+    if body.auto_approve:
+        _may_approve_by_template(call)
     spec = templates.TemplateSpec(
         name=body.name,
         description=body.description,
@@ -118,9 +127,12 @@ def get_template(call: Call[None, None]) -> Template:
     action=Action.MANAGE_CONFIG,
 )
 def update_template(call: Call[TemplateUpdate, None]) -> Template:
-    """Changes a template; keys already issued from it keep what they were issued with."""
+    """Changes a template; keys already issued from it keep what they were issued with. A
+    template with `auto_approve` (or being given it) may be changed by owners and admins only."""
     template = templates.get_template(call.access.project.id, call.params["template_id"])
     changes = {k: v for k, v in structs.asdict(call.body).items() if v is not UNSET}
+    if changes and (template.auto_approve or changes.get("auto_approve")):
+        _may_approve_by_template(call)
     if "info_fields" in changes:
         changes["info_fields"] = _fields(changes["info_fields"])
     updated = templates.update_template(template, changes, call.person.sub)

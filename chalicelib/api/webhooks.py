@@ -78,16 +78,16 @@ def _checked_url(url: str) -> str:
 
 def _resolution_problem(url: str) -> str | None:
     """A name that resolves to an inner address now is refused now (each send checks again)."""
-    import socket
+    from chalicelib.services.webhook_delivery import resolve
 
     parts = webhook_urls.parse(url)
     if parts is None or webhook_urls.address_literal(parts.hostname or "") is not None:
         return None
     try:
-        infos = socket.getaddrinfo(parts.hostname or "", parts.port or 443, type=socket.SOCK_STREAM)
+        addresses = resolve(parts.hostname or "", parts.port or 443)
     except OSError:
         return None  # not resolvable yet: each attempt checks again
-    if any(not webhook_urls.is_public_address(str(info[4][0]).split("%", 1)[0]) for info in infos):
+    if not all(webhook_urls.is_public_address(address) for address in addresses):
         return "resolves to a private, loopback or link-local address"
     return None
 
@@ -187,16 +187,15 @@ def list_deliveries(call: Call[None, ListQuery]) -> Page[Delivery]:
     "POST",
     "/v1/projects/{pid}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
     response=Delivery,
+    status=202,
     action=Action.MANAGE_WEBHOOKS,
 )
 def retry_delivery(call: Call[None, None]) -> Delivery:
-    """Sends a failed delivery again, now, with the same `webhook-id` (409 unless it failed).
-    The answer shows the attempt's outcome."""
+    """Queues a failed delivery for one more attempt, with the same `webhook-id` (409 unless it
+    failed): 202 with the delivery `pending`. The dispatcher sends it at its next run (every
+    second in the local stack, every minute deployed); the deliveries listing shows the outcome."""
     project_id = call.access.project.id
     webhook = webhooks.get_webhook(project_id, call.params["webhook_id"])
     delivery = deliveries.get_delivery(webhook.id, call.params["delivery_id"], project_id)
     deliveries.requeue(delivery, now())
-    from chalicelib.services.webhook_delivery import send_one
-
-    send_one(webhook.id, delivery.id)
     return delivery_view(deliveries.get_delivery(webhook.id, delivery.id, project_id))

@@ -64,11 +64,12 @@ def resolve(value: str, project_id: str, node_names: Mapping[str, str]) -> str:
 
 
 def dotenv(fields: Iterable[tuple[str, str]] | Mapping[str, str]) -> str:
-    """`NAME=value` lines, quoted where needed so that python-dotenv, Docker Compose and
-    shells read the values back unchanged: bare when safe, single quotes when the value has
-    no quote, backslash or newline, double quotes with escapes otherwise. One thing no
-    quoting carries: a reader that expands `${NAME}` (python-dotenv does by default, in
-    any quotes) expands it in a value too."""
+    """`NAME=value` lines, quoted where needed so that dotenv readers (python-dotenv, Docker
+    Compose's env files) read the values back unchanged: bare when safe, single quotes when the
+    value has no quote, backslash or newline, double quotes with escapes otherwise. Two things
+    no quoting carries: a reader that expands `${NAME}` (python-dotenv does by default, in any
+    quotes) expands it in a value too; and the text is for dotenv readers, not for a shell's
+    `source`, which would run a `$(...)` inside double quotes."""
     pairs = fields.items() if isinstance(fields, Mapping) else fields
     lines = []
     for name, value in pairs:

@@ -38,6 +38,13 @@ class Status(StrEnum):
     EXPIRED = "expired"
 
 
+def status_at(recorded: Status, expires_at: float, at: float) -> Status:
+    """What a request recorded as `recorded`, lapsing at `expires_at`, is at `at`."""
+    if recorded in (Status.PENDING, Status.APPROVED) and at >= expires_at:
+        return Status.EXPIRED
+    return recorded
+
+
 class KeyRequest(Struct, frozen=True):
     """One request, as stored (`status` is what was last recorded; `status_at` derives expiry)."""
 
@@ -72,9 +79,7 @@ class KeyRequest(Struct, frozen=True):
 
     def status_at(self, at: float) -> Status:
         """The status a reader sees: a pending or approved request past its deadline has expired."""
-        if self.status in (Status.PENDING, Status.APPROVED) and at >= self.expires_at:
-            return Status.EXPIRED
-        return self.status
+        return status_at(self.status, self.expires_at, at)
 
     def approve(
         self,

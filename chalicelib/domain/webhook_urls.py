@@ -77,8 +77,12 @@ def address_literal(host: str) -> str | None:
 
 
 def is_public_address(address: str) -> bool:
-    """True for a globally routable unicast address (IPv4-mapped IPv6 judged as its IPv4)."""
+    """True for a globally routable unicast address (an IPv6 address that embeds an IPv4 one,
+    mapped, 6to4 or Teredo, is judged as that IPv4 address)."""
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # Addresses that carry an IPv4 address reach it: judge that one.
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:
+            return is_public_address(str(embedded))
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local)

@@ -15,10 +15,14 @@ too: none is followed) ends it as failed. Every attempt is recorded on the deliv
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import logging
 import random
 import socket
+import ssl
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,8 +41,13 @@ log = logging.getLogger("keywarden.webhooks")
 TIMEOUT_SECONDS = 15.0
 # Parallel sends in one dispatch: a slow endpoint must not hold up the others.
 WORKERS = 16
-# Most due deliveries and unsent events one dispatch takes on (the next takes the rest).
+# Unsent events one dispatch fans out, and due deliveries it reads at a time.
 BATCH = 500
+# How long a dispatch keeps starting sends. An attempt started in time ends within
+# TIMEOUT_SECONDS more, so each function's time limit (.chalice/config.json) is above the sum:
+# the scheduled one runs every minute with 120 s, the stream handler has 300 s.
+DISPATCH_BUDGET_SECONDS = 45.0
+EVENTS_BUDGET_SECONDS = 240.0
 # A receiver's answer is read up to this much, for the attempt's log.
 MAX_RESPONSE_BYTES = 4096
 USER_AGENT = "Keywarden-Webhooks/1"
@@ -116,22 +125,34 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def _addresses(host: str, port: int, local: bool) -> list[str]:
-    """The addresses to connect to: resolved once, checked, then used (no second lookup)."""
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` stands for (itself, when it is one). Raises OSError when DNS fails."""
     literal = webhook_urls.address_literal(host)
-    found = (
-        [literal] if literal else [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
-    )
-    found = [str(address).split("%", 1)[0] for address in found]
-    if not local:
-        found = [address for address in found if webhook_urls.is_public_address(address)]
+    if literal is not None:
+        return [literal]
+    found = [str(info[4][0]).split("%", 1)[0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
     return list(dict.fromkeys(found))
 
 
-def send(url: str, headers: dict[str, str], body: bytes, *, local: bool) -> _Outcome:
-    """POSTs once; never follows a redirect; connects only to an address it checked."""
-    import urllib3
+class _PinnedConnection(http.client.HTTPConnection):
+    """HTTP(S) to one address that was checked, while TLS verifies the certificate against
+    the URL's host name (SNI and hostname check), as a client connecting by name would."""
 
+    def __init__(self, address: str, port: int, hostname: str, tls: bool, timeout: float) -> None:
+        super().__init__(address, port, timeout=timeout)
+        self._hostname = hostname
+        self._tls = tls
+
+    def connect(self) -> None:
+        super().connect()
+        if self._tls:
+            self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=self._hostname)
+
+
+def send(url: str, headers: dict[str, str], body: bytes, *, local: bool) -> _Outcome:
+    """POSTs once, within TIMEOUT_SECONDS of wall time whatever the receiver does (a timer
+    shuts the socket, so a receiver trickling bytes cannot hold the attempt); never follows a
+    redirect; connects only to an address it checked."""
     problem = webhook_urls.url_problem(url, local=local)
     parts = webhook_urls.parse(url)
     if problem is not None or parts is None:
@@ -139,45 +160,49 @@ def send(url: str, headers: dict[str, str], body: bytes, *, local: bool) -> _Out
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        addresses = _addresses(host, port, local)
+        # Resolved once, checked, then connected to: no second lookup can answer otherwise.
+        addresses = resolve(host, port)
     except OSError as error:
         return _Outcome(None, f"DNS: {error.strerror or error}")
+    if not local:
+        addresses = [address for address in addresses if webhook_urls.is_public_address(address)]
     if not addresses:
         return _Outcome(None, "refused: the host resolves only to private, loopback or link-local addresses")
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
-    host_header = parts.netloc.rpartition("@")[2]
-    timeout = urllib3.Timeout(total=TIMEOUT_SECONDS)
-    pool: urllib3.HTTPConnectionPool
-    if parts.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
-            addresses[0], port, timeout=timeout, retries=False, server_hostname=host, assert_hostname=host
-        )
-    else:
-        pool = urllib3.HTTPConnectionPool(addresses[0], port, timeout=timeout, retries=False)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = _PinnedConnection(addresses[0], port, host, parts.scheme == "https", TIMEOUT_SECONDS)
+    expired = threading.Event()
+
+    def cut_off() -> None:
+        expired.set()
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(TIMEOUT_SECONDS, cut_off)
+    timer.daemon = True
+    timer.start()
     try:
-        response = pool.urlopen(
+        connection.request(
             "POST",
             target,
             body=body,
-            headers={**headers, "host": host_header, "user-agent": USER_AGENT},
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            assert_same_host=False,
+            headers={**headers, "host": parts.netloc.rpartition("@")[2], "user-agent": USER_AGENT},
         )
-        try:
-            response.read(MAX_RESPONSE_BYTES)
-        finally:
-            response.release_conn()
-    except urllib3.exceptions.TimeoutError:
+        response = connection.getresponse()
+        response.read(MAX_RESPONSE_BYTES)
+        if expired.is_set():
+            raise TimeoutError
+    except TimeoutError:
         return _Outcome(None, f"timed out after {TIMEOUT_SECONDS:g} s")
-    except urllib3.exceptions.HTTPError as error:
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        if expired.is_set():
+            return _Outcome(None, f"timed out after {TIMEOUT_SECONDS:g} s")
         return _Outcome(None, f"connection failed: {type(error).__name__}")
     finally:
-        pool.close()
-    return _Outcome(response.status, None, _retry_after(response.headers.get("retry-after")))
+        timer.cancel()
+        connection.close()
+    return _Outcome(response.status, None, _retry_after(response.getheader("retry-after")))
 
 
 def _next_delay(attempt_number: int, retry_after: float | None) -> float | None:
@@ -225,6 +250,7 @@ def attempt(delivery: DeliveryModel, endpoint: WebhookModel | None) -> DeliveryM
     if code == 410:
         record["error"] = "410 Gone: the endpoint is disabled"
         webhooks.disable(endpoint, "the endpoint answered 410 Gone")
+        endpoint.enabled = False  # the rest of this dispatch sees it too (the endpoint cache)
         return deliveries.record_attempt(delivery, record, deliveries.FAILED, None)
     if code is not None and 300 <= code < 400:
         record["error"] = f"redirect ({code}) not followed"
@@ -255,30 +281,54 @@ def send_one(webhook_id: str, delivery_id: str, endpoints: dict[str, WebhookMode
         return None
 
 
-def _send_all(targets: list[tuple[str, str]], endpoints: dict[str, WebhookModel | None]) -> dict[str, int]:
+def _send_all(
+    targets: list[tuple[str, str]], endpoints: dict[str, WebhookModel | None], deadline: float
+) -> dict[str, int]:
+    """Sends each target, WORKERS at a time; none is started after `deadline` (monotonic), so
+    the invocation ends within its time limit. What is left stays due for the next dispatch."""
+
+    def one(target: tuple[str, str]) -> str:
+        if time.monotonic() >= deadline:
+            return "deferred"
+        return send_one(target[0], target[1], endpoints) or "skipped"
+
     counts: dict[str, int] = {}
-    for status in _parallel(lambda target: send_one(target[0], target[1], endpoints), targets):
-        key = status or "skipped"
-        counts[key] = counts.get(key, 0) + 1
+    for status in _parallel(one, targets):
+        counts[status] = counts.get(status, 0) + 1
     return counts
 
 
 # --- entry points ------------------------------------------------------------------
 
 
-def dispatch_events(outbox_ids: Iterable[str]) -> dict[str, Any]:
+def dispatch_events(outbox_ids: Iterable[str], budget_seconds: float = EVENTS_BUDGET_SECONDS) -> dict[str, Any]:
     """Fans out the given events and sends their first attempts (the stream handler)."""
+    deadline = time.monotonic() + budget_seconds
     ids = list(dict.fromkeys(outbox_ids))
     events = list(OutboxModel.batch_get(ids, consistent_read=True)) if ids else []
     endpoints: dict[str, WebhookModel | None] = {}
     created = [target for event in events for target in fan_out(event, endpoints)]
-    return {"events": len(events), "deliveries": len(created), "sent": _send_all(created, endpoints)}
+    return {"events": len(events), "deliveries": len(created), "sent": _send_all(created, endpoints, deadline)}
 
 
-def dispatch() -> dict[str, Any]:
-    """One round: fan out unsent events, then send every due delivery (the scheduled job)."""
+def dispatch(budget_seconds: float = DISPATCH_BUDGET_SECONDS) -> dict[str, Any]:
+    """One round (the scheduled job): fan out unsent events and send their deliveries, then
+    send due ones, batch after batch, until none is due or the time budget is spent.
+
+    New deliveries are sent by their ids, not found through the index of due ones: a global
+    secondary index is eventually consistent, and a new delivery may not be in it yet.
+    """
+    deadline = time.monotonic() + budget_seconds
     events = deliveries.unsent_events(BATCH)
     endpoints: dict[str, WebhookModel | None] = {}
-    created = sum(len(fan_out(event, endpoints)) for event in events)
-    due = deliveries.due_deliveries(now(), BATCH)
-    return {"events": len(events), "deliveries": created, "sent": _send_all(due, endpoints)}
+    created = [target for event in events for target in fan_out(event, endpoints)]
+    sent = _send_all(created, endpoints, deadline)
+    tried = set(created)
+    while time.monotonic() < deadline:
+        due = [target for target in deliveries.due_deliveries(now(), BATCH) if target not in tried]
+        if not due:
+            break
+        tried.update(due)
+        for status, count in _send_all(due, endpoints, deadline).items():
+            sent[status] = sent.get(status, 0) + count
+    return {"events": len(events), "deliveries": len(created), "sent": sent}

@@ -164,8 +164,3 @@ def requeue(delivery: DeliveryModel, at: float) -> DeliveryModel:
             raise ConflictError("only a failed delivery can be retried; this one is pending or succeeded") from None
         raise
     return delivery
-
-
-def give_up(delivery: DeliveryModel, attempt: dict[str, Any]) -> None:
-    """Ends a delivery whose endpoint is gone, without sending."""
-    record_attempt(delivery, attempt, FAILED, None)

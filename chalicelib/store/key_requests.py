@@ -31,7 +31,7 @@ from chalicelib.domain.key_kinds import Minter
 from chalicelib.domain.key_requests import AUTO_APPROVER, KeyRequest, Status, Transition
 from chalicelib.domain.page import Page
 from chalicelib.errors import ConflictError, NotFoundError
-from chalicelib.store import audit, key_revocation, keys
+from chalicelib.store import audit, key_revocation, keys, templates
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
 from chalicelib.store.event_data import key_data, request_data
 from chalicelib.store.models import (
@@ -233,8 +233,14 @@ def create_request(
 
     def attempt() -> tuple[KeyRequestModel, str | None]:
         with transaction() as txn:
+            # Auto-approval issues what the template said when read: it must be unchanged.
+            unchanged = KeyTemplateModel.version == template.version
             txn.condition_check(
-                KeyTemplateModel, project.id, template.id, condition=KeyTemplateModel.id.exists(), label="template"
+                KeyTemplateModel,
+                project.id,
+                template.id,
+                condition=unchanged if template.auto_approve else KeyTemplateModel.id.exists(),
+                label="template",
             )
             final, sealed, digest = state, None, None
             if template.auto_approve and mint is not None:
@@ -267,7 +273,8 @@ def create_request(
         if "tile" in error.failed:
             raise ConflictError("you already have a pending request for this template") from None
         if "template" in error.failed:
-            raise NotFoundError("template not found") from None
+            templates.get_template(project.id, template.id)  # NotFoundError when it was deleted
+            raise ConflictError("the template changed meanwhile; request again") from None
         raise keys.explain_issue_failure(error) from None
     if digest is not None:
         cache.key_records.invalidate([digest])
@@ -396,16 +403,19 @@ def cancel(model: KeyRequestModel, by: str) -> KeyRequestModel:
     return _simple_transition(model, value_of(model).cancel(by, now()), by)
 
 
-def claim(model: KeyRequestModel, by: str) -> tuple[KeyRequestModel, ApiKeyModel, dict[str, str], dict[str, str]]:
+def claim(model: KeyRequestModel, by: str) -> tuple[KeyRequest, ApiKeyModel, dict[str, str], dict[str, str]]:
     """The requester takes the approved key: its secret and the resolved info fields, once.
 
     The sealed copy is erased in the transaction that records the claim, so a second claim,
     concurrent or later, finds nothing to hand out (409).
     """
     transition = value_of(model).claim(by, now())
-    if model.sealed_claim is None:
+    if model.sealed_claim is None or model.key_id is None:
         raise ConflictError("the key of this request was handed out already")
     opened = json.loads(open_sealed(model.sealed_claim, _claim_context(transition.state)))
+    # Everything the answer needs is read before the secret is erased: once the claim
+    # commits, nothing may fail between it and the response.
+    key = keys.get_key(model.project_id, model.key_id)
     try:
         with transaction() as txn:
             project_is_live(txn, model.project_id)
@@ -417,9 +427,7 @@ def claim(model: KeyRequestModel, by: str) -> tuple[KeyRequestModel, ApiKeyModel
         if error.failed & {"request", "tile"}:
             raise ConflictError("the request changed meanwhile (claimed or lapsed)") from None
         raise
-    assert model.key_id is not None
-    key = keys.get_key(model.project_id, model.key_id)
-    return get_request(model.project_id, model.id), key, opened["secret"], opened["secrets"]
+    return transition.state, key, opened["secret"], opened["secrets"]
 
 
 # --- lapsing -----------------------------------------------------------------------

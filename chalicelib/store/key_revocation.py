@@ -19,7 +19,7 @@ from chalicelib.store.event_data import key_data
 from chalicelib.store.keys import all_keys, keys_by_ids
 from chalicelib.store.models import ApiKeyModel, RoleModel
 
-# DynamoDB takes at most 100 items in a transaction; two are the audit event and its outbox item.
+# DynamoDB takes at most 100 items in a transaction; one is the audit event.
 _MAX_TRANSACTION_ITEMS = 100
 
 
@@ -50,13 +50,14 @@ def add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> Non
 
 def _revocation_chunks(keys: list[ApiKeyModel]) -> Iterator[list[ApiKeyModel]]:
     """Splits `keys` so that each chunk's transaction stays within DynamoDB's 100 items: a key
-    writes 2 (both records), and each distinct owner and role in the chunk 1 more."""
+    writes 3 (both records and its `key.revoked` event), and each distinct owner and role in
+    the chunk 1 more."""
     chunk: list[ApiKeyModel] = []
     owners: set[str] = set()
     roles: set[str] = set()
     for key in keys:
-        cost = 2 + (key.owner_id not in owners) + (key.role_id not in roles)
-        if chunk and 2 + 2 * len(chunk) + len(owners) + len(roles) + cost > _MAX_TRANSACTION_ITEMS:
+        cost = 3 + (key.owner_id not in owners) + (key.role_id not in roles)
+        if chunk and 1 + 3 * len(chunk) + len(owners) + len(roles) + cost > _MAX_TRANSACTION_ITEMS:
             yield chunk
             chunk, owners, roles = [], set(), set()
         chunk.append(key)

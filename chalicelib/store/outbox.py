@@ -3,8 +3,10 @@
 `audit.record` calls `publish` for every audited action that is a webhook event, in the
 same transaction, so an event exists exactly when its change committed: nothing is lost
 when a process dies between the change and the send, and nothing is sent for a change
-that rolled back. One item per audited change, however many endpoints listen (the
-dispatcher fans it out), so a transaction grows by one item, not by one per endpoint.
+that rolled back. One item per message, however many endpoints listen (the dispatcher
+fans it out), so a transaction grows by one item per event, not by one per endpoint; and
+each item holds one key or request, so it stays far below DynamoDB's 400 KB per item (a
+key's view is at most about 60 KB escaped) whatever a bulk change revokes.
 """
 
 from __future__ import annotations
@@ -24,18 +26,17 @@ RETENTION_SECONDS = 30 * 24 * 3600
 
 
 def publish(txn: Transaction, project_id: str, event_type: str, data: dict[str, Any] | list[dict[str, Any]]) -> None:
-    """Adds the event to `txn`; a list of objects (a bulk revocation) makes one message each."""
+    """Adds the event to `txn`; a list of objects (a bulk revocation) makes one message, and
+    one item, each (the caller counts them against the transaction's 100 items)."""
     at = now()
-    objects = data if isinstance(data, list) else [data]
-    messages = [
-        {"id": new_message_id(), "type": event_type, "timestamp": rfc3339(at), "data": item} for item in objects
-    ]
-    item = OutboxModel(
-        new_id("obx"),
-        project_id=project_id,
-        messages=messages,
-        created_at=at,
-        unsent=UNSENT,
-        expires_at=datetime.fromtimestamp(at + RETENTION_SECONDS, UTC),
-    )
-    txn.save(item, condition=OutboxModel.id.does_not_exist(), label="outbox")
+    for item in data if isinstance(data, list) else [data]:
+        message = {"id": new_message_id(), "type": event_type, "timestamp": rfc3339(at), "data": item}
+        event = OutboxModel(
+            new_id("obx"),
+            project_id=project_id,
+            messages=[message],
+            created_at=at,
+            unsent=UNSENT,
+            expires_at=datetime.fromtimestamp(at + RETENTION_SECONDS, UTC),
+        )
+        txn.save(event, condition=OutboxModel.id.does_not_exist(), label="outbox")

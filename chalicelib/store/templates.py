@@ -8,6 +8,7 @@ cannot both adjust the counts from the same starting point.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,13 @@ from chalicelib.store.workflow_models import KeyTemplateModel
 
 # Nodes one template may name: each is an item in the template's transactions (of at most 100).
 MAX_NODES = 20
+# DynamoDB holds 400 KB per item, counted as stored: JSON with non-ASCII text escaped (up to
+# 12 bytes a character). The template's fields as stored, and the most they can grow to when
+# resolved (the sealed claim on the request holds them, base64 and encryption adding a third).
+MAX_INFO_FIELDS_BYTES = 64 * 1024
+MAX_RESOLVED_BYTES = 128 * 1024
+_PROJECT_ID_GROWTH = 30 - len("{{project.id}}")
+_NODE_NAME_GROWTH = 128 * 12 - len("{{node:nod_00000000000000000000000000}}")
 
 
 class TemplateSpec(Struct, frozen=True):
@@ -59,6 +67,21 @@ def check_info_fields(fields: list[dict[str, str]]) -> set[str]:
     node_ids = _node_ids(fields)
     if len(node_ids) > MAX_NODES:
         raise ValidationFailedError.single("info_fields", f"may name at most {MAX_NODES} distinct nodes")
+    stored = len(json.dumps(fields))
+    if stored > MAX_INFO_FIELDS_BYTES:
+        raise ValidationFailedError.single(
+            "info_fields",
+            f"must encode to at most {MAX_INFO_FIELDS_BYTES // 1024} KiB (non-ASCII counts up to 12 bytes)",
+        )
+    values = "".join(field["value"] for field in fields)
+    resolved = (
+        stored + values.count("{{project.id}}") * _PROJECT_ID_GROWTH + values.count("{{node:") * _NODE_NAME_GROWTH
+    )
+    if resolved > MAX_RESOLVED_BYTES:
+        raise ValidationFailedError.single(
+            "info_fields",
+            f"could resolve to more than {MAX_RESOLVED_BYTES // 1024} KiB: use fewer placeholders or shorter values",
+        )
     return node_ids
 
 

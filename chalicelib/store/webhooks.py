@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalicelib.crypto.envelope import open_sealed, seal
 from chalicelib.domain import webhook_signing
@@ -48,6 +49,12 @@ def signing_secrets(webhook: WebhookModel, at: float | None = None) -> list[byte
     return secrets
 
 
+def _shown(url: str) -> str:
+    """The URL for the audit trail: scheme, host and path; a query may carry a receiver's token."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
 def _explain(error: TransactionCancelledError, what: str) -> Exception:
     if "project" in error.failed:
         return NotFoundError("project not found")
@@ -81,7 +88,12 @@ def create_webhook(
             project_is_live(txn, project_id)
             txn.save(webhook, condition=WebhookModel.id.does_not_exist(), label="webhook")
             audit.record(
-                txn, project_id, actor, "webhook.created", ("webhook", webhook_id), {"url": url, "events": events}
+                txn,
+                project_id,
+                actor,
+                "webhook.created",
+                ("webhook", webhook_id),
+                {"url": _shown(url), "events": events},
             )
     except TransactionCancelledError as error:
         raise _explain(error, "a webhook with this id exists") from None
@@ -129,7 +141,7 @@ def delete_webhook(webhook: WebhookModel, actor: str) -> None:
             project_is_live(txn, webhook.project_id)
             txn.delete(webhook, condition=WebhookModel.id.exists(), label="webhook")
             audit.record(
-                txn, webhook.project_id, actor, "webhook.deleted", ("webhook", webhook.id), {"url": webhook.url}
+                txn, webhook.project_id, actor, "webhook.deleted", ("webhook", webhook.id), {"url": _shown(webhook.url)}
             )
     except TransactionCancelledError as error:
         if "webhook" in error.failed:

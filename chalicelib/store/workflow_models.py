@@ -154,7 +154,8 @@ class OutboxModel(KeywardenModel):
     logical_name = "webhook-outbox"
 
     class Meta(KeywardenModel.Meta):
-        pass
+        # The stream handler (app.webhook_events) needs only the new item's key.
+        stream_view_type = "KEYS_ONLY"
 
     id = UnicodeAttribute(hash_key=True)  # time-ordered, `obx_`
     project_id = UnicodeAttribute()

@@ -323,7 +323,7 @@ def test_an_event_is_written_exactly_when_its_change_commits(scene: Scene, recei
 
     others = [scene.issue()["key"]["id"] for _ in range(2)]
     assert scene.api.post(f"{keys}/batch-delete", {"key_ids": others, "confirm": True}, as_user="ann").status == 200
-    assert len(outbox_items()) == before + 4  # two creations, and one revocation of both
+    assert len(outbox_items()) == before + 5  # two creations, and the revocation of each (an item per message)
     dispatch()
     assert Counter(m["type"] for m in receiver.messages()) == {"key.created": 3, "key.revoked": 2}
     assert not any(item.unsent for item in outbox_items())
@@ -386,22 +386,25 @@ def test_a_spent_schedule_fails_the_delivery_and_a_manual_retry_sends_it_again(
     assert (delivery["status"], delivery["attempt_count"], delivery["next_attempt_at"]) == ("failed", 2, None)
     assert codes(delivery) == [503, 503]
 
-    # A manual retry is one attempt: failed again, it is not put back on the schedule.
-    failed_again = scene.retry(webhook["id"], delivery["id"])
-    assert failed_again.status == 200, failed_again.body
-    assert (failed_again.json["status"], failed_again.json["next_attempt_at"]) == ("failed", None)
+    # A manual retry queues one attempt (202, pending); failed again, it is not put back on the schedule.
+    queued = scene.retry(webhook["id"], delivery["id"])
+    assert queued.status == 202, queued.body
+    assert (queued.json["status"], queued.json["message_id"]) == ("pending", delivery["message_id"])
+    dispatch()
+    failed_again = only_delivery(scene, webhook)
+    assert (failed_again["status"], failed_again["next_attempt_at"]) == ("failed", None)
     dispatch()
     assert codes(only_delivery(scene, webhook)) == [503, 503, 503]
 
     receiver.default = Answer(200)
-    retried = scene.retry(webhook["id"], delivery["id"])
-    assert retried.status == 200, retried.body
-    assert (retried.json["status"], retried.json["attempt_count"]) == ("succeeded", 4)
-    assert codes(retried.json) == [200, 503, 503, 503]
+    assert scene.retry(webhook["id"], delivery["id"]).status == 202
+    dispatch()
+    retried = only_delivery(scene, webhook)
+    assert (retried["status"], retried["attempt_count"]) == ("succeeded", 4)
+    assert codes(retried) == [200, 503, 503, 503]
     assert len(receiver.hits) == 4
     assert {hit.headers["webhook-id"] for hit in receiver.hits} == {delivery["message_id"]}
     assert verified(receiver.hits[-1], secret) == delivery["payload"]
-    assert only_delivery(scene, webhook) == retried.json
 
     again = scene.retry(webhook["id"], delivery["id"])  # it succeeded
     assert (again.status, again.code) == (409, "conflict"), again.body

@@ -92,3 +92,17 @@ def test_malformed_urls_are_refused_in_every_stage(url: str, words: str) -> None
 )
 def test_only_globally_routable_unicast_addresses_are_public(address: str, public: bool) -> None:
     assert is_public_address(address) is public
+
+
+@pytest.mark.parametrize("address", ["2002:7f00:1::1", "2002:a00:5::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2"])
+def test_ipv6_addresses_that_carry_an_inner_ipv4_address_are_judged_by_it(address: str) -> None:
+    assert is_public_address(address) is False  # 6to4 of 127.0.0.1 and 10.0.0.5; Teredo of 192.0.2.45
+
+
+def test_the_event_types_schemas_accept_are_the_domain_s() -> None:
+    from typing import get_args
+
+    from chalicelib.api.webhook_schemas import EventType
+    from chalicelib.domain.events import EVENT_TYPES
+
+    assert get_args(EventType) == EVENT_TYPES

@@ -62,11 +62,11 @@ GROUPS = {
     "replay.py": "test_hmac_keys.py",
     "secrets.py": "test_races_secrets.py",
     "idempotency.py": "test_races_idempotency.py",
-    "templates.py": "test_templates.py",
-    "key_requests.py": "test_key_requests.py",
-    "webhooks.py": "test_webhooks.py",
-    "deliveries.py": "test_webhook_dispatch.py",
-    "outbox.py": "test_webhook_dispatch.py",
+    "templates.py": "test_races_workflow.py",
+    "key_requests.py": "test_races_workflow.py",
+    "webhooks.py": "test_races_workflow.py",
+    "deliveries.py": "test_races_workflow.py",
+    "outbox.py": "test_races_workflow.py",
     "pepper.py": "test_races_idempotency.py",
 }
 # Race tests that live beside other tests (the race files say which guards they leave to these).

@@ -92,4 +92,18 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
         "the version: AppSecretModel.version == secret.version fails in the same transaction) or by a deletion's "
         "last step (after deleting_at: project_is_live fails in the same transaction)"
     ),
+    ("key_requests.py", "attempt", "operand of | dropped: KeyRequestTileModel.slot.does_not_exist()"): (
+        "equivalent: a missing tile has no status, and `status <> :pending` holds for a missing attribute (in "
+        "DynamoDB as in moto, a missing value equals nothing), so the next operand already lets a first request in"
+    ),
+    ("deliveries.py", "lease", "operand of & dropped: DeliveryModel.status == PENDING"): (
+        "redundant: a delivery has next_attempt_at exactly while it is pending (create and requeue set both; "
+        "record_attempt sets it only with PENDING and removes it with any other status, in the same update), and "
+        "DeliveryModel.next_attempt_at <= at fails on a missing attribute"
+    ),
+    ("deliveries.py", "lease", "< -> <=: DeliveryModel.leased_until < at"): (
+        "equivalent: it moves the takeover of a lapsed lease by one instant (at == leased_until, to the float); the "
+        "holder's send gives up within 15 s of its 60 s lease, and whoever records the attempt needs its own lease "
+        "token (DeliveryModel.lease == delivery.lease in record_attempt), so no order of the two can tell"
+    ),
 }

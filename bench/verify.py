@@ -180,7 +180,15 @@ def main() -> None:
     parser.add_argument("--memory-runs", type=int, default=100_000)
     args = parser.parse_args()
     round_trip = args.delay_ms / 1000
+    with embedded_aws(round_trip) as proxy:
+        result = run(args, proxy, round_trip)
+    print(json.dumps(result))
 
+
+@contextmanager
+def embedded_aws(round_trip: float) -> Iterator[Any]:
+    """moto server behind a DelayProxy adding `round_trip` seconds, the app's settings pointing
+    at it, and every AWS call counted in `calls`; yields the proxy."""
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench",
         AWS_SECRET_ACCESS_KEY="bench",
@@ -195,9 +203,10 @@ def main() -> None:
         proxy = DelayProxy(("127.0.0.1", port), round_trip)
         os.environ["KEYWARDEN_DYNAMODB_ENDPOINT"] = proxy.url
         os.environ["KEYWARDEN_KMS_ENDPOINT"] = proxy.url
-        result = run(args, proxy, round_trip)
-        proxy.close()
-    print(json.dumps(result))
+        try:
+            yield proxy
+        finally:
+            proxy.close()
 
 
 def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, Any]:

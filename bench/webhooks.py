@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bench.verify import ROOT, _install_call_counter, calls, moto_server
+from bench.verify import calls, embedded_aws
 
 transaction_items: list[int] = []
 
@@ -109,22 +107,8 @@ def main() -> None:
     parser.add_argument("--delay-ms", type=float, default=5.0)
     parser.add_argument("--sizes", default="1,100,1000")
     args = parser.parse_args()
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="us-east-1",
-        KEYWARDEN_STAGE="local",
-    )
-    _install_call_counter()
-    sys.path.insert(0, str(ROOT))
-    from bench.delay_proxy import DelayProxy
-
-    with moto_server() as port:
-        proxy = DelayProxy(("127.0.0.1", port), args.delay_ms / 1000)
-        os.environ["KEYWARDEN_DYNAMODB_ENDPOINT"] = proxy.url
-        os.environ["KEYWARDEN_KMS_ENDPOINT"] = proxy.url
+    with embedded_aws(args.delay_ms / 1000):
         result = run([int(size) for size in args.sizes.split(",")])
-        proxy.close()
     print(json.dumps({"delay_ms": args.delay_ms, "sizes": result}))
 
 

@@ -7,18 +7,8 @@ from typing import Annotated, Any, Literal
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chalicelib.api.schemas import Body, Description, Timestamp
+from chalicelib.domain.events import EventType
 
-EventType = Literal[
-    "key_request.created",
-    "key_request.approved",
-    "key_request.denied",
-    "key_request.cancelled",
-    "key.created",
-    "key.revoked",
-    "key.rerolled",
-    "key.expiring",
-    "secret.rotated",
-]
 Url = Annotated[
     str,
     Meta(

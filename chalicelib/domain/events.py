@@ -1,8 +1,11 @@
-"""The events a project's webhooks may subscribe to (API.md, "Webhooks")."""
+"""The events a project's webhooks may subscribe to (API.md, "Webhooks"): one list, which the
+request schemas validate against and the audit seam routes to the outbox."""
 
 from __future__ import annotations
 
-EVENT_TYPES: tuple[str, ...] = (
+from typing import Literal, get_args
+
+EventType = Literal[
     "key_request.created",
     "key_request.approved",
     "key_request.denied",
@@ -12,5 +15,6 @@ EVENT_TYPES: tuple[str, ...] = (
     "key.rerolled",
     "key.expiring",
     "secret.rotated",
-)
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 WEBHOOK_EVENTS = frozenset(EVENT_TYPES)

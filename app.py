@@ -20,12 +20,16 @@ from chalicelib.api import (
     secrets,
     signing_keys,
     templates,
+    usage,
     verify,
     webhooks,
 )
 from chalicelib.api.gateway import KeywardenChalice
+from chalicelib.services import lambda_extension
 
 app = KeywardenChalice(app_name="keywarden")
+# In Lambda's API function only: flushes usage counts after each response (must register at init).
+lambda_extension.start()
 
 for module in (
     health,
@@ -43,6 +47,7 @@ for module in (
     verify,
     signing_keys,
     webhooks,
+    usage,
     dev,
 ):
     app.register_blueprint(module.router.blueprint)
@@ -71,9 +76,17 @@ def webhook_dispatch(event: object) -> dict[str, Any]:
     return run_job("webhook-dispatch")
 
 
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="usage-rollup")
+def usage_rollup(event: object) -> dict[str, Any]:
+    """Rolls raw usage counters up into hour, day and month totals; sets keys' last_used_at."""
+    from chalicelib.jobs import run_job
+
+    return run_job("usage-rollup")
+
+
 @app.schedule(Rate(1, unit=Rate.HOURS), name="expiry-sweep")
 def expiry_sweep(event: object) -> dict[str, Any]:
-    """Lapses key requests past their deadline (revoking unclaimed keys)."""
+    """Announces keys 7 days before they expire, records expiries, lapses key requests."""
     from chalicelib.jobs import run_job
 
     return run_job("expiry-sweep")

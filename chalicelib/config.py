@@ -42,6 +42,10 @@ class Settings(Struct, frozen=True):
     jwks_max_age: int
     # Seconds between a webhook delivery's attempts: its length is the number of retries.
     webhook_retry_schedule: tuple[float, ...]
+    # `buffered` (counts written at least once a second) or `sync` (before each answer).
+    usage_mode: str
+    # Seconds between the local stack's usage rollups (deployed: every 5 minutes).
+    rollup_interval: float
 
     @property
     def is_local(self) -> bool:
@@ -85,6 +89,13 @@ def _float(env: os._Environ[str] | dict[str, str], name: str, default: float) ->
     return value
 
 
+def _choice(env: os._Environ[str] | dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = (env.get(name) or choices[0]).strip().lower()
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
 DEFAULT_WEBHOOK_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400"
 
 
@@ -125,6 +136,8 @@ def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
         issuer=env.get("KEYWARDEN_ISSUER") or f"urn:keywarden:{stage}",
         jwks_max_age=_int(env, "KEYWARDEN_JWKS_MAX_AGE", 300, 0, 86400),
         webhook_retry_schedule=_schedule(env, "KEYWARDEN_WEBHOOK_RETRY_SCHEDULE", DEFAULT_WEBHOOK_RETRY_SCHEDULE),
+        usage_mode=_choice(env, "KEYWARDEN_USAGE_MODE", ("buffered", "sync")),
+        rollup_interval=_float(env, "KEYWARDEN_ROLLUP_INTERVAL_SECONDS", 10.0),
     )
 
 

@@ -55,10 +55,21 @@ def main() -> int:
     scheduler.stop()
     server.shutdown()
     server.server.server_close()
+    _flush_usage()
     moto.stop()
     scheduler.join(timeout=2)
     print("Keywarden local stack stopped", flush=True)
     return 0
+
+
+def _flush_usage() -> None:
+    """Writes the buffered usage counts before the embedded DynamoDB goes away."""
+    recorder = sys.modules.get("chalicelib.services.usage_recorder")
+    if recorder is not None:
+        try:
+            recorder.flush()
+        except Exception:
+            logging.getLogger("keywarden.devstack").exception("could not write the last usage counts")
 
 
 if __name__ == "__main__":

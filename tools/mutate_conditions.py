@@ -68,6 +68,9 @@ GROUPS = {
     "deliveries.py": "test_races_workflow.py",
     "outbox.py": "test_races_workflow.py",
     "pepper.py": "test_races_idempotency.py",
+    "usage_counters.py": "test_races_usage.py",
+    "usage_totals.py": "test_races_usage.py",
+    "key_expiry.py": "test_key_expiry.py",
 }
 # Race tests that live beside other tests (the race files say which guards they leave to these).
 ALSO = [
@@ -79,10 +82,12 @@ ALSO = [
     "test_key_requests.py",
     "test_webhooks.py",
     "test_webhook_dispatch.py",
+    "test_usage.py",
+    "test_key_expiry.py",
 ]
 
 # Functions whose return value is a condition other writes use.
-CONDITION_FUNCTIONS = {"live", "_holder_unchanged"}
+CONDITION_FUNCTIONS = {"live", "_holder_unchanged", "_as_read"}
 CHECK_CALLS = {"project_is_live"}
 ALWAYS_TRUE = "(ProjectModel.id.exists() | ProjectModel.id.does_not_exist())"
 SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {

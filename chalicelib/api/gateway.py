@@ -30,6 +30,7 @@ from chalicelib.errors import (
     UnauthenticatedError,
     UnsupportedMediaTypeError,
 )
+from chalicelib.services import lambda_extension
 
 log = logging.getLogger("keywarden.api")
 
@@ -52,6 +53,13 @@ class KeywardenChalice(Chalice):
         super().__init__(app_name, **kwargs)
         # Registered first, so it wraps every middleware registered later as well.
         self.register_middleware(self._framework_errors_as_problems, "http")
+
+    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+        """The API function's entry: after the answer is made, work that runs after it (Lambda)."""
+        try:
+            return super().__call__(event, context)
+        finally:
+            lambda_extension.invocation_finished(context)
 
     def _framework_errors_as_problems(self, request: Request | None, get_response: Callable[..., Response]) -> Response:
         context: dict[str, Any] = (request.context if request is not None else None) or {}

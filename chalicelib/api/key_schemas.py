@@ -69,6 +69,18 @@ class KeyListQuery(Struct):
     owner_id: Annotated[str, Meta(min_length=1, max_length=256)] | None = None
     status: KeyStatus | None = None
     type: Literal["opaque", "jwt", "hmac"] | None = None
+    unused_days: (
+        Annotated[
+            int,
+            Meta(
+                ge=1,
+                le=36500,
+                description="Only keys with no valid verification in the last N days, never-used keys "
+                "included (`last_used_at` is set by the usage rollup).",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class RevokedQuery(Struct):

@@ -151,7 +151,13 @@ def list_keys(call: Call[None, KeyListQuery]) -> Page[Key]:
             raise ForbiddenError("you may list only your own keys")
         owner_id = call.person.sub
     page = keys.list_keys(
-        project.id, query.limit, query.cursor, owner_id=owner_id, status=query.status, key_type=query.type
+        project.id,
+        query.limit,
+        query.cursor,
+        owner_id=owner_id,
+        status=query.status,
+        key_type=query.type,
+        unused_days=query.unused_days,
     )
     return Page([key_view(k) for k in page.items], page.next_cursor)
 

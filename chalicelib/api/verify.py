@@ -17,7 +17,7 @@ def verify(call: Call[VerifyKey, None]) -> VerifyResult:
     from chalicelib.services.verification import verify_key
 
     body = call.body
-    return _result(verify_key(body.key, call.project_id_of_service, body.permissions))
+    return _counted(verify_key(body.key, call.project_id_of_service, body.permissions), call.project_id_of_service)
 
 
 @router.route("POST", "/v1/hmac/verify", body=VerifyHmac, response=VerifyResult, auth=AUTH_SERVICE, replayable=False)
@@ -29,9 +29,18 @@ def verify_hmac(call: Call[VerifyHmac, None]) -> VerifyResult:
     from chalicelib.services.hmac_verification import verify_request
 
     body = call.body
-    return _result(
-        verify_request(body.method, body.url, body.headers, body.body, call.project_id_of_service, body.permissions)
+    project_id = call.project_id_of_service
+    return _counted(
+        verify_request(body.method, body.url, body.headers, body.body, project_id, body.permissions), project_id
     )
+
+
+def _counted(verdict: Verdict, project_id: str) -> VerifyResult:
+    """The answer to a verification, counted for the project's usage (see `usage_recorder`)."""
+    from chalicelib.services import usage_recorder
+
+    usage_recorder.count(verdict, project_id)
+    return _result(verdict)
 
 
 def _result(verdict: Verdict) -> VerifyResult:

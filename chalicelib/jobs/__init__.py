@@ -19,12 +19,15 @@ from chalicelib.errors import NotFoundError
 JOBS: dict[str, str] = {
     "webhook-dispatch": "chalicelib.services.webhook_delivery:dispatch",
     "expiry-sweep": "chalicelib.jobs.expiry:sweep",
+    "usage-rollup": "chalicelib.jobs.usage_rollup:rollup",
 }
 
 
 def local_intervals() -> dict[str, float]:
     """Seconds between runs of each job in the local stack (deployed stages schedule them in app.py)."""
-    return {"webhook-dispatch": 1.0, "expiry-sweep": 60.0}
+    from chalicelib.config import get_settings
+
+    return {"webhook-dispatch": 1.0, "expiry-sweep": 60.0, "usage-rollup": get_settings().rollup_interval}
 
 
 def job_function(name: str) -> Callable[[], dict[str, Any]]:

@@ -1,8 +1,13 @@
-"""The expiry sweep: lapses what has run out of time.
+"""The expiry sweep: announces what is about to run out, records what has, lapses requests.
 
-Today: key requests past their deadline (a pending one expires; an approved one that was
-never claimed expires and its key is revoked). Runs hourly deployed and every minute in
-the local stack; each run picks up where the last stopped, and running it twice is safe.
+- Keys (`store.key_expiry`): `key.expiring` once per key, 7 days before it expires; an
+  expired key's expiry recorded (audit `key.expired`).
+- Key requests past their deadline: a pending one expires; an approved one that was never
+  claimed expires and its key is revoked.
+
+Runs hourly deployed (API.md's "daily" is a floor: requests lapse within the hour) and
+every minute in the local stack; each run picks up where the last stopped, and running
+it twice is safe.
 """
 
 from __future__ import annotations
@@ -11,6 +16,6 @@ from typing import Any
 
 
 def sweep() -> dict[str, Any]:
-    from chalicelib.store import key_requests
+    from chalicelib.store import key_expiry, key_requests
 
-    return {"key_requests": key_requests.expire_lapsed()}
+    return {"keys": key_expiry.sweep(), "key_requests": key_requests.expire_lapsed()}

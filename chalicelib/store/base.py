@@ -66,7 +66,11 @@ class KeywardenModel(Model):
 
 def all_models() -> list[type[KeywardenModel]]:
     """Every table of the service: the one source the local stack, tests and infra use."""
-    from chalicelib.store import models, workflow_models  # noqa: F401  (defining the models registers them)
+    from chalicelib.store import (  # noqa: F401  (defining the models registers them)
+        models,
+        usage_models,
+        workflow_models,
+    )
 
     return list(_REGISTRY)
 

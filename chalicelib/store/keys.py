@@ -32,7 +32,7 @@ from chalicelib.errors import (
     OwnerNotPermittedError,
     ValidationFailedError,
 )
-from chalicelib.store import audit, key_holders, key_lookup
+from chalicelib.store import audit, key_expiry, key_holders, key_lookup
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
 from chalicelib.store.event_data import key_data
 from chalicelib.store.models import ApiKeyModel, MemberModel, ProjectModel, RoleModel
@@ -134,6 +134,7 @@ def add_key_items(
         template_id=spec.template_id,
         request_id=spec.request_id,
         meta=dict(spec.meta),
+        **key_expiry.watch_fields(expires_at),
     )
     # 0: the project is live: a deletion that has begun lists every key, so none may be added.
     project_is_live(txn, project.id)
@@ -235,7 +236,13 @@ def reroll_key(
             new, secret, new_digest = add_key_items(txn, project, spec, mint, actor, at)
             txn.update(
                 old,
-                actions=[ApiKeyModel.expires_at.set(rfc3339(retire_at)), ApiKeyModel.rerolled_to.set(new.id)],
+                actions=[
+                    ApiKeyModel.expires_at.set(rfc3339(retire_at)),
+                    ApiKeyModel.rerolled_to.set(new.id),
+                    # The sweep records the end of the grace; `key.rerolled` announced it.
+                    ApiKeyModel.watch.set(key_expiry.WATCHED),
+                    ApiKeyModel.watch_at.set(retire_at),
+                ],
                 # Live and without a successor: concurrent rerolls make one successor, not several.
                 condition=ApiKeyModel.revoked_at.does_not_exist() & ApiKeyModel.rerolled_to.does_not_exist(),
                 label="old_key",
@@ -285,8 +292,12 @@ def list_keys(
     owner_id: str | None = None,
     status: str | None = None,
     key_type: str | None = None,
+    unused_days: int | None = None,
 ) -> Page[ApiKeyModel]:
-    """The project's keys in creation order, filtered by owner, status and type."""
+    """The project's keys in creation order, filtered by owner, status, type and idleness.
+
+    `unused_days=N`: keys with no valid verification in the last N days, never-used ones included.
+    """
     condition: Condition | None = None
 
     def both(extra: Condition) -> None:
@@ -307,6 +318,9 @@ def list_keys(
             ApiKeyModel.revoked_at.does_not_exist()
             & (ApiKeyModel.expires_at.does_not_exist() | (ApiKeyModel.expires_at > stamp))
         )
+    if unused_days is not None:
+        since = rfc3339(now() - unused_days * 86400)
+        both(ApiKeyModel.last_used_at.does_not_exist() | (ApiKeyModel.last_used_at < since))
     return query_page(ApiKeyModel, project_id, "id", limit, cursor, filter_condition=condition, consistent_read=True)
 
 
@@ -347,6 +361,8 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
             )
         else:
             actions.append(getattr(ApiKeyModel, field).set(value))
+    if "expires_at" in changes:
+        actions.extend(key_expiry.watch_actions(key, changes["expires_at"]))
     if "expires_at" in changes and kinds()[key.type].self_contained:
         _check_signed_expiry(key, changes["expires_at"])
     condition = ApiKeyModel.revoked_at.does_not_exist()

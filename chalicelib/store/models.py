@@ -193,6 +193,18 @@ class RevokedKeysIndex(GlobalSecondaryIndex["ApiKeyModel"]):  # type: ignore[no-
     revoked_at = UnicodeAttribute(range_key=True)
 
 
+class ExpiryWatchIndex(GlobalSecondaryIndex["ApiKeyModel"]):  # type: ignore[no-untyped-call]
+    """Sparse: only keys the expiry sweep still has to look at have `watch`, ordered by when
+    it should next look (7 days before expiry, then at expiry)."""
+
+    class Meta:
+        index_name = "expiry-watch"
+        projection = KeysOnlyProjection()
+
+    watch = UnicodeAttribute(hash_key=True)
+    watch_at = NumberAttribute(range_key=True)
+
+
 class ApiKeyModel(KeywardenModel):
     """An API key as its project manages it. Verification reads KeyLookupModel instead."""
 
@@ -224,7 +236,14 @@ class ApiKeyModel(KeywardenModel):
     meta = JSONAttribute(default=dict)
     # The key a reroll made from this one; a key has at most one successor.
     rerolled_to = UnicodeAttribute(null=True)
+    # The expiry sweep's bookkeeping (`store.key_expiry`): when it should next look at the
+    # key, when it announced `key.expiring`, and when it recorded the expiry.
+    watch = UnicodeAttribute(null=True)
+    watch_at = NumberAttribute(null=True)
+    expiring_notified_at = UnicodeAttribute(null=True)
+    expiry_recorded_at = UnicodeAttribute(null=True)
     revoked = RevokedKeysIndex()
+    expiry_watch = ExpiryWatchIndex()
 
 
 class KeyLookupModel(KeywardenModel):

@@ -98,6 +98,10 @@ class Api:
 @pytest.fixture
 def aws() -> Iterator[None]:
     """A fresh, empty moto account with every table and KMS key of the service."""
+    from chalicelib.services import usage_recorder
+
+    # No thread writes usage counts behind a test's back: tests flush (or roll up) by hand.
+    usage_recorder.background_flush = False
     with mock_aws():
         reset_all()
         create_tables()

@@ -61,7 +61,10 @@ def decodes_for_us(endpoint: Endpoint) -> bool:
 
 
 BODY_ENDPOINTS = [e for e in ENDPOINTS if e.body is not None and decodes_for_us(e)]
-QUERY_ENDPOINTS = [e for e in ENDPOINTS if e.query is not None and decodes_for_us(e)]
+# Lists: their queries page with `limit` and `cursor` (the usage report has a query of its own).
+QUERY_ENDPOINTS = [
+    e for e in ENDPOINTS if e.query is not None and "limit" in e.query.__struct_fields__ and decodes_for_us(e)
+]
 AUTHENTICATED_ENDPOINTS = [e for e in ENDPOINTS if e.auth != AUTH_NONE]
 
 

@@ -87,7 +87,7 @@ ALSO = [
 ]
 
 # Functions whose return value is a condition other writes use.
-CONDITION_FUNCTIONS = {"live", "_holder_unchanged", "_as_read"}
+CONDITION_FUNCTIONS = {"live", "_holder_unchanged", "_as_read", "_older_flush"}
 CHECK_CALLS = {"project_is_live"}
 ALWAYS_TRUE = "(ProjectModel.id.exists() | ProjectModel.id.does_not_exist())"
 SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {

@@ -70,7 +70,9 @@ class Writer:
         self._flushing = threading.Lock()
         self._seq = 0
         self.pending = 0
-        self.last_flush = time.monotonic()
+        # Never flushed: a fresh process's first counts are due at once. A fresh Lambda
+        # environment that serves one invocation and is reclaimed must not keep them.
+        self.last_flush = float("-inf")
 
     def add(self, project_id: str, key_id: str, code: str, at: float) -> int:
         """Counts one verification; returns how many counts wait for a flush."""

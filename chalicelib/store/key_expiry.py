@@ -53,7 +53,8 @@ def watch_actions(key: ApiKeyModel, expires_at: float | None) -> list[Action]:
     when = watch_at(expires_at, announced=key.expiring_notified_at is not None or key.rerolled_to is not None)
     if when is None:
         return [ApiKeyModel.watch.remove(), ApiKeyModel.watch_at.remove()]
-    return [ApiKeyModel.watch.set(WATCHED), ApiKeyModel.watch_at.set(when)]
+    # A new expiry (an expired key given a later one lives again): its end is recorded anew.
+    return [ApiKeyModel.watch.set(WATCHED), ApiKeyModel.watch_at.set(when), ApiKeyModel.expiry_recorded_at.remove()]
 
 
 def sweep(at: float | None = None, limit: int = 1000) -> dict[str, int]:
@@ -86,7 +87,9 @@ def _as_read(key: ApiKeyModel) -> Condition:
 def _look_at(key: ApiKeyModel, at: float) -> str:
     expires = parse_rfc3339(key.expires_at) if key.expires_at else None
     try:
-        if key.revoked_at is not None or expires is None:
+        # Revoked, never expiring, or an expiry already recorded (a reroll of an expired key
+        # leaves its expiry as it was): nothing more to do for it.
+        if key.revoked_at is not None or expires is None or (expires <= at and key.expiry_recorded_at is not None):
             key.update(actions=[ApiKeyModel.watch.remove(), ApiKeyModel.watch_at.remove()], condition=_as_read(key))
             return "unwatched"
         if expires <= at:

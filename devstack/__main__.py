@@ -55,9 +55,11 @@ def main() -> int:
     scheduler.stop()
     server.shutdown()
     server.server.server_close()
+    # Jobs and the usage flush end while the embedded AWS still answers: a job left talking
+    # to a stopped moto would spend the shutdown's seconds on retries.
+    scheduler.join(timeout=2)
     _flush_usage()
     moto.stop()
-    scheduler.join(timeout=2)
     print("Keywarden local stack stopped", flush=True)
     return 0
 
@@ -67,6 +69,7 @@ def _flush_usage() -> None:
     recorder = sys.modules.get("chalicelib.services.usage_recorder")
     if recorder is not None:
         try:
+            recorder.recorder().stop()
             recorder.flush()
         except Exception:
             logging.getLogger("keywarden.devstack").exception("could not write the last usage counts")

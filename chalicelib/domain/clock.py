@@ -11,7 +11,15 @@ def now() -> float:
 
 
 def rfc3339(epoch_seconds: float) -> str:
-    return datetime.fromtimestamp(int(epoch_seconds), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp(datetime.fromtimestamp(int(epoch_seconds), tz=UTC))
+
+
+def stamp(moment: datetime) -> str:
+    """`moment` (aware) in UTC, to the second: `2026-11-22T10:00:00Z`.
+
+    Not strftime: its `%Y` does not pad years before 1000 to four digits on Linux.
+    """
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def epoch_of(value: datetime) -> float:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from chalicelib.domain.clock import stamp
 from chalicelib.domain.verification import VALID
 
 Granularity = Literal["hour", "day", "month"]
@@ -39,7 +40,7 @@ def hour_of(epoch_seconds: float) -> int:
 
 def hour_start(hour: int) -> str:
     """`2026-11-24T04:00:00Z` for the hour number of 04:xx that day."""
-    return datetime.fromtimestamp(hour * 3600, tz=UTC).strftime("%Y-%m-%dT%H:00:00Z")
+    return _format(datetime.fromtimestamp(hour * 3600, tz=UTC))
 
 
 def _moment(stamp: str) -> datetime:
@@ -47,7 +48,7 @@ def _moment(stamp: str) -> datetime:
 
 
 def _format(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp(moment)
 
 
 def period_start(granularity: Granularity, moment: datetime) -> datetime:

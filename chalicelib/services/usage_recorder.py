@@ -114,7 +114,6 @@ class Writer:
                 self._seq += 1
                 seq = self._seq
                 self.last_flush = time.monotonic()
-                self._forget_old_hours()
             if not rows:
                 return 0
             try:
@@ -125,6 +124,9 @@ class Writer:
                         entry.dirty = True
                     self.pending += waiting
                 raise
+            with self._lock:
+                # Only once written: an entry forgotten before a failed write would lose its counts.
+                self._forget_old_hours()
             return len(rows)
 
     def _forget_old_hours(self) -> None:
@@ -194,7 +196,7 @@ class Recorder:
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=2)
 
 
 _recorder: Recorder | None = None

@@ -171,5 +171,9 @@ def test_the_local_scheduler_rolls_usage_up_on_its_own(quick_rollup_stack: Local
     took = time.monotonic() - started
     assert totals == {"valid": valid, "invalid": n - valid}, f"after {took:.1f} s: {totals}"
     assert usage(project, "hour", key["id"])["totals"] == {"valid": valid, "invalid": got["INSUFFICIENT_PERMISSIONS"]}
+    # The round writes `last_used_at` after the totals: wait for the end of the round that wrote them.
     shown = client.get(project.path(f"/keys/{key['id']}"), token=project.token)
+    while shown.body["last_used_at"] is None and time.monotonic() < deadline + 2.0:
+        time.sleep(0.1)
+        shown = client.get(project.path(f"/keys/{key['id']}"), token=project.token)
     assert shown.body["last_used_at"] is not None, shown.body

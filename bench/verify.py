@@ -7,8 +7,25 @@ test client. Prints JSON: p50/p99 latency of a miss and of a hit,
 each divided by the injected round trip (and the miss also by a bare GetItem through
 the same proxy, which adds moto's own service time to the delay); AWS calls per verification, counted with
 botocore's event hooks; and the resident memory after 100,000 verifications of
-10,000 distinct keys. Targets: a miss at most 1.3 round trips at p50 with exactly one
-DynamoDB read, a hit at most 0.1 round trips with no AWS call, RSS under 150 MB.
+10,000 distinct keys (counted as always, but the counters' flushes, built as always, are
+not written to moto: 100,000 puts through the proxy would outlast the phase). Targets:
+a miss at most 1.3 round trips at p50 with exactly one DynamoDB read, a hit at most 0.1
+round trips with no AWS call, RSS under 150 MB.
+
+Usage counting (`usage_counting`) is on in every case, in the default buffered mode, with
+its flushing thread running as in a long-lived process. The opaque hit (`hit`) is measured
+alternately with the same hit with counting off (`hit_counting_off`: `usage_recorder.count`
+made a no-op), so that noise falls on both alike. Targets: a counted hit at most 0.05 round
+trips at p50, and at most 1.2x the uncounted one. The AWS calls of each case are the
+verifications' own; the flushing thread's are reported apart (`flush`: the writes and
+counter items it wrote for the counts of the hit measurement, which starts with an empty
+buffer and ends when the thread has written its last counts; also per 1,000 counted
+verifications; each counter is its own conditional PutItem, 8 in flight).
+`count_cpu` is the CPU time of one `usage_recorder.count` alone. `sync` is the hit
+again with KEYWARDEN_USAGE_MODE=sync, where each count is written before the answer: one
+DynamoDB write per verification (`calls` names it), compared with a bare PutItem and with
+a bare write of one counter (`usage_counters.write`, the same write without the app,
+alternated with the verifications).
 
 JWT keys (`jwt`): a warm verification over HTTP (at most 0.1 round trips, no AWS call),
 and the CPU time of the service's verification of one token against PyJWT's own ES256
@@ -24,28 +41,47 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
+# AWS calls made by verifications (the request's own thread, and any other but the one below).
 calls: Counter[str] = Counter()
+# AWS calls made by the usage recorder's flushing thread, and the items of each write it made.
+flush_calls: Counter[str] = Counter()
+flushed_items: list[int] = []
+DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+FLUSH_THREAD = "keywarden-usage-flush"
 
 
 def _count_call(model: Any, **_: Any) -> None:
-    calls[f"{model.service_model.service_name}.{model.name}"] += 1
+    made = flush_calls if threading.current_thread().name == FLUSH_THREAD else calls
+    made[f"{model.service_model.service_name}.{model.name}"] += 1
+
+
+def _count_flushed_items(params: dict[str, Any], model: Any, **_: Any) -> None:
+    if threading.current_thread().name != FLUSH_THREAD:
+        return
+    if model.name == "TransactWriteItems":
+        flushed_items.append(len(params.get("TransactItems", [])))
+    elif model.name == "PutItem":
+        flushed_items.append(1)
 
 
 def _install_call_counter() -> None:
-    """Every botocore client made from now on reports each API call to `calls`."""
+    """Every botocore client made from now on reports each API call to `calls` (or `flush_calls`)."""
     import botocore.session
 
     original = botocore.session.Session.create_client
@@ -53,6 +89,7 @@ def _install_call_counter() -> None:
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
         client = original(self, *args, **kwargs)
         client.meta.events.register("before-call", _count_call)
+        client.meta.events.register("before-parameter-build.dynamodb", _count_flushed_items)
         return client
 
     botocore.session.Session.create_client = create_client
@@ -128,6 +165,141 @@ def measure_keys(verify: Callable[[str], float], keys: list[str], runs: int) -> 
     calls.clear()
     times = [verify(keys[i % len(keys)]) for i in range(runs)]
     return times, Counter(calls)
+
+
+class Hits:
+    """The opaque cache hit with usage counting on (True) and off (False), measured alternately."""
+
+    def __init__(self) -> None:
+        self.times: dict[bool, list[float]] = {True: [], False: []}
+        self.calls: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
+        self.pair_ratios: list[float] = []
+        self.flush_calls: Counter[str] = Counter()
+        self.flushed: list[int] = []
+        self.seconds = 0.0
+        self.flush_thread_running = False
+
+
+def measure_hits(verify: Callable[[str], float], keys: list[str], runs: int) -> Hits:
+    """`runs` verifications of each kind, alternately: counted (the default buffered mode) and
+    not (`usage_recorder.count` a no-op), in the order AB BA AB ... so that noise and the
+    flushing thread's work fall on both alike."""
+    from chalicelib.services import usage_recorder
+
+    counting = usage_recorder.count
+
+    def not_counting(verdict: Any, project_id: str) -> None:
+        pass
+
+    hits = Hits()
+    thread = usage_recorder.recorder()._thread
+    hits.flush_thread_running = thread is not None and thread.is_alive()
+    usage_recorder.flush()  # the warm-up's counts: every write of the thread's from now on is for ours
+    flush_calls.clear()
+    flushed_items.clear()
+    started = time.perf_counter()
+    try:
+        for i in range(runs):
+            key = keys[i % len(keys)]
+            pair = {}
+            for counted in (True, False) if i % 2 == 0 else (False, True):
+                setattr(usage_recorder, "count", counting if counted else not_counting)  # noqa: B010
+                calls.clear()
+                pair[counted] = verify(key)
+                hits.times[counted].append(pair[counted])
+                hits.calls[counted].update(calls)
+            hits.pair_ratios.append(pair[True] / pair[False])
+    finally:
+        setattr(usage_recorder, "count", counting)  # noqa: B010
+    hits.seconds = time.perf_counter() - started
+    # Until the thread has written every count of the measurement (at most a second later),
+    # so that the writes it made for them are all counted.
+    buffer = usage_recorder.recorder().buffer
+    deadline = time.monotonic() + 5
+    while buffer.pending and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with buffer._flushing:
+        pass
+    hits.flush_calls = Counter(flush_calls)
+    hits.flushed = list(flushed_items)
+    thread = usage_recorder.recorder()._thread
+    hits.flush_thread_running = hits.flush_thread_running and thread is not None and thread.is_alive()
+    return hits
+
+
+def count_cpu(key: str, project: str, runs: int) -> dict[str, float]:
+    """CPU time of `usage_recorder.count` alone (buffered), per call: the best of 5 rounds."""
+    from chalicelib.services import usage_recorder
+    from chalicelib.services.verification import verify_key
+
+    verdict = verify_key(key, project)
+    assert verdict.valid
+    best = float("inf")
+    for _ in range(5):
+        started = time.thread_time()  # this thread's: not the flushing thread's work
+        for _ in range(runs):
+            usage_recorder.count(verdict, project)
+        best = min(best, (time.thread_time() - started) / runs)
+    return {"count_us": round(best * 1e6, 2)}
+
+
+class Sync:
+    """Cache hits with KEYWARDEN_USAGE_MODE=sync, alternated with bare writes of one counter."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.calls: Counter[str] = Counter()
+        self.bare_writes: list[float] = []
+
+
+def measure_sync(verify: Callable[[str], float], keys: list[str], project: str, runs: int) -> Sync:
+    """`runs` verifications with each count written before the answer, alternated with as many
+    bare writes of one counter (`usage_counters.write`: the same one-item write without the
+    app), so that moto's varying service time falls on both alike.
+
+    The cache keeps its entries for 10 minutes meanwhile (stored anew first): a sync
+    verification takes a round trip, and at the default 5 seconds some would be misses.
+    """
+    from chalicelib import cache
+    from chalicelib.config import reset_settings
+    from chalicelib.domain.usage import hour_of, hour_start
+    from chalicelib.store import usage_counters
+
+    writer = f"bench-bare-{time.time_ns()}"
+
+    def bare_write(seq: int) -> float:
+        row = usage_counters.CounterRow(
+            project, "bench-bare", hour_start(hour_of(time.time())), writer, {"VALID": seq}, time.time()
+        )
+        started = time.perf_counter()
+        usage_counters.write([row], seq)
+        return time.perf_counter() - started
+
+    sync = Sync()
+    previous = {name: os.environ.get(name) for name in ("KEYWARDEN_USAGE_MODE", "KEYWARDEN_CACHE_TTL")}
+    os.environ.update(KEYWARDEN_USAGE_MODE="sync", KEYWARDEN_CACHE_TTL="600")
+    reset_settings()
+    cache.key_records.clear()
+    cache.service_keys.clear()
+    try:
+        for key in keys:
+            verify(key)
+        for i in range(runs):
+            for verifying in (True, False) if i % 2 == 0 else (False, True):
+                if verifying:
+                    calls.clear()
+                    sync.times.append(verify(keys[i % len(keys)]))
+                    sync.calls.update(calls)
+                else:
+                    sync.bare_writes.append(bare_write(i + 1))
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
+        reset_settings()
+    return sync
 
 
 def jwt_cpu_ratio(token: str, project: str, runs: int) -> dict[str, float]:
@@ -218,6 +390,8 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
     from chalicelib.config import get_settings, reset_settings
     from chalicelib.domain import opaque_keys
     from chalicelib.resets import reset_all
+    from chalicelib.services import usage_recorder
+    from chalicelib.store import usage_counters
     from chalicelib.store.base import create_tables
     from chalicelib.store.models import KeyLookupModel
     from chalicelib.store.pepper import digest
@@ -226,6 +400,9 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
     reset_all()
     create_tables()
     create_kms_keys()
+    for handler in app.log.handlers:  # the app's log (e.g. a failed usage flush) away from the JSON
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+            handler.setStream(sys.stderr)
     with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
         token = local_issuer(get_settings().oidc_audience).issue("bench-owner", [], 0)
         people = {"authorization": f"Bearer {token}", "content-type": "application/json"}
@@ -267,7 +444,10 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
         miss_times, miss_calls = measure(cache.key_records.clear)
         for key in keys:  # the hit case starts with every key cached, as a busy process has them
             verify(key)
-        hit_times, hit_calls = measure(lambda: None)
+        hits = measure_hits(verify, keys, args.runs)
+        hit_times, hit_calls = hits.times[True], hits.calls[True]
+        count_cost = count_cpu(keys[0], project, 10 * args.runs)
+        sync = measure_sync(verify, keys, project, args.runs)
         baseline = bare_round_trips(KeyLookupModel, digest(keys[0]), args.runs)
 
         def issue(key_type: str, count: int) -> list[dict[str, str]]:
@@ -340,10 +520,21 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
         os.environ["KEYWARDEN_CACHE_TTL"] = "600"
         reset_settings()
         cache.key_records.clear()
-        rss_before = resident_mb()
-        for i in range(args.memory_runs):
-            verify(many[i % len(many)])
-        rss = resident_mb()
+        # Counting runs as always (its buffer is part of the process's memory) and its flushes
+        # build their rows, but write them nowhere: 100,000 counters put one by one through
+        # the one-at-a-time moto would take far longer than the phase, and hold up the lookups.
+        unwritten: list[int] = []
+        with mock.patch.object(usage_counters, "write", lambda rows, seq: unwritten.append(len(rows))):
+            rss_before = resident_mb()
+            for i in range(args.memory_runs):
+                verify(many[i % len(many)])
+            rss = resident_mb()
+            # Before moto goes, or the flushing thread would write on.
+            flusher = usage_recorder.recorder()
+            thread = flusher._thread
+            flusher.stop()
+            if thread is not None:
+                thread.join()
 
     def summary(times: list[float], counted: Counter[str]) -> dict[str, Any]:
         return {
@@ -357,11 +548,40 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
             "calls": dict(counted),
         }
 
+    hit_p50, uncounted_p50 = statistics.median(hit_times), statistics.median(hits.times[False])
     return {
         "injected_round_trip_ms": args.delay_ms,
         "runs_per_case": args.runs,
         "miss": summary(miss_times, miss_calls),
         "hit": summary(hit_times, hit_calls),
+        "hit_counting_off": summary(hits.times[False], hits.calls[False]),
+        "usage_counting": {
+            "hit_p50_over_counting_off": round(hit_p50 / uncounted_p50, 3),
+            "hit_p99_over_counting_off": round(percentile(hit_times, 0.99) / percentile(hits.times[False], 0.99), 3),
+            # The median of each verification's time over the uncounted one next to it.
+            "hit_pairwise_median_ratio": round(statistics.median(hits.pair_ratios), 3),
+            "flush_thread_running": hits.flush_thread_running,
+            "flush": {
+                "seconds_measured": round(hits.seconds, 3),  # the verifications' (the flushes' may end later)
+                "counted_verifications": args.runs,
+                "writes": len(hits.flushed),
+                "items_written": sum(hits.flushed),
+                "writes_per_1000_verifications": round(1000 * len(hits.flushed) / args.runs, 2),
+                "calls": dict(hits.flush_calls),
+            },
+            "count_cpu": count_cost,
+            "sync": {
+                **summary(sync.times, sync.calls),
+                "dynamodb_writes_per_verification": round(
+                    sum(sync.calls[f"dynamodb.{name}"] for name in DYNAMODB_WRITES) / args.runs, 3
+                ),
+                "p50_over_bare_putitem": round(statistics.median(sync.times) / statistics.median(bare_put), 3),
+                "bare_counter_write_p50_ms": round(statistics.median(sync.bare_writes) * 1000, 3),
+                "p50_over_bare_counter_write": round(
+                    statistics.median(sync.times) / statistics.median(sync.bare_writes), 3
+                ),
+            },
+        },
         "jwt": {"hit": summary(jwt_times, jwt_calls), "cpu": jwt_cpu},
         "hmac": {
             "hit": summary(hmac_hit_times, hmac_hit_calls),
@@ -379,11 +599,15 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
             "verifications": args.memory_runs,
             "rss_before_mb": round(rss_before, 1),
             "rss_mb": round(rss, 1),
+            "usage_flushes": len(unwritten),
+            "usage_counters_flushed_unwritten": sum(unwritten),
             "target_mb": 150,
         },
         "targets": {
             "miss_p50_round_trips": 1.3,
             "hit_p50_round_trips": 0.1,
+            "hit_p50_round_trips_counting": 0.05,
+            "hit_p50_over_counting_off": 1.2,
             "jwt_hit_p50_round_trips": 0.1,
             "jwt_cpu_over_pyjwt": 1.5,
             "hmac_p50_over_bare_getitem": 1.1,

@@ -106,4 +106,17 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
         "holder's send gives up within 15 s of its 60 s lease, and whoever records the attempt needs its own lease "
         "token (DeliveryModel.lease == delivery.lease in record_attempt), so no order of the two can tell"
     ),
+    ("usage_totals.py", "put", "<= -> <: UsageTotalModel.total <= total"): (
+        "equivalent: raw counters only grow, so two sums over them with the same total are the same counts; "
+        "refusing to rewrite an equal total leaves exactly what is there (the rollup counts it as not written, "
+        "which only its summary shows)"
+    ),
+    ("usage_totals.py", "set_last_used", "< -> <=: ApiKeyModel.last_used_at < stamp"): (
+        "equivalent: it only allows rewriting last_used_at with the same stamp it already holds; the "
+        "never-backwards race is killed by the `<` itself (test_races_usage.py)"
+    ),
+    ("key_expiry.py", "_as_read", "operand of & dropped: ApiKeyModel.id.exists()"): (
+        "equivalent: key items are never deleted (revocation keeps them), so a key the sweep read still exists "
+        "when it writes; without the operand an update of a missing key would create a stub, which no path can reach"
+    ),
 }

@@ -10,6 +10,8 @@ One round:
 4. move each key's `last_used_at` to its latest valid verification;
 5. last, mark the counters it read as covered, each on condition that its writer has not
    written it since (that starts their 35-day retention).
+Steps 3 to 5 are done for every batch of 16 project-hours, so a round stopped by its
+budget (or its function's timeout) has finished the batches before.
 
 Everything is recomputed, never added, and a total lands only over a smaller one
 (`store.usage_totals`), so running the round twice, concurrently, or again after a crash
@@ -30,26 +32,27 @@ from chalicelib.store.usage_models import UsageCounterModel
 
 # Leaves the rest to the next round (every 5 minutes) well inside the function's timeout.
 BUDGET_SECONDS = 240.0
+# Project-hours finished together (days, months, last use, covered): a round stopped by its
+# timeout loses at most one batch's work, which the next round redoes, and the budget is
+# checked between batches' partitions with at most one batch's finishing left to do.
+BATCH_PARTITIONS = 16
 
 
-def rollup(budget_seconds: float = BUDGET_SECONDS) -> dict[str, Any]:
-    """One round; returns what it did. Safe to run twice, concurrently, or after a crash."""
-    flushed = _flush_local_buffer()
-    started = time.monotonic()
-    summary = {"flushed": flushed, "partitions": 0, "counters_read": 0, "totals_written": 0, "covered": 0}
-    covered: list[UsageCounterModel] = []
-    days: set[tuple[str, str, str]] = set()
-    last_used: dict[tuple[str, str], float] = {}
-    for pk in usage_counters.unrolled_partitions():
-        if time.monotonic() - started > budget_seconds:
-            summary["left_for_next_round"] = True
-            break
-        items = list(usage_counters.partition(pk))
-        summary["partitions"] += 1
-        summary["counters_read"] += len(items)
+class _Batch:
+    """What a batch of project-hours owes once their hour totals are written."""
+
+    def __init__(self) -> None:
+        self.partitions = 0
+        self.covered: list[UsageCounterModel] = []
+        self.days: set[tuple[str, str, str]] = set()
+        self.last_used: dict[tuple[str, str], float] = {}
+
+    def roll_hour(self, items: list[UsageCounterModel], summary: dict[str, Any]) -> None:
+        """The hour totals of one project-hour: its changed keys' and the whole project's."""
+        self.partitions += 1
         dirty = [item for item in items if item.dirty is not None]
         if not dirty:
-            continue
+            return
         project_id, hour = dirty[0].project_id, dirty[0].hour
         by_key: dict[str, list[Counts]] = defaultdict(list)
         for item in items:
@@ -58,26 +61,55 @@ def rollup(budget_seconds: float = BUDGET_SECONDS) -> dict[str, Any]:
         for key_id in changed:
             summary["totals_written"] += usage_totals.put(project_id, key_id, "hour", hour, add(by_key[key_id]))
         summary["totals_written"] += usage_totals.put(project_id, PROJECT, "hour", hour, _all(by_key))
+        up = parent("hour", hour)
+        assert up is not None
         for series_key in (*changed, PROJECT):
-            up = parent("hour", hour)
-            assert up is not None
-            days.add((project_id, series_key, up[1]))
+            self.days.add((project_id, series_key, up[1]))
         for item in dirty:
             if item.key_id != NO_KEY and item.last_valid_at is not None:
                 slot = (project_id, item.key_id)
-                last_used[slot] = max(last_used.get(slot, 0.0), float(item.last_valid_at))
-        covered.extend(dirty)
-    months = set()
-    for project_id, series_key, day in sorted(days):
-        summary["totals_written"] += _recompute(project_id, series_key, "day", day)
-        up = parent("day", day)
-        assert up is not None
-        months.add((project_id, series_key, up[1]))
-    for project_id, series_key, month in sorted(months):
-        summary["totals_written"] += _recompute(project_id, series_key, "month", month)
-    for (project_id, key_id), at in last_used.items():
-        usage_totals.set_last_used(project_id, key_id, at)
-    summary["covered"] = usage_counters.mark_covered(covered)
+                self.last_used[slot] = max(self.last_used.get(slot, 0.0), float(item.last_valid_at))
+        self.covered.extend(dirty)
+
+    def finish(self, summary: dict[str, Any]) -> None:
+        """Days from hours, months from days, last use; last, the counters marked covered."""
+        months = set()
+        for project_id, series_key, day in sorted(self.days):
+            summary["totals_written"] += _recompute(project_id, series_key, "day", day)
+            up = parent("day", day)
+            assert up is not None
+            months.add((project_id, series_key, up[1]))
+        for project_id, series_key, month in sorted(months):
+            summary["totals_written"] += _recompute(project_id, series_key, "month", month)
+        for (project_id, key_id), at in self.last_used.items():
+            usage_totals.set_last_used(project_id, key_id, at)
+        summary["covered"] += usage_counters.mark_covered(self.covered)
+
+
+def rollup(budget_seconds: float = BUDGET_SECONDS) -> dict[str, Any]:
+    """One round; returns what it did. Safe to run twice, concurrently, or after a crash."""
+    flushed = _flush_local_buffer()
+    started = time.monotonic()
+    summary: dict[str, Any] = {
+        "flushed": flushed,
+        "partitions": 0,
+        "counters_read": 0,
+        "totals_written": 0,
+        "covered": 0,
+    }
+    batch = _Batch()
+    for pk in usage_counters.unrolled_partitions():
+        if time.monotonic() - started > budget_seconds:
+            summary["left_for_next_round"] = True
+            break
+        items = list(usage_counters.partition(pk))
+        summary["partitions"] += 1
+        summary["counters_read"] += len(items)
+        batch.roll_hour(items, summary)
+        if batch.partitions >= BATCH_PARTITIONS:
+            batch.finish(summary)
+            batch = _Batch()
+    batch.finish(summary)
     return summary
 
 

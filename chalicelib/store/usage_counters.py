@@ -8,7 +8,9 @@ failed half way is simply written again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from msgspec import Struct
@@ -16,11 +18,13 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.usage import moment_of
-from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.usage_models import UsageCounterModel, counter_partition
 
-# Items per transaction: DynamoDB's limit. Each item costs 2 write units in a transaction.
-CHUNK = 100
+# Puts in flight at once in a flush (the functional tests set 1: in-process moto is not
+# thread-safe; the local stack's moto server serializes requests as DynamoDB isolates them).
+PARALLEL = 8
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
 # The one value of `dirty`: the sparse index needs no more than one partition (an item
 # enters it when a writer flushes over a covered item, at most once per rollup).
 DIRTY = "1"
@@ -59,36 +63,35 @@ def _model(row: CounterRow, seq: int) -> UsageCounterModel:
 
 
 def write(rows: Sequence[CounterRow], seq: int) -> None:
-    """Writes `rows` as flush number `seq` of their writer, in transactions of CHUNK items.
-
-    Raises on an error DynamoDB gave (the caller keeps the rows to write them again).
+    """Writes `rows` as flush number `seq` of their writer: one conditional put each,
+    PARALLEL at a time. Each counter is idempotent on its own (cumulative counts, `seq`), so
+    a transaction would add nothing but twice the write units (and, in moto, a copy of the
+    table per item). Every row is tried; then the first error DynamoDB gave is raised, and
+    the caller keeps the rows to write them again, whole.
     """
-    for start in range(0, len(rows), CHUNK):
-        _write_chunk(list(rows[start : start + CHUNK]), seq)
+    if PARALLEL <= 1 or len(rows) <= 1:
+        errors = [error for error in map(lambda row: _try_one(row, seq), rows) if error is not None]
+    else:
+        errors = [error for error in _pool().map(lambda row: _try_one(row, seq), rows) if error is not None]
+    if errors:
+        raise errors[0]
 
 
-def _write_chunk(rows: list[CounterRow], seq: int) -> None:
-    if len(rows) == 1:
-        # One item (sync mode, most flushes after a Lambda invocation): a plain conditional
-        # put is half the write units of a transaction, and a shorter round trip.
-        _write_one(rows[0], seq)
-        return
-    for _ in range(4):
-        try:
-            with transaction() as txn:
-                for index, row in enumerate(rows):
-                    txn.save(_model(row, seq), condition=_older_flush(seq), label=str(index))
-            return
-        except TransactionCancelledError as error:
-            if error.failed:
-                # Those items already hold this flush or a newer one; the others were not
-                # written (a cancelled transaction writes nothing): write only them.
-                rows = [row for index, row in enumerate(rows) if str(index) not in error.failed]
-                if not rows:
-                    return
-            elif not error.transient:
-                raise
-    raise TransactionCancelledError(set(), ["TransactionConflict"])
+def _try_one(row: CounterRow, seq: int) -> Exception | None:
+    try:
+        _write_one(row, seq)
+    except Exception as error:  # returned, and raised by write() once every row was tried
+        return error
+    return None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        with _executor_lock:
+            if _executor is None:
+                _executor = ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="keywarden-usage-put")
+    return _executor
 
 
 def _write_one(row: CounterRow, seq: int) -> None:

@@ -99,9 +99,12 @@ class Api:
 def aws() -> Iterator[None]:
     """A fresh, empty moto account with every table and KMS key of the service."""
     from chalicelib.services import usage_recorder
+    from chalicelib.store import usage_counters
 
-    # No thread writes usage counts behind a test's back: tests flush (or roll up) by hand.
+    # No thread writes usage counts behind a test's back: tests flush (or roll up) by hand,
+    # and a flush puts its counters one after the other (in-process moto is not thread-safe).
     usage_recorder.background_flush = False
+    usage_counters.PARALLEL = 1
     with mock_aws():
         reset_all()
         create_tables()

@@ -1,7 +1,7 @@
 """Races of usage accounting, reproduced deterministically: each guard of the counters and
 totals (store/usage_counters.py, store/usage_totals.py) has a test here that fails without it.
 
-- `_write_chunk`'s `seq` condition: a flush that reaches DynamoDB after a newer one of the
+- `_write_one`'s `seq` condition: a flush that reaches DynamoDB after a newer one of the
   same writer takes no count back, and the writer's later flushes still land;
 - `put`'s `total <=` condition: a rollup that read older counters cannot lower a total a
   concurrent one wrote;
@@ -52,7 +52,7 @@ def counted_everywhere(api: Api, project: Project, key_id: str, others: int = 0)
     return seen
 
 
-# --- usage_counters._write_chunk: seq -----------------------------------------------------
+# --- usage_counters._write_one: seq -----------------------------------------------------
 
 
 def issue(project: Project, count: int) -> list[tuple[str, str]]:
@@ -62,7 +62,7 @@ def issue(project: Project, count: int) -> list[tuple[str, str]]:
     return [(key["id"], secret) for key, secret in issued]
 
 
-# A flush of one counter is a conditional put, of several a transaction: both are guarded.
+# A flush of one counter, and of several (each its own conditional put): both are guarded.
 FLUSH_SIZES = pytest.mark.parametrize("keys", [1, 3], ids=["one-counter", "several-counters"])
 
 

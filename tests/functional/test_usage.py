@@ -13,8 +13,7 @@ import itertools
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -27,7 +26,6 @@ from chalicelib.domain.clock import rfc3339
 from chalicelib.jobs import usage_rollup
 from chalicelib.services import usage_recorder
 from chalicelib.store import usage_counters, usage_totals
-from chalicelib.store.base import transaction
 from chalicelib.store.models import ApiKeyModel
 from chalicelib.store.usage_models import UsageCounterModel, UsageTotalModel
 from tests.functional.conftest import Api, Reply
@@ -380,79 +378,67 @@ def stored_day_totals(pid: str, key_ids: list[str]) -> dict[str, Counter[str]]:
     return found
 
 
-def test_a_flush_that_fails_after_its_first_transaction_is_written_again_whole(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """More keys than one transaction of counters holds (CHUNK): the flush's second transaction
-    fails after the first committed; the next flush writes everything again, once."""
+def test_a_flush_that_fails_part_way_is_written_again_whole(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some of a flush's puts fail (the connection dropped): the next flush writes everything
+    again, once."""
     project = Project(api)
-    keys, secrets = issue_many(project, usage_counters.CHUNK + 1)
+    keys, secrets = issue_many(project, 5)
     tally = Tally()
     use_each(project, keys, secrets, tally)
-    real = usage_counters._write_chunk
-    chunks: list[int] = []
+    real = usage_counters._write_one
+    puts: list[str] = []
 
-    def first_chunk_only(rows: list[usage_counters.CounterRow], seq: int) -> None:
-        chunks.append(len(rows))
-        if len(chunks) > 1:
-            raise Simulated("the connection dropped before the second transaction")
-        real(rows, seq)
+    def two_then_dropped(row: usage_counters.CounterRow, seq: int) -> None:
+        puts.append(row.key_id)
+        if len(puts) > 2:
+            raise Simulated("the connection dropped")
+        real(row, seq)
 
-    monkeypatch.setattr(usage_counters, "_write_chunk", first_chunk_only)
+    monkeypatch.setattr(usage_counters, "_write_one", two_then_dropped)
     with pytest.raises(Simulated):
         usage_recorder.flush()
-    assert chunks == [usage_counters.CHUNK, 2]
-    assert len(raw_counters(project.pid)) == usage_counters.CHUNK  # the first transaction committed
+    assert len(puts) == len(keys) + 1  # every row was tried (the keys', and the malformed key's)
+    assert len(raw_counters(project.pid)) == 2
 
     # Verifications go on meanwhile, then a flush that works; and the rollup's own flush.
-    monkeypatch.setattr(usage_counters, "_write_chunk", real)
+    monkeypatch.setattr(usage_counters, "_write_one", real)
     use_each(project, keys[:3], secrets[:3], tally)
     assert usage_recorder.flush() == len(keys) + 1
     use_each(project, keys[-2:], secrets[-2:], tally)
     rollup(api)
     assert len(raw_counters(project.pid)) == len(keys) + 1
     ids = [key["id"] for key in keys]
-    assert_counted(api, project.pid, tally, ids[:4] + ids[-3:])
+    assert_counted(api, project.pid, tally, ids)
     assert stored_day_totals(project.pid, ids) == {key_id: tally.of(key_id) for key_id in ids}
 
 
-@pytest.fixture
-def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
-    """Transactions of 4 counters, so that a flush of a few keys takes several (as one of
-    hundreds does with DynamoDB's 100)."""
-    monkeypatch.setattr(usage_counters, "CHUNK", 4)
-    return 4
-
-
-def test_a_flush_whose_response_was_lost_is_not_counted_twice(
-    api: Api, small_chunks: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A transaction commits but the caller sees an error: the counts are written again, with
-    what came meanwhile, and a rollup that ran in between does not count them twice."""
+def test_a_flush_whose_response_was_lost_is_not_counted_twice(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A put lands but the caller sees an error: the counts are written again, with what came
+    meanwhile, and a rollup that ran in between does not count them twice."""
     project = Project(api)
-    keys, secrets = issue_many(project, 2 * small_chunks + 1)
+    keys, secrets = issue_many(project, 5)
     tally = Tally()
     use_each(project, keys, secrets, tally)
-    real = transaction  # what usage_counters writes with
+    real = usage_counters._write_one
+    puts = itertools.count(1)
 
-    @contextmanager
-    def response_lost() -> Iterator[Any]:
-        with real() as txn:
-            yield txn
-        raise Simulated("the transaction committed, its response was lost")
+    def third_response_lost(row: usage_counters.CounterRow, seq: int) -> None:
+        real(row, seq)
+        if next(puts) == 3:
+            raise Simulated("the put landed, its response was lost")
 
-    monkeypatch.setattr(usage_counters, "transaction", response_lost)
+    monkeypatch.setattr(usage_counters, "_write_one", third_response_lost)
     with pytest.raises(Simulated):
         usage_recorder.flush()
-    monkeypatch.setattr(usage_counters, "transaction", real)
-    assert len(raw_counters(project.pid)) == small_chunks  # committed, unknown to the writer
+    monkeypatch.setattr(usage_counters, "_write_one", real)
+    assert len(raw_counters(project.pid)) == len(keys) + 1  # all landed, unknown to the writer
 
-    # A rollup (of another process: it has no buffer to flush) covers what committed; then
+    # A rollup (of another process: it has no buffer to flush) covers what landed; then
     # the writer writes its counts again, whole, with what it counted meanwhile.
     with monkeypatch.context() as elsewhere:
         elsewhere.setattr(usage_rollup, "_flush_local_buffer", lambda: 0)
         usage_rollup.rollup()
-    assert observed(api, project.pid, "day") == Counter({"VALID": small_chunks})
+    assert_counted(api, project.pid, tally, [key["id"] for key in keys])
     use_each(project, keys[:2], secrets[:2], tally)
     rollup(api)
     rollup(api)
@@ -513,7 +499,7 @@ def test_a_rollup_that_stops_while_writing_totals_is_finished_by_the_next(
 
 
 def test_a_rollup_that_stops_while_marking_counters_covered_changes_nothing_when_rerun(
-    api: Api, small_chunks: int, monkeypatch: pytest.MonkeyPatch
+    api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = Project(api)
     keys, secrets = issue_many(project, 6)
@@ -874,3 +860,48 @@ def test_a_late_count_of_an_older_hour_does_not_move_last_used_back(api: Api) ->
     assert observed(api, project.pid, "day", key["id"]) + observed(api, project.pid, "month", key["id"]) == Counter(
         {"VALID": 6}
     )
+
+
+def test_a_round_cut_short_has_finished_the_batches_before(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backlog bigger than one round: the function's timeout (here: an error at the fifth
+    project-hour) leaves the batches before it rolled into days and marked covered, and the
+    next round picks up the rest, each count once."""
+    project = Project(api)
+    key, _ = project.issue(["orders:read"])
+    hours = [f"2026-11-20T{h:02d}:00:00Z" for h in range(6)]
+    rows = [
+        usage_counters.CounterRow(project.pid, key["id"], hour, "w", {"VALID": i + 1}, None)
+        for i, hour in enumerate(hours)
+    ]
+    usage_counters.write(rows, 1)
+    monkeypatch.setattr(usage_rollup, "BATCH_PARTITIONS", 2)
+    real_partition, reads = usage_counters.partition, itertools.count(1)
+
+    def killed_at_the_fifth(pk: str) -> Any:
+        if next(reads) == 5:
+            raise TimeoutError("the function's time is up")
+        return real_partition(pk)
+
+    monkeypatch.setattr(usage_counters, "partition", killed_at_the_fifth)
+    with pytest.raises(TimeoutError):
+        usage_rollup.rollup()
+    # Two batches of two finished: four hours in the day's total, four counters covered.
+    day = usage(api, project.pid, granularity="day", from_="2026-11-20T00:00:00Z", to="2026-11-21T00:00:00Z")
+    assert day.json["totals"] == {"valid": 1 + 2 + 3 + 4, "invalid": 0}
+    left = [c.pk for c in UsageCounterModel.unrolled.query(usage_counters.DIRTY)]
+    assert len(left) == 2
+
+    monkeypatch.setattr(usage_counters, "partition", real_partition)
+    # The budget is checked before each project-hour: a round that runs out stops there.
+    clock = itertools.count()
+    monkeypatch.setattr(usage_rollup, "time", SimpleNamespace(monotonic=lambda: float(next(clock))))
+    second = usage_rollup.rollup(budget_seconds=1.5)
+    assert second["left_for_next_round"] is True
+    assert (second["partitions"], second["covered"]) == (1, 1)
+    third = usage_rollup.rollup(budget_seconds=1e9)
+    assert (third["partitions"], third["covered"]) == (1, 1)
+    for granularity in ("hour", "day", "month"):
+        reply = usage(
+            api, project.pid, granularity=granularity, from_="2026-11-20T00:00:00Z", to="2026-11-21T00:00:00Z"
+        )
+        assert reply.json["totals"] == {"valid": 21, "invalid": 0}, (granularity, reply.json)

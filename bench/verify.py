@@ -64,15 +64,22 @@ flush_calls: Counter[str] = Counter()
 flushed_items: list[int] = []
 DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 FLUSH_THREAD = "keywarden-usage-flush"
+# The flush's puts run on these (usage_counters' pool), or on the flushing thread itself.
+PUT_THREADS = "keywarden-usage-put"
+
+
+def _flushing() -> bool:
+    name = threading.current_thread().name
+    return name == FLUSH_THREAD or name.startswith(PUT_THREADS)
 
 
 def _count_call(model: Any, **_: Any) -> None:
-    made = flush_calls if threading.current_thread().name == FLUSH_THREAD else calls
+    made = flush_calls if _flushing() else calls
     made[f"{model.service_model.service_name}.{model.name}"] += 1
 
 
 def _count_flushed_items(params: dict[str, Any], model: Any, **_: Any) -> None:
-    if threading.current_thread().name != FLUSH_THREAD:
+    if not _flushing():
         return
     if model.name == "TransactWriteItems":
         flushed_items.append(len(params.get("TransactItems", [])))

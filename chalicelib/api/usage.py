@@ -6,11 +6,11 @@ Counts reach the totals when the usage rollup runs (every 5 minutes deployed, ev
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from chalicelib.api.http import Call, Router
 from chalicelib.api.usage_schemas import Usage, UsagePoint, UsageQuery, UsageTotals
-from chalicelib.domain.clock import now
+from chalicelib.domain.clock import now, stamp
 from chalicelib.domain.policy import Action
 from chalicelib.domain.usage import (
     DEFAULT_SPAN,
@@ -20,7 +20,7 @@ from chalicelib.domain.usage import (
     invalid_of,
     next_period,
     period_start,
-    stamp_of,
+    previous_period,
     valid_of,
 )
 from chalicelib.errors import ValidationFailedError
@@ -44,13 +44,13 @@ def project_usage(call: Call[None, UsageQuery]) -> Usage:
     stored = {
         total.period: total.counts
         for total in usage_totals.between(
-            project.id, query.key_id or PROJECT, granularity, stamp_of(starts[0]), stamp_of(starts[-1])
+            project.id, query.key_id or PROJECT, granularity, stamp(starts[0]), stamp(starts[-1])
         )
     }
     series = [
         UsagePoint(
-            period_start=stamp_of(start),
-            valid=valid_of(counts := stored.get(stamp_of(start), {})),
+            period_start=stamp(start),
+            valid=valid_of(counts := stored.get(stamp(start), {})),
             invalid=invalid_of(counts),
             by_code=dict(sorted(counts.items())),
         )
@@ -58,8 +58,8 @@ def project_usage(call: Call[None, UsageQuery]) -> Usage:
     ]
     return Usage(
         granularity=granularity,
-        from_=stamp_of(starts[0]),
-        to=stamp_of(end),
+        from_=stamp(starts[0]),
+        to=stamp(end),
         key_id=query.key_id,
         series=series,
         totals=UsageTotals(valid=sum(p.valid for p in series), invalid=sum(p.invalid for p in series)),
@@ -84,9 +84,9 @@ def _range(granularity: Granularity, first: str | None, last: str | None) -> tup
         else:
             start = period_start(granularity, end)
             if start == end:
-                start = _back(granularity, start)
+                start = previous_period(granularity, start)
             for _ in range(DEFAULT_SPAN[granularity] - 1):
-                start = _back(granularity, start)
+                start = previous_period(granularity, start)
         if start >= end:
             raise ValidationFailedError.single("from", "must be before `to`")
         starts: list[datetime] = []
@@ -100,11 +100,3 @@ def _range(granularity: Granularity, first: str | None, last: str | None) -> tup
     except (OverflowError, ValueError):
         raise ValidationFailedError.single("from", "the range must lie between years 1 and 9999") from None
     return starts, end
-
-
-def _back(granularity: Granularity, start: datetime) -> datetime:
-    if granularity == "hour":
-        return start - timedelta(hours=1)
-    if granularity == "day":
-        return start - timedelta(days=1)
-    return start.replace(year=start.year - 1, month=12) if start.month == 1 else start.replace(month=start.month - 1)

@@ -8,12 +8,15 @@ from msgspec import Meta, Struct, field
 
 from chalicelib.api.schemas import Timestamp
 
-_RFC3339 = Meta(
-    max_length=64,
-    pattern=r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
-    extra_json_schema={"format": "date-time"},
-    description="RFC 3339 with a time zone",
-)
+
+def _timestamp(description: str) -> Meta:
+    """A timestamp query parameter: RFC 3339 with a time zone, checked again by the handler."""
+    return Meta(
+        max_length=64,
+        pattern=r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
+        extra_json_schema={"format": "date-time"},
+        description=description,
+    )
 
 
 class UsageQuery(Struct):
@@ -25,12 +28,9 @@ class UsageQuery(Struct):
     from_: (
         Annotated[
             str,
-            Meta(
-                max_length=64,
-                pattern=_RFC3339.pattern,
-                extra_json_schema={"format": "date-time"},
-                description="Start (inclusive; its period is included). Default: 24 hours, 30 days or "
-                "12 months before `to`, by granularity.",
+            _timestamp(
+                "Start (inclusive; its period is included). Default: 24 hours, 30 days or "
+                "12 months before `to`, by granularity."
             ),
         ]
         | None
@@ -38,12 +38,7 @@ class UsageQuery(Struct):
     to: (
         Annotated[
             str,
-            Meta(
-                max_length=64,
-                pattern=_RFC3339.pattern,
-                extra_json_schema={"format": "date-time"},
-                description="End (exclusive). Default: now. At most 744 hours, 400 days or 120 months after `from`.",
-            ),
+            _timestamp("End (exclusive). Default: now. At most 744 hours, 400 days or 120 months after `from`."),
         ]
         | None
     ) = None

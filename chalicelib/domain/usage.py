@@ -40,15 +40,11 @@ def hour_of(epoch_seconds: float) -> int:
 
 def hour_start(hour: int) -> str:
     """`2026-11-24T04:00:00Z` for the hour number of 04:xx that day."""
-    return _format(datetime.fromtimestamp(hour * 3600, tz=UTC))
+    return stamp(datetime.fromtimestamp(hour * 3600, tz=UTC))
 
 
-def _moment(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-
-
-def _format(moment: datetime) -> str:
-    return stamp(moment)
+def moment_of(period: str) -> datetime:
+    return datetime.strptime(period, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def period_start(granularity: Granularity, moment: datetime) -> datetime:
@@ -69,6 +65,14 @@ def next_period(granularity: Granularity, start: datetime) -> datetime:
     return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
 
 
+def previous_period(granularity: Granularity, start: datetime) -> datetime:
+    if granularity == "hour":
+        return start - timedelta(hours=1)
+    if granularity == "day":
+        return start - timedelta(days=1)
+    return start.replace(year=start.year - 1, month=12) if start.month == 1 else start.replace(month=start.month - 1)
+
+
 def periods(granularity: Granularity, first: datetime, end: datetime) -> Iterator[datetime]:
     """The starts of every period from the one holding `first` up to (not including) `end`."""
     start = period_start(granularity, first)
@@ -77,7 +81,7 @@ def periods(granularity: Granularity, first: datetime, end: datetime) -> Iterato
         start = next_period(granularity, start)
 
 
-def parent(granularity: Granularity, stamp: str) -> tuple[Granularity, str] | None:
+def parent(granularity: Granularity, period: str) -> tuple[Granularity, str] | None:
     """The day of an hour, the month of a day; None for a month.
 
     >>> parent("hour", "2026-11-24T04:00:00Z")
@@ -86,19 +90,19 @@ def parent(granularity: Granularity, stamp: str) -> tuple[Granularity, str] | No
     if granularity == "month":
         return None
     coarser: Granularity = "day" if granularity == "hour" else "month"
-    return coarser, _format(period_start(coarser, _moment(stamp)))
+    return coarser, stamp(period_start(coarser, moment_of(period)))
 
 
-def child_range(granularity: Granularity, stamp: str) -> tuple[Granularity, str, str]:
-    """The finer granularity and the [first, last] period starts that add up to `stamp`'s period.
+def child_range(granularity: Granularity, period: str) -> tuple[Granularity, str, str]:
+    """The finer granularity and the [first, last] period starts that add up to `period`.
 
     >>> child_range("day", "2026-11-24T00:00:00Z")
     ('hour', '2026-11-24T00:00:00Z', '2026-11-24T23:00:00Z')
     """
-    start = _moment(stamp)
+    start = moment_of(period)
     finer: Granularity = "hour" if granularity == "day" else "day"
     last = next_period(granularity, start) - (timedelta(hours=1) if finer == "hour" else timedelta(days=1))
-    return finer, _format(start), _format(last)
+    return finer, stamp(start), stamp(last)
 
 
 def add(counts: Iterable[Counts]) -> dict[str, int]:
@@ -126,11 +130,3 @@ def size(counts: Counts) -> int:
     one, and two equal sums are the same sum.
     """
     return sum(int(n) for n in counts.values())
-
-
-def stamp_of(moment: datetime) -> str:
-    return _format(moment)
-
-
-def moment_of(stamp: str) -> datetime:
-    return _moment(stamp)

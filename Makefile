@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck unit functional e2e fuzz bench mutation clean
+.PHONY: dev test lint typecheck infra unit functional e2e fuzz bench mutation clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 dev: $(STAMP)
 	$(BIN)/python -m devstack
 
-test: lint typecheck
+test: lint typecheck infra
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest tests/fuzz
 
@@ -25,6 +25,32 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The AWS stack (infra/): synthesized offline with the pinned CDK CLI for dev and prod, then
+# cfn-lint (no errors) and checkov (every finding fixed or suppressed with its reason in
+# infra/keywarden_infra/checks.py). Its tests (tables against the models, roles against the
+# grants, packaging) run with the rest in tests/infra.
+INFRA_NODE := infra/node_modules/.installed
+LINT_VENV := infra/.lint-venv
+SYNTH_ENV := AWS_DEFAULT_REGION=us-east-1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+
+$(INFRA_NODE): infra/package.json infra/package-lock.json
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
+	touch $(INFRA_NODE)
+
+$(LINT_VENV)/.installed: infra/requirements-lint.txt
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LINT_VENV)/bin/python -m pip install --quiet -r infra/requirements-lint.txt
+	touch $(LINT_VENV)/.installed
+
+infra: $(STAMP) $(INFRA_NODE) $(LINT_VENV)/.installed
+	rm -rf infra/cdk.out infra/chalice.out
+	cd infra && for stage in dev prod; do \
+	  $(SYNTH_ENV) npx cdk synth --quiet --no-notices -c stage=$$stage -o cdk.out/$$stage || exit 1; done
+	$(LINT_VENV)/bin/cfn-lint --config-file infra/.cfnlintrc infra/cdk.out/dev/dev.template.json infra/cdk.out/prod/prod.template.json
+	$(LINT_VENV)/bin/checkov --quiet --compact --framework cloudformation \
+	  --skip-download -f infra/cdk.out/dev/dev.template.json -f infra/cdk.out/prod/prod.template.json
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
@@ -47,4 +73,4 @@ mutation: $(STAMP)
 	$(BIN)/python -m tools.mutate_conditions
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache infra/node_modules $(LINT_VENV) infra/cdk.out infra/chalice.out

@@ -53,7 +53,8 @@ for module in (
     app.register_blueprint(module.router.blueprint)
 
 
-# The outbox table's stream: set by the deployment (infra/); the placeholder keeps packaging working.
+# The outbox table's stream. infra/ points the event source at the real stream itself; those who
+# deploy with `chalice package` set this. The placeholder keeps packaging working.
 OUTBOX_STREAM_ARN = os.environ.get(
     "KEYWARDEN_OUTBOX_STREAM_ARN",
     "arn:aws:dynamodb:us-east-1:000000000000:table/keywarden-local-webhook-outbox/stream/local",

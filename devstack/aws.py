@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from chalicelib.config import get_settings
-from chalicelib.crypto.keys import KMS_KEYS
+from chalicelib.crypto.keys import KMS_KEYS, deployment_tags
 from chalicelib.resets import reset_all
 from chalicelib.store.base import create_tables
 from devstack.moto_server import EmbeddedMotoServer
@@ -45,6 +45,9 @@ def create_kms_keys() -> None:
         if alias in existing:
             continue
         key = kms.create_key(
-            KeySpec=definition.key_spec, KeyUsage=definition.key_usage, Description=definition.description
+            KeySpec=definition.key_spec,
+            KeyUsage=definition.key_usage,
+            Description=definition.description,
+            Tags=deployment_tags(settings.table_prefix),
         )
         kms.create_alias(AliasName=alias, TargetKeyId=key["KeyMetadata"]["KeyId"])

@@ -76,11 +76,19 @@ def configured_key() -> str:
 
 
 def create_key() -> str:
-    """A new signing key in KMS (a rotation); returns its key id."""
+    """A new signing key in KMS (a rotation); returns its key id.
+
+    Tagged as the deployment's: the deployed role may create keys with that tag only, and
+    use only keys that carry it.
+    """
+    from chalicelib.config import get_settings
+    from chalicelib.crypto.keys import deployment_tags
+
     response = kms_client().create_key(
         KeySpec=KEY_SPEC,
         KeyUsage="SIGN_VERIFY",
         Description="ES256 signatures of JWT API keys (rotated); the private key never leaves KMS",
+        Tags=deployment_tags(get_settings().table_prefix),
     )
     return str(response["KeyMetadata"]["KeyId"])
 

@@ -1,11 +1,20 @@
 """The KMS keys the service uses, defined once for the local stack, tests and infra.
 
-Each key is reached through its alias `alias/<table_prefix>-<logical_name>`.
+Each key is reached through its alias `alias/<table_prefix>-<logical_name>`, and carries
+the tag DEPLOYMENT_TAG = <table_prefix>. Keys the service creates itself (signing-key
+rotation) carry it too: it is what the deployed roles grant their use by (infra/).
 """
 
 from __future__ import annotations
 
 from msgspec import Struct
+
+DEPLOYMENT_TAG = "keywarden-deployment"
+
+
+def deployment_tags(table_prefix: str) -> list[dict[str, str]]:
+    """The tags of a key of this deployment, in KMS's CreateKey form."""
+    return [{"TagKey": DEPLOYMENT_TAG, "TagValue": table_prefix}]
 
 
 class KmsKeyDefinition(Struct, frozen=True):

@@ -17,8 +17,10 @@ from chalicelib.config import get_settings, reset_settings
 from chalicelib.resets import reset_all
 from chalicelib.store.base import create_tables
 from devstack.aws import create_kms_keys
+from tests.functional import least_privilege
 
 ROOT = Path(__file__).resolve().parents[2]
+least_privilege.hook_botocore()
 
 
 @dataclass
@@ -111,6 +113,48 @@ def aws() -> Iterator[None]:
         create_kms_keys()
         yield
     reset_all()
+
+
+@pytest.fixture(autouse=True)
+def deployed_roles_allow_every_call(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fails a test whose AWS calls the deployed role of the function making them would deny
+    (see tests/functional/least_privilege.py and infra/keywarden_infra/access.py)."""
+    from chalicelib import jobs
+    from chalicelib.api.gateway import KeywardenChalice
+    from chalicelib.services import usage_recorder, webhook_delivery
+
+    def route_function(app: Any, event: dict[str, Any], context: Any) -> str:
+        request = event.get("requestContext") or {}
+        return least_privilege.function_for_route(request.get("httpMethod"), request.get("resourcePath"))
+
+    real_job_function = jobs.job_function
+
+    def job_function(name: str) -> Any:
+        return least_privilege.attributing(real_job_function(name), lambda *_, **__: name)
+
+    monkeypatch.setattr(
+        KeywardenChalice, "__call__", least_privilege.attributing(KeywardenChalice.__call__, route_function)
+    )
+    monkeypatch.setattr(jobs, "job_function", job_function)
+    monkeypatch.setattr(
+        webhook_delivery,
+        "dispatch_events",
+        least_privilege.attributing(webhook_delivery.dispatch_events, lambda *_, **__: "webhook_events"),
+    )
+    # Counts are only ever counted, and so flushed, by the verification function (tests flush
+    # the one process's buffer from wherever they like, the local rollup job included).
+    monkeypatch.setattr(
+        usage_recorder, "flush", least_privilege.attributing(usage_recorder.flush, lambda *_, **__: "verify")
+    )
+    # The dispatcher sends on a pool of threads: they serve its function too.
+    monkeypatch.setattr(webhook_delivery, "_parallel", least_privilege.in_pool(webhook_delivery._parallel))
+    least_privilege.RECORDER.start()
+    try:
+        yield
+    finally:
+        accesses = least_privilege.RECORDER.stop()
+    denied = least_privilege.RECORDER.violations(accesses)
+    assert not denied, f"the deployed roles would deny these calls (function, action, resource): {denied}"
 
 
 @pytest.fixture

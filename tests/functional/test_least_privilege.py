@@ -1,0 +1,137 @@
+"""The verification function, the jobs and the stream handler use every grant their roles have.
+
+Together with the check every functional test makes (no call outside its function's
+grants, tests/functional/conftest.py), a grant that no code needs fails here: the role of
+the hot path stays what it must be, "read a key, count its use".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from keywarden_infra.access import GRANTS, PLATFORM_ONLY
+
+from chalicelib.domain.clock import rfc3339
+from chalicelib.jobs import run_job
+from chalicelib.resets import reset_all
+from chalicelib.services import usage_recorder, webhook_delivery
+from chalicelib.store.workflow_models import OutboxModel
+from tests.functional import least_privilege
+from tests.functional.conftest import Api
+from tests.functional.test_usage import Keys, Mixed, Tally, verify_all_kinds
+from tests.functional.test_verify import Project
+from tests.functional.test_webhooks import Receiver, Scene, retry_schedule, serving
+
+
+def granted(function: str) -> set[tuple[str, str]]:
+    return {
+        (action, resource)
+        for grant in GRANTS[function]
+        for action in grant.actions
+        if action not in PLATFORM_ONLY
+        for resource in grant.resources
+    }
+
+
+def used_by(function: str) -> set[tuple[str, str]]:
+    return {(action, resource) for f, action, resource in least_privilege.RECORDER.accesses if f == function}
+
+
+@pytest.fixture
+def verified(api: Api) -> None:
+    """Keys of every kind and state, each verified in a fresh process (as a new Lambda
+    environment: nothing cached), and the counts flushed."""
+    other = Project(api, owner="bob", name="Other")
+    _, foreign_secret = other.issue(["orders:read"])
+    project = Mixed(api, owner="ann")
+    keys = Keys(project, foreign_secret)
+    reset_all()
+    verify_all_kinds(project, keys, Tally())
+    usage_recorder.flush()
+
+
+def test_verification_uses_exactly_its_grants(verified: None) -> None:
+    assert used_by("verify") == granted("verify")
+
+
+def test_the_rollup_uses_exactly_its_grants(verified: None) -> None:
+    reset_all()
+    summary = run_job("usage-rollup")
+    assert summary["totals_written"] > 0, summary
+    assert used_by("usage-rollup") == granted("usage-rollup")
+
+
+@pytest.fixture
+def refusing_receiver() -> Iterator[Receiver]:
+    """An endpoint that answers 410 Gone, which turns it off: the dispatcher's longest path."""
+    with serving() as receiver:
+        receiver.answer(410)
+        yield receiver
+
+
+def test_the_dispatcher_uses_exactly_its_grants(
+    api: Api, monkeypatch: pytest.MonkeyPatch, refusing_receiver: Receiver
+) -> None:
+    retry_schedule(monkeypatch, "0,0,0")
+    with serving() as failing:
+        failing.answer(500, 500)
+        retried = Scene(api)
+        retried.subscribe(failing.url(), ["key.created"])
+        retried.issue()
+        run_job("webhook-dispatch")  # its first attempt fails; the retry is due at once
+        # Another project's new event: the retry's endpoint is then read on its own.
+        fresh = Scene(api)
+        fresh.subscribe(refusing_receiver.url(), ["key.created"])
+        fresh.issue()
+        least_privilege.RECORDER.accesses.clear()
+        reset_all()
+        run_job("webhook-dispatch")  # a new event to fan out, a retry that came due, a 410
+        assert len(failing.hits) == 2 and refusing_receiver.hits  # the retry was sent
+    assert used_by("webhook-dispatch") == granted("webhook-dispatch")
+
+
+def test_the_stream_handler_uses_exactly_its_grants(api: Api, refusing_receiver: Receiver) -> None:
+    scene = Scene(api)
+    scene.subscribe(refusing_receiver.url(), ["key.created"])
+    scene.issue()
+    events = [event.id for event in OutboxModel.scan()]
+    reset_all()
+    webhook_delivery.dispatch_events(events)
+    assert refusing_receiver.hits, "the event was sent"
+    assert used_by("webhook_events") == granted("webhook_events")
+
+
+def test_the_expiry_sweep_uses_exactly_its_grants(api: Api) -> None:
+    from tests.functional.test_key_requests import move_deadline
+    from tests.functional.test_templates import Project as TemplateProject
+
+    keys = Project(api, owner="kim", name="Keys")
+    keys.issue(["a:b"], expires_at=rfc3339(time.time() + 1.5))
+    run_job("expiry-sweep")  # announces it; it is recorded as expired by the next sweep
+    time.sleep(1.6)
+    keys.issue(["a:b"], expires_at=rfc3339(time.time() + 3 * 86400))  # to announce
+    project = TemplateProject(api)
+    template_id = project.template()["id"]
+    pending = project.request(template_id)["id"]
+    approved = project.request(template_id, "ed")["id"]
+    project.approve(approved)
+    for request_id in (pending, approved):  # to lapse, one with its key
+        move_deadline(project, request_id, time.time() - 1)
+    least_privilege.RECORDER.accesses.clear()
+    reset_all()
+    summary = run_job("expiry-sweep")
+    assert (summary["keys"]["expiring"], summary["keys"]["expired"]) == (1, 1), summary
+    assert (summary["key_requests"]["expired"], summary["key_requests"]["keys_revoked"]) == (2, 1), summary
+    assert used_by("expiry-sweep") == granted("expiry-sweep")
+
+
+def test_a_call_outside_the_grants_is_caught(api: Api) -> None:
+    """The check itself: the verification function may not write a key."""
+    recorder = least_privilege.Recorder()
+    recorder.start()
+    with recorder.serving("verify"):
+        recorder.accesses.append(("verify", "dynamodb:UpdateItem", "table:api-keys"))
+        recorder.accesses.append(("verify", "dynamodb:GetItem", "table:key-lookup"))
+    assert recorder.violations(recorder.stop()) == [("verify", "dynamodb:UpdateItem", "table:api-keys")]

@@ -27,6 +27,12 @@ DynamoDB write per verification (`calls` names it), compared with a bare PutItem
 a bare write of one counter (`usage_counters.write`, the same write without the app,
 alternated with the verifications).
 
+Observability (`observability`): the opaque hit with the API function's request line and
+EMF metrics written (as always) and not (`chalicelib.api.gateway._observe` a no-op),
+alternately, and the CPU time of one request line and of one verification's EMF objects
+alone. Everything the app prints goes to /dev/null meanwhile; the bench's JSON is the one
+line on stdout.
+
 JWT keys (`jwt`): a warm verification over HTTP (at most 0.1 round trips, no AWS call),
 and the CPU time of the service's verification of one token against PyJWT's own ES256
 decode of the same token, in the same process (at most 1.5x). HMAC (`hmac`): a signed
@@ -40,8 +46,8 @@ so the target is at most 1.1x a bare GetItem at p50, and no KMS call when warm.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import logging
 import os
 import socket
 import statistics
@@ -234,6 +240,63 @@ def measure_hits(verify: Callable[[str], float], keys: list[str], runs: int) -> 
     return hits
 
 
+class Observed:
+    """Cache hits with the request line and metrics written (True) and not (False), alternately."""
+
+    def __init__(self) -> None:
+        self.times: dict[bool, list[float]] = {True: [], False: []}
+        self.pair_ratios: list[float] = []
+
+
+def measure_observability(verify: Callable[[str], float], keys: list[str], runs: int) -> Observed:
+    """`runs` verifications of each kind, in the order AB BA AB ...: with the outermost layer's
+    request line and EMF metrics (as always) and without (`gateway._observe` a no-op)."""
+    from chalicelib.api import gateway
+
+    observing = gateway._observe
+
+    def not_observing(*args: Any) -> None:
+        pass
+
+    observed = Observed()
+    try:
+        for i in range(runs):
+            key = keys[i % len(keys)]
+            pair = {}
+            for on in (True, False) if i % 2 == 0 else (False, True):
+                setattr(gateway, "_observe", observing if on else not_observing)  # noqa: B010
+                pair[on] = verify(key)
+                observed.times[on].append(pair[on])
+            observed.pair_ratios.append(pair[True] / pair[False])
+    finally:
+        setattr(gateway, "_observe", observing)  # noqa: B010
+    return observed
+
+
+def observability_cpu(runs: int) -> dict[str, float]:
+    """CPU time of one request line, and of one verification's two EMF objects, formatted and
+    written (to wherever stdout points); the best of 5 rounds each."""
+    from chalicelib.api import request_log
+    from chalicelib.observability import metrics
+
+    facts = request_log.RequestFacts("0" * 32, "prj_bench", "service:prj_bench", "VALID")
+
+    def line() -> None:
+        request_log.log_request(facts, "POST", "/v1/keys/verify", 200, 1.234)
+
+    def emf() -> None:
+        metrics.record_verification("VALID", 1.234, "prj_bench", "0" * 32)
+
+    best = {"line": float("inf"), "emf": float("inf")}
+    for _ in range(5):
+        for name, function in (("line", line), ("emf", emf)):
+            started = time.thread_time()
+            for _ in range(runs):
+                function()
+            best[name] = min(best[name], (time.thread_time() - started) / runs)
+    return {"request_line_us": round(best["line"] * 1e6, 1), "verification_emf_us": round(best["emf"] * 1e6, 1)}
+
+
 def count_cpu(key: str, project: str, runs: int) -> dict[str, float]:
     """CPU time of `usage_recorder.count` alone (buffered), per call: the best of 5 rounds."""
     from chalicelib.services import usage_recorder
@@ -359,7 +422,8 @@ def main() -> None:
     parser.add_argument("--memory-runs", type=int, default=100_000)
     args = parser.parse_args()
     round_trip = args.delay_ms / 1000
-    with embedded_aws(round_trip) as proxy:
+    # What the app prints (a JSON line per request, EMF metrics) goes nowhere: stdout is the bench's.
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), embedded_aws(round_trip) as proxy:
         result = run(args, proxy, round_trip)
     print(json.dumps(result))
 
@@ -407,9 +471,6 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
     reset_all()
     create_tables()
     create_kms_keys()
-    for handler in app.log.handlers:  # the app's log (e.g. a failed usage flush) away from the JSON
-        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
-            handler.setStream(sys.stderr)
     with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
         token = local_issuer(get_settings().oidc_audience).issue("bench-owner", [], 0)
         people = {"authorization": f"Bearer {token}", "content-type": "application/json"}
@@ -454,6 +515,8 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
         hits = measure_hits(verify, keys, args.runs)
         hit_times, hit_calls = hits.times[True], hits.calls[True]
         count_cost = count_cpu(keys[0], project, 10 * args.runs)
+        observed = measure_observability(verify, keys, args.runs)
+        observed_cpu = observability_cpu(10 * args.runs)
         sync = measure_sync(verify, keys, project, args.runs)
         baseline = bare_round_trips(KeyLookupModel, digest(keys[0]), args.runs)
 
@@ -588,6 +651,16 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
                     statistics.median(sync.times) / statistics.median(sync.bare_writes), 3
                 ),
             },
+        },
+        "observability": {
+            "hit_p50_ms": round(statistics.median(observed.times[True]) * 1000, 3),
+            "hit_p50_ms_without": round(statistics.median(observed.times[False]) * 1000, 3),
+            "hit_p50_round_trips": round(statistics.median(observed.times[True]) / round_trip, 3),
+            "hit_p50_over_without": round(
+                statistics.median(observed.times[True]) / statistics.median(observed.times[False]), 3
+            ),
+            "hit_pairwise_median_ratio": round(statistics.median(observed.pair_ratios), 3),
+            "cpu": observed_cpu,
         },
         "jwt": {"hit": summary(jwt_times, jwt_calls), "cpu": jwt_cpu},
         "hmac": {

@@ -2,6 +2,9 @@
 
 Prints `Keywarden local stack ready at http://127.0.0.1:<port>` once it serves, and
 stops within 5 seconds on Ctrl-C or SIGTERM. PORT picks the port (0: any free one).
+Meanwhile it prints what the API function prints in Lambda: a JSON line per request and
+the service's other logs (`POWERTOOLS_LOG_LEVEL`, INFO by default), and EMF metrics of
+verifications; neither the embedded moto's access log nor the HTTP server's.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     os.environ["KEYWARDEN_STAGE"] = "local"
+    # Other libraries' warnings, on stderr; the service's own logs are JSON on stdout.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("keywarden").setLevel(logging.INFO)
+    from chalicelib.observability import logs
+
+    logs.configure()
     port = int(os.environ.get("PORT", "8000"))
 
     from chalice.cli.factory import CLIFactory

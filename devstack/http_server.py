@@ -10,12 +10,18 @@ page), header lines too long or too many (a 431 HTML page) and a request line th
 be parsed (a 400 HTML page). In AWS, API Gateway answers those, with the gateway responses
 the infrastructure configures; here `ProblemRequestHandler` answers them as the contract
 says, with RFC 9457 problems built by chalicelib.api.problems.
+
+Every request gets the app's JSON request line (chalicelib.api.request_log), those refused
+here too (with `route` null when no route has the path); http.server's own access log is
+not printed, and its error messages go to the `keywarden.devstack` logger as JSON.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from socketserver import ThreadingMixIn
@@ -33,6 +39,7 @@ from chalice.local import (
     RouteMatcher,
 )
 
+from chalicelib.api import request_log
 from chalicelib.api.problems import new_request_id, problem_response, stamped
 from chalicelib.errors import (
     HeadersTooLargeError,
@@ -49,6 +56,10 @@ BACKLOG = 1024
 _DRAIN_BYTES = 1024 * 1024
 _DRAIN_SECONDS = 1.0
 _NO_ROUTE = "no route has this path"
+# A refused request's method as logged, at most: http.server takes any word of the request line.
+_LOGGED_METHOD_CHARS = 16
+
+log = logging.getLogger("keywarden.devstack.http")
 
 
 class LocalServer(ThreadingMixIn, HTTPServer):
@@ -81,7 +92,9 @@ class ProblemGateway(LocalGateway):
 
     def handle_request(self, method: str, path: str, headers: dict[str, Any], body: bytes | None) -> dict[str, Any]:
         if self.route_of(path) is None:
+            started = time.perf_counter()
             response = _problem(NotFoundError(_NO_ROUTE))
+            _log_refused(method, None, response, started)
             raise RouteNotFound(response.headers, response.body.encode())
         result: dict[str, Any] = super().handle_request(method, path, headers, body)
         return result
@@ -103,9 +116,12 @@ class ProblemRequestHandler(ChaliceRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Answers what http.server refuses (unknown method, oversized head, bad syntax) as a problem."""
+        started = time.perf_counter()
+        route = None
         if code == HTTPStatus.NOT_IMPLEMENTED and self.command:
             # http.server found no do_<METHOD>: the method is unknown here, whatever the path.
-            error = self._unknown_method()
+            route = self.local_gateway.route_of(self.path)
+            error = self._unknown_method(route)
             self._discard_body()
         elif code == HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE:
             error = HeadersTooLargeError(
@@ -117,16 +133,23 @@ class ProblemRequestHandler(ChaliceRequestHandler):
         else:
             # http.server's message quotes the request line: not echoed back.
             error = MalformedRequestError("the request line is not valid HTTP/1.1")
-        self.log_error("refused with %d %s (http.server: %d, %s)", error.status, error.code, code, message)
         if self.request_version == "HTTP/0.9":
             # http.server leaves this when the request line was unreadable, and then writes
             # neither status line nor headers; a problem needs both.
             self.request_version = "HTTP/1.0"
         self.close_connection = True
-        self._send_problem(_problem(error), close=True)
+        response = _problem(error)
+        self._send_problem(response, close=True)
+        _log_refused(self.command or None, route, response, started)
 
-    def _unknown_method(self) -> KeywardenError:
-        route = self.local_gateway.route_of(self.path)
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Nothing: the request line of chalicelib.api.request_log replaces http.server's access log."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """http.server's messages (errors, timeouts), as the service's JSON log lines."""
+        log.warning(format, *args)
+
+    def _unknown_method(self, route: str | None) -> KeywardenError:
         if route is None:
             return NotFoundError(_NO_ROUTE)
         return MethodNotAllowedError(sorted(self.local_gateway.routes[route]))
@@ -188,6 +211,13 @@ class ProblemRequestHandler(ChaliceRequestHandler):
         finally:
             with contextlib.suppress(OSError):
                 connection.settimeout(previous)
+
+
+def _log_refused(method: str | None, route: str | None, response: Response, started: float) -> None:
+    """The request line of a request the app never saw (in AWS, API Gateway answers these)."""
+    facts = request_log.RequestFacts(str(response.headers["X-Request-Id"]))
+    method = method[:_LOGGED_METHOD_CHARS] if method else None
+    request_log.log_request(facts, method, route, response.status_code, (time.perf_counter() - started) * 1000)
 
 
 def _problem(error: KeywardenError) -> Response:

@@ -181,7 +181,11 @@ def _mismatch(token: str) -> _Response:
 
 
 class EmbeddedMotoServer:
-    """moto's WSGI app behind `SerializedApp`, served by werkzeug in threads on 127.0.0.1 only."""
+    """moto's WSGI app behind `SerializedApp`, served by werkzeug in threads on 127.0.0.1 only.
+
+    Without werkzeug's access log: a line per AWS call the service makes (60 while the local
+    stack provisions itself) would bury the service's own request lines. Errors still log.
+    """
 
     def __init__(self, port: int = 0) -> None:
         from moto.moto_server.werkzeug_app import (
@@ -191,8 +195,12 @@ class EmbeddedMotoServer:
         )
         from werkzeug.serving import make_server
 
+        class QuietRequestHandler(MotoRequestHandler):
+            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                pass
+
         self.app = SerializedApp(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(HOST, port, self.app, threaded=True, request_handler=MotoRequestHandler)
+        self._server = make_server(HOST, port, self.app, threaded=True, request_handler=QuietRequestHandler)
         self._thread: threading.Thread | None = None
 
     @property

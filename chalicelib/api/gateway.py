@@ -9,16 +9,22 @@ them into a problem in an HTTP middleware of its own, the outermost one.
 
 Routes, 404s for unknown paths and errors of the HTTP parser itself are API Gateway's
 business in AWS (its gateway responses) and the local server's locally (devstack).
+
+`__call__`, the API function's entry, is also where each request's JSON line is written and
+a verification's metrics are printed (`request_log`, `chalicelib.observability`): outside
+every middleware, once the answer is final.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Chalice, Request, Response
 
+from chalicelib.api import request_log
 from chalicelib.api.problems import UNEXPECTED, new_request_id, problem_response, stamped
 from chalicelib.errors import (
     ConflictError,
@@ -30,6 +36,7 @@ from chalicelib.errors import (
     UnauthenticatedError,
     UnsupportedMediaTypeError,
 )
+from chalicelib.observability import logs
 from chalicelib.services import lambda_extension
 
 log = logging.getLogger("keywarden.api")
@@ -50,16 +57,31 @@ class KeywardenChalice(Chalice):
     """A Chalice app whose every error response, chalice's own included, is a problem."""
 
     def __init__(self, app_name: str, **kwargs: Any) -> None:
+        # The service's loggers write powertools' JSON to stdout, not chalice's text lines.
+        logs.configure()
+        kwargs.setdefault("configure_logs", False)
         super().__init__(app_name, **kwargs)
         # Registered first, so it wraps every middleware registered later as well.
         self.register_middleware(self._framework_errors_as_problems, "http")
 
     def __call__(self, event: Any, context: Any) -> dict[str, Any]:
-        """The API function's entry: after the answer is made, work that runs after it (Lambda)."""
-        try:
-            return super().__call__(event, context)
-        finally:
-            lambda_extension.invocation_finished(context)
+        """The API function's entry: the answer, its request line and metrics, then work that runs
+        after it (Lambda)."""
+        started = time.perf_counter()
+        request = event.get("requestContext") if isinstance(event, dict) else None
+        if not isinstance(request, dict):
+            request = {}
+        # API Gateway sends a request id, chalice's local gateway none: the one pinned here is
+        # the one the problem body, X-Request-Id and the request line all show.
+        request_id = request["requestId"] = new_request_id(request)
+        answer: dict[str, Any] | None = None
+        with request_log.request_facts(request_id) as facts:
+            try:
+                answer = super().__call__(event, context)
+                return answer
+            finally:
+                _observe(facts, request, answer, time.perf_counter() - started)
+                lambda_extension.invocation_finished(context)
 
     def _framework_errors_as_problems(self, request: Request | None, get_response: Callable[..., Response]) -> Response:
         context: dict[str, Any] = (request.context if request is not None else None) or {}
@@ -93,6 +115,23 @@ class KeywardenChalice(Chalice):
             # of chalice's is passed on, as it may describe the failure.
             return KeywardenError(UNEXPECTED)
         return factory(_chalice_message(response) or "")
+
+
+def _observe(
+    facts: request_log.RequestFacts, request: dict[str, Any], answer: dict[str, Any] | None, seconds: float
+) -> None:
+    """Writes the request line, and a verification's metrics; never lets them fail the request."""
+    # No answer: the handler raised past chalice's own handler, and API Gateway answers 502.
+    status = int(answer["statusCode"]) if answer is not None else 502
+    duration_ms = seconds * 1000
+    try:
+        request_log.log_request(facts, request.get("httpMethod"), request.get("resourcePath"), status, duration_ms)
+        if facts.outcome is not None:
+            from chalicelib.observability import metrics
+
+            metrics.record_verification(facts.outcome, duration_ms, facts.project, facts.request_id)
+    except Exception:
+        log.exception("could not log request %s", facts.request_id)
 
 
 def _is_problem(response: Response) -> bool:

@@ -27,6 +27,7 @@ import msgspec
 from chalice.app import Blueprint, Request, Response
 from msgspec import Struct, field
 
+from chalicelib.api import request_log
 from chalicelib.api.access import ProjectAccess, authorize_project
 from chalicelib.api.problems import UNEXPECTED, new_request_id, problem_response, stamped
 from chalicelib.api.schemas import encode
@@ -220,6 +221,8 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
     for value in params.values():
         if len(value) > _MAX_PATH_PARAM or not value.isprintable():
             raise NotFoundError("no such resource")
+    if "pid" in params:
+        request_log.note(project=params["pid"])
     raw = request.raw_body or b""
     if isinstance(raw, str):
         raw = raw.encode()
@@ -230,12 +233,14 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
     service_project = None
     if endpoint.auth == AUTH_PERSON:
         principal = authenticate_person(headers.get("authorization"), settings)
+        request_log.note(caller=principal.sub)
         if endpoint.system_admin and not principal.is_system_admin:
             raise ForbiddenError("only system administrators may do this")
     elif endpoint.auth == AUTH_SERVICE:
         from chalicelib.services.service_auth import authenticate_service
 
         service_project = authenticate_service(headers.get("authorization"))
+        request_log.note(project=service_project, caller=f"service:{service_project}")
     body = _decode_body(endpoint.body, raw, headers.get("content-type")) if endpoint.body else None
     query = _decode_query(endpoint.query, request.query_params) if endpoint.query else None
     access = None

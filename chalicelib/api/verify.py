@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.api import request_log
 from chalicelib.api.http import AUTH_SERVICE, Call, Router
 from chalicelib.api.key_schemas import VerifyHmac, VerifyKey, VerifyResult
 from chalicelib.domain.clock import rfc3339
@@ -36,10 +37,12 @@ def verify_hmac(call: Call[VerifyHmac, None]) -> VerifyResult:
 
 
 def _counted(verdict: Verdict, project_id: str) -> VerifyResult:
-    """The answer to a verification, counted for the project's usage (see `usage_recorder`)."""
+    """The answer to a verification, counted for the project's usage (see `usage_recorder`) and,
+    as its outcome, for the request line and the metrics (see `request_log`)."""
     from chalicelib.services import usage_recorder
 
     usage_recorder.count(verdict, project_id)
+    request_log.note(outcome=verdict.code)
     return _result(verdict)
 
 

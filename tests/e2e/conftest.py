@@ -35,8 +35,6 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 5.0
 REQUEST_TIMEOUT = 15.0
 _STDERR_TAIL = 200
-# The embedded moto server logs every AWS call it answers; kept out of failure reports as noise.
-_MOTO_ACCESS_LOG = re.compile(r"^\S+ \S+ INFO werkzeug: 127\.0\.0\.1 - - ")
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects, so that `-m "not e2e"` leaves these out
@@ -107,11 +105,10 @@ class LocalStack:
             self._ready.set()
 
     def _on_stderr(self, line: str) -> None:
-        if not _MOTO_ACCESS_LOG.match(line):
-            self.stderr.append(line)
+        self.stderr.append(line)
 
     def output(self) -> str:
-        return "--- stdout ---\n{}\n--- stderr (last {} lines, without moto's access log) ---\n{}".format(
+        return "--- stdout ---\n{}\n--- stderr (last {} lines) ---\n{}".format(
             "\n".join(self.stdout), _STDERR_TAIL, "\n".join(self.stderr)
         )
 

@@ -194,12 +194,19 @@ def arrange(client: JsonClient, suffix: str) -> Arranged:
 
 
 class WatchedStack(LocalStack):
-    """A LocalStack that also keeps every line of its stderr that belongs to a traceback or a logged error."""
+    """A LocalStack that also keeps every error it printed: the service's JSON log lines of level
+    ERROR or above (stdout), and the lines of tracebacks and logged errors on stderr (other
+    libraries', a thread's uncaught exception)."""
 
     def __init__(self) -> None:
         self.error_lines: list[str] = []
         self._in_traceback = False
         super().__init__()
+
+    def _on_stdout(self, line: str) -> None:
+        if line.startswith("{") and _is_logged_error(line):
+            self.error_lines.append(line)
+        super()._on_stdout(line)
 
     def _on_stderr(self, line: str) -> None:
         if line.startswith("Traceback") or "unexpected error" in line or " ERROR " in line:
@@ -212,6 +219,14 @@ class WatchedStack(LocalStack):
         if self._in_traceback:
             self.error_lines.append(line)
         super()._on_stderr(line)
+
+
+def _is_logged_error(line: str) -> bool:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and record.get("level") in ("ERROR", "CRITICAL")
 
 
 # --- the document and the schema ------------------------------------------------------

@@ -8,6 +8,7 @@ half is read once per key and published as a JWK.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.crypto.kms import key_alias, kms_client
@@ -57,6 +58,26 @@ def public_jwk(kms_key_id: str) -> tuple[str, str, dict[str, str]]:
         "y": b64url(numbers.y.to_bytes(32, "big")),
     }
     return response["KeyId"], thumbprint(jwk), jwk
+
+
+# Seconds to wait between reads of a key just created, while KMS does not yet authorize it.
+NEW_KEY_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+
+def public_jwk_of_new_key(kms_key_id: str) -> tuple[str, str, dict[str, str]]:
+    """`public_jwk` of a key this process just created. Deployed roles may use only keys that
+    carry the deployment's tag (infra/), and KMS may take a moment to authorize by a new key's
+    tags: an AccessDeniedException is retried for about 7 s before it is raised."""
+    from botocore.exceptions import ClientError
+
+    for delay in (*NEW_KEY_RETRY_DELAYS, None):
+        try:
+            return public_jwk(kms_key_id)
+        except ClientError as error:
+            if delay is None or error.response.get("Error", {}).get("Code") != "AccessDeniedException":
+                raise
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def public_key_of(jwk: dict[str, Any]) -> EllipticCurvePublicKey:

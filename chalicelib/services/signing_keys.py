@@ -188,7 +188,7 @@ def rotate(actor: str) -> Rotation:
     head = _head(keys)
     kms_key_id = jwt_signing.create_key()
     try:
-        arn, kid, jwk = jwt_signing.public_jwk(kms_key_id)
+        arn, kid, jwk = jwt_signing.public_jwk_of_new_key(kms_key_id)
         settings = get_settings()
         # Published now, signing once every JWKS a verifier may have cached lists it: the JWKS's
         # max-age, plus the time other processes may serve their cached chain without it.

@@ -6,7 +6,6 @@ from __future__ import annotations
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -27,7 +26,8 @@ def create(
         stack,
         "Alarms",
         display_name=f"Keywarden {config.stage} alarms",
-        master_key=kms.Alias.from_alias_name(stack, "SnsKey", "alias/aws/sns"),
+        # Not encrypted with the AWS-managed `aws/sns` key: CloudWatch may not use it, and every
+        # alarm's notification would fail (checks.py says why none is needed).
     )
     if config.alarm_email:
         topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))

@@ -68,6 +68,13 @@ SUPPRESSIONS: tuple[Suppression, ...] = (
         "Encrypted with SQS-managed keys (SSE-SQS); dead letters carry event ids, never a secret.",
     ),
     Suppression(
+        "CKV_AWS_26",
+        ("AWS::SNS::Topic",),
+        "The alarm topic carries alarm names and states, never a secret; CloudWatch cannot publish to "
+        "a topic encrypted with the AWS-managed aws/sns key, and a customer-managed key for it costs "
+        "more than it protects.",
+    ),
+    Suppression(
         "CKV_AWS_120",
         ("AWS::Serverless::Api",),
         "Answers depend on the caller and revocation must take effect within seconds: a gateway cache "

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from aws_cdk import RemovalPolicy
 from constructs import Node
 
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -60,6 +61,13 @@ class StageConfig:
     @property
     def is_prod(self) -> bool:
         return self.stage == "prod"
+
+    @property
+    def kept(self) -> RemovalPolicy:
+        """What becomes of stateful resources when the stack deletes or replaces them: kept in
+        prod (but not after a failed first create, which would block the retry with "already
+        exists"), destroyed elsewhere."""
+        return RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if self.is_prod else RemovalPolicy.DESTROY
 
     @property
     def table_prefix(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Aws, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -32,7 +32,8 @@ class GatewayProblem:
         self.detail = detail
 
     def body(self) -> str:
-        # $context.requestId is the id the functions' problems and log lines carry as well.
+        # $context.requestId is the id the functions' problems and log lines carry as well (API
+        # Gateway sends it as the x-amzn-RequestId header too).
         return json.dumps(
             {
                 "type": f"urn:keywarden:problem:{self.code}",
@@ -50,7 +51,6 @@ class GatewayProblem:
             "responseParameters": {
                 "gatewayresponse.header.Content-Type": "'application/problem+json'",
                 "gatewayresponse.header.Cache-Control": "'no-store'",
-                "gatewayresponse.header.X-Request-Id": "context.requestId",
             },
             "responseTemplates": {"application/json": self.body()},
         }
@@ -160,6 +160,9 @@ def account_logging_role(stack: Stack) -> apigateway.CfnAccount:
             iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
         ],
     )
+    # Kept when the stack goes: the setting is the account's, and another stage's stack in the
+    # same account and region may be logging through it.
+    role.apply_removal_policy(RemovalPolicy.RETAIN)
     account = apigateway.CfnAccount(stack, "ApiGatewayAccount", cloud_watch_role_arn=role.role_arn)
     return account
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Tags
+from aws_cdk import Duration, Tags
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -23,7 +23,7 @@ class Keys:
 
 
 def create_keys(scope: Construct, config: StageConfig) -> Keys:
-    removal = RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY
+    removal = config.kept
     secrets = kms.Key(
         scope,
         "SecretsKey",

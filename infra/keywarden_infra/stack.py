@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, Aspects, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Aspects, CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -78,6 +78,10 @@ class KeywardenStack(Stack):
         for name, logical_id in CHALICE_FUNCTIONS.items():
             function = self.chalice.get_resource(logical_id)
             function.add_property_override("Role", self.roles[name].role_arn)
+            # Lambda checks the role's permissions when it creates the stream's event source and
+            # the failure destinations: the role's policy must exist by then (a bare ARN implies
+            # no dependency on it).
+            function.node.add_dependency(self.roles[name])
             function.add_property_override("LoggingConfig", {"LogGroup": self._log_group(name).log_group_name})
         self._stream_source()
         self._scheduled_retries()
@@ -111,7 +115,7 @@ class KeywardenStack(Stack):
             f"{_construct_id(name)}Logs",
             log_group_name=f"/aws/lambda/keywarden-{self.config.stage}/{name}",
             retention=LOG_RETENTION,
-            removal_policy=RemovalPolicy.RETAIN if self.config.is_prod else RemovalPolicy.DESTROY,
+            removal_policy=self.config.kept,
         )
 
     def _stream_source(self) -> None:
@@ -174,7 +178,7 @@ class KeywardenStack(Stack):
             self,
             "ApiAccessLogs",
             retention=LOG_RETENTION,
-            removal_policy=RemovalPolicy.RETAIN if self.config.is_prod else RemovalPolicy.DESTROY,
+            removal_policy=self.config.kept,
         )
         rest_api.add_property_override(
             "MethodSettings",
@@ -209,7 +213,8 @@ class KeywardenStack(Stack):
             },
         )
         if self.config.manage_api_gateway_account:
-            gateway.account_logging_role(self)
+            # The stage's access log needs the account's logging role set first.
+            rest_api.add_dependency(gateway.account_logging_role(self))
         self.access_log = access_log
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
@@ -138,7 +137,7 @@ def create_tables(scope: Construct, config: StageConfig) -> dict[str, dynamodb.T
             # protection of a secret.
             encryption=dynamodb.TableEncryption.DEFAULT,
             deletion_protection=config.is_prod,
-            removal_policy=RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY,
+            removal_policy=config.kept,
             time_to_live_attribute=spec.ttl_attribute,
             stream=spec.stream,
         )

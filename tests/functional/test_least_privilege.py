@@ -136,3 +136,55 @@ def test_a_call_outside_the_grants_is_caught(api: Api) -> None:
         recorder.accesses.append(("verify", "dynamodb:UpdateItem", "table:api-keys"))
         recorder.accesses.append(("verify", "dynamodb:GetItem", "table:key-lookup"))
     assert recorder.violations(recorder.stop()) == [("verify", "dynamodb:UpdateItem", "table:api-keys")]
+
+
+def denied_at_first(monkeypatch: pytest.MonkeyPatch, times: int) -> list[float]:
+    """KMS refuses to read a new key `times` times (authorization by its tag not there yet);
+    returns the waits between tries."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.crypto import jwt_signing
+
+    real = jwt_signing.public_jwk
+    refusals = [times]
+    waits: list[float] = []
+
+    def public_jwk(kms_key_id: str) -> tuple[str, str, dict[str, str]]:
+        if refusals[0] > 0:
+            refusals[0] -= 1
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetPublicKey")
+        return real(kms_key_id)
+
+    monkeypatch.setattr(jwt_signing, "public_jwk", public_jwk)
+    monkeypatch.setattr(jwt_signing.time, "sleep", waits.append)
+    return waits
+
+
+def test_a_rotation_waits_while_kms_does_not_yet_authorize_its_new_key(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.functional.test_jwt_keys import JWKS, rotate
+
+    api.get(JWKS)  # the chain exists (its first key is read at the first use)
+    waits = denied_at_first(monkeypatch, 2)
+    rotated = rotate(api)
+    assert rotated.status == 200, rotated.body
+    assert waits == [0.5, 1.0]
+    assert rotated.json["kid"] in {key["kid"] for key in api.get(JWKS).json["keys"]}
+
+
+def test_a_rotation_still_denied_after_its_waits_fails_and_discards_the_key(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.crypto import jwt_signing
+    from tests.functional.test_jwt_keys import JWKS, rotate
+
+    published = api.get(JWKS).json["keys"]
+    discarded: list[str] = []
+    monkeypatch.setattr(jwt_signing, "discard_key", discarded.append)
+    waits = denied_at_first(monkeypatch, 99)
+    failed = rotate(api)
+    assert failed.status == 500 and failed.code == "internal_error", failed.body
+    assert waits == list(jwt_signing.NEW_KEY_RETRY_DELAYS)
+    assert len(discarded) == 1
+    assert api.get(JWKS).json["keys"] == published

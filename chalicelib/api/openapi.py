@@ -66,6 +66,12 @@ second would be REPLAYED). A request refused as NOT_FOUND or INVALID_SIGNATURE d
 spend its signature; one refused after its signature is proven (REVOKED, EXPIRED, ...)
 does. A signing-key rotation publishes the new key at once and signs with it after the
 JWKS `max-age` plus `KEYWARDEN_CACHE_TTL`.
+
+Deployed (infra/), API Gateway answers some requests itself, as problems too, with the
+request id in `request_id`: an unknown route 404 `not_found`; beyond the stage's rate
+limit 429 `rate_limited` (retry later: the contract names no code for it); a body over the
+gateway's own limit 413 `payload_too_large`; a function that failed or timed out 502 or
+504 `internal_error`.
 """
 
 
@@ -168,7 +174,8 @@ def build_document(include_local: bool) -> dict[str, Any]:
             },
         },
         "x-keywarden-rights": {action.value: sorted(r.value for r in roles) for action, roles in RIGHTS.items()},
-        "x-problem-codes": sorted({cls.code for cls in _all_error_classes()} - {"internal_error"}),
+        # rate_limited: API Gateway's own answer beyond the stage's rate limit (infra/).
+        "x-problem-codes": sorted({cls.code for cls in _all_error_classes()} - {"internal_error"} | {"rate_limited"}),
     }
 
 

@@ -20,7 +20,7 @@ FIVE_MINUTES = Duration.minutes(5)
 def create(
     stack: Stack, config: StageConfig, chalice: Chalice, verify_function: lambda_.Function, dead_letters: sqs.Queue
 ) -> sns.Topic:
-    from keywarden_infra.stack import CHALICE_FUNCTIONS
+    from keywarden_infra.stack import CHALICE_FUNCTIONS, construct_id
 
     topic = sns.Topic(
         stack,
@@ -38,21 +38,17 @@ def create(
     }
     functions["verify"] = verify_function
     for name, function in functions.items():
-        label = "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
-        _alarm(
-            stack,
-            f"{label}Errors",
-            function.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
-            threshold=1,
-            description=f"The {name} function failed (an invocation raised or timed out)",
-        ).add_alarm_action(notify)
-        _alarm(
-            stack,
-            f"{label}Throttles",
-            function.metric_throttles(period=FIVE_MINUTES, statistic="Sum"),
-            threshold=1,
-            description=f"The {name} function was throttled (its account or reserved concurrency is used up)",
-        ).add_alarm_action(notify)
+        for kind, metric, why in (
+            ("Errors", function.metric_errors, "failed (an invocation raised or timed out)"),
+            ("Throttles", function.metric_throttles, "was throttled (its account or reserved concurrency is used up)"),
+        ):
+            _alarm(
+                stack,
+                f"{construct_id(name)}{kind}",
+                metric(period=FIVE_MINUTES, statistic="Sum"),
+                threshold=1,
+                description=f"The {name} function {why}",
+            ).add_alarm_action(notify)
 
     _alarm(
         stack,
@@ -86,7 +82,7 @@ def create(
         cloudwatch.Metric(
             namespace="AWS/ApiGateway",
             metric_name="5XXError",
-            dimensions_map={"ApiName": f"keywarden-{config.stage}", "Stage": "api"},
+            dimensions_map={"ApiName": config.api_name, "Stage": "api"},
             statistic="Sum",
             period=FIVE_MINUTES,
         ),

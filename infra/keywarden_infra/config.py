@@ -73,6 +73,11 @@ class StageConfig:
     def table_prefix(self) -> str:
         return f"keywarden-{self.stage}"
 
+    @property
+    def api_name(self) -> str:
+        """The REST API's name, which its CloudWatch metrics are dimensioned by."""
+        return f"keywarden-{self.stage}"
+
     def table_name(self, logical_name: str) -> str:
         return f"{self.table_prefix}-{logical_name}"
 

@@ -17,6 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from chalice.cdk import Chalice
 
 from keywarden_infra.access import VERIFY_ROUTES
+from keywarden_infra.config import StageConfig
 
 _INVOCATION = "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Arn}/invocations"
 
@@ -103,9 +104,9 @@ GATEWAY_PROBLEMS: tuple[GatewayProblem, ...] = (
 )
 
 
-def configure(stack: Stack, chalice: Chalice, verify_function: lambda_.Function) -> None:
+def configure(stack: Stack, config: StageConfig, chalice: Chalice, verify_function: lambda_.Function) -> None:
     rest_api = chalice.get_resource("RestAPI")
-    rest_api.add_property_override("Name", f"keywarden-{stack.node.id}")
+    rest_api.add_property_override("Name", config.api_name)
     rest_api.add_property_override(
         "DefinitionBody.x-amazon-apigateway-gateway-responses",
         {problem.response_type: problem.definition() for problem in GATEWAY_PROBLEMS},

@@ -14,18 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Annotations, Aspects, CfnOutput, Duration, Stack
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from chalice.cdk import Chalice
 from constructs import Construct
 
-from keywarden_infra import access, alarms, gateway
+from keywarden_infra import alarms, gateway
 from keywarden_infra.checks import CheckovSuppressions
 from keywarden_infra.config import StageConfig
 from keywarden_infra.kms import Keys, create_keys
-from keywarden_infra.roles import create_roles
+from keywarden_infra.roles import create_roles, log_group_name
 from keywarden_infra.tables import create_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +86,7 @@ class KeywardenStack(Stack):
         self._scheduled_retries()
         self.verify_function = self._verify_function(environment, chalice_stage)
         self._api_stage()
-        gateway.configure(self, self.chalice, self.verify_function)
+        gateway.configure(self, self.config, self.chalice, self.verify_function)
         alarms.create(self, config, self.chalice, self.verify_function, self.dead_letters)
         if not (config.oidc_issuer and config.oidc_jwks_url):
             Annotations.of(self).add_warning_v2(
@@ -112,8 +111,8 @@ class KeywardenStack(Stack):
         makes its own, which would keep logs forever), with a retention."""
         return logs.LogGroup(
             self,
-            f"{_construct_id(name)}Logs",
-            log_group_name=f"/aws/lambda/keywarden-{self.config.stage}/{name}",
+            f"{construct_id(name)}Logs",
+            log_group_name=log_group_name(self.config.stage, name),
             retention=LOG_RETENTION,
             removal_policy=self.config.kept,
         )
@@ -226,8 +225,6 @@ def _chalice_stage(stage: str) -> dict[str, Any]:
     return dict(stages[stage])
 
 
-def _construct_id(name: str) -> str:
+def construct_id(name: str) -> str:
+    """`usage-rollup` -> `UsageRollup`: a function's name as part of a construct id."""
     return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
-
-
-__all__ = ["KeywardenStack", "access", "iam"]

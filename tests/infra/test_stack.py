@@ -11,7 +11,7 @@ from keywarden_infra.access import VERIFY_ROUTES
 from keywarden_infra.stack import CHALICE_FUNCTIONS, SCHEDULED
 
 from chalicelib import errors
-from tests.infra.conftest import Template
+from tests.infra.conftest import ROOT, Template
 
 
 def definition(template: Template) -> dict[str, Any]:
@@ -152,7 +152,7 @@ def test_stage_settings_reach_every_function(prod: Template) -> None:
     [verify] = prod.of_type("AWS::Lambda::Function").values()
     assert verify["Properties"]["ReservedConcurrentExecutions"] == 50
     # Memory and timeouts come from .chalice/config.json's stage, as for `chalice deploy`.
-    config = json.loads((__import__("pathlib").Path(__file__).parents[2] / ".chalice/config.json").read_text())
+    config = json.loads((ROOT / ".chalice/config.json").read_text())
     for name, logical_id in CHALICE_FUNCTIONS.items():
         per_function = config["stages"]["prod"].get("lambda_functions", {}).get(name, {})
         expected = per_function.get("lambda_timeout", config["stages"]["prod"]["lambda_timeout"])

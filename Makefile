@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck infra unit functional e2e fuzz bench mutation clean
+.PHONY: dev test lint typecheck infra console browser unit functional e2e fuzz bench mutation clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +12,42 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-dev: $(STAMP)
+dev: $(STAMP) console
 	$(BIN)/python -m devstack
 
-test: lint typecheck infra
+test: lint typecheck infra console
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest tests/fuzz
+	$(MAKE) browser
+
+# The web console (console/): its API types are generated from the OpenAPI document the
+# code states (tools/export_openapi.py, rewritten only when it changes), then `tsc` and
+# Vite build it into console/dist, which the local stack serves at /console/. Rebuilt
+# only when its sources or the API changed.
+CONSOLE_NODE := console/node_modules/.installed
+CONSOLE_SRC := $(shell find console/src console/scripts -type f -not -name '*.gen.ts' -not -name 'schema.d.ts' 2>/dev/null) \
+  console/index.html console/vite.config.ts console/tsconfig.json
+API_SRC := app.py $(shell find chalicelib -name '*.py' 2>/dev/null)
+
+$(CONSOLE_NODE): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $(CONSOLE_NODE)
+
+console/openapi.json: $(STAMP) $(API_SRC) tools/export_openapi.py
+	$(BIN)/python -m tools.export_openapi console/openapi.json
+
+console/src/api/schema.d.ts: console/openapi.json $(CONSOLE_NODE)
+	cd console && npm run --silent gen
+
+console/dist/index.html: console/src/api/schema.d.ts $(CONSOLE_SRC)
+	cd console && npm run --silent build
+
+console: console/dist/index.html
+
+# The browser tests (Playwright, Debian's Chromium) against a local stack of their own;
+# panel screenshots land in console/test-results/screenshots/.
+browser: console
+	cd console && npx tsc --noEmit -p tsconfig.tests.json && npx playwright test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -73,4 +103,5 @@ mutation: $(STAMP)
 	$(BIN)/python -m tools.mutate_conditions
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache infra/node_modules $(LINT_VENV) infra/cdk.out infra/chalice.out
+	rm -rf $(VENV) .mypy_cache .ruff_cache infra/node_modules $(LINT_VENV) infra/cdk.out infra/chalice.out \
+	  console/node_modules console/dist console/openapi.json console/test-results

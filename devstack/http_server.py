@@ -48,6 +48,7 @@ from chalicelib.errors import (
     MethodNotAllowedError,
     NotFoundError,
 )
+from devstack import console
 
 BACKLOG = 1024
 # What is read, at most, of a refused request before the connection is closed: closing a
@@ -113,6 +114,32 @@ class ProblemRequestHandler(ChaliceRequestHandler):
         # connection, so the gateway has to be in place before BaseHTTPRequestHandler runs.
         self.local_gateway = ProblemGateway(app_object, config)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)  # type: ignore[arg-type]
+
+    def _serve_console_or_app(self) -> None:
+        """GET and HEAD: the console's files (devstack.console) under /console/, else the app."""
+        path = self.path.split("?", 1)[0]
+        if not console.handles(path):
+            self._generic_handle()
+            return
+        started = time.perf_counter()
+        answer = console.answer(path)
+        if answer is None:
+            response = _problem(NotFoundError("the console has no file at this path (`make dev` builds it)"))
+            self._send_problem(response, close=False)
+        else:
+            request_id = new_request_id()
+            headers: dict[str, str | list[str]] = {**answer.headers, "X-Request-Id": request_id}
+            response = Response(body="", status_code=answer.status, headers=headers)
+            self.send_response(answer.status)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(answer.body)
+        _log_refused(self.command, console.PREFIX, response, started)
+
+    do_GET = do_HEAD = _serve_console_or_app
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Answers what http.server refuses (unknown method, oversized head, bad syntax) as a problem."""

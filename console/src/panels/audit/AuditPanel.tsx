@@ -1,0 +1,6 @@
+import type { PanelProps } from "../types";
+
+// Stub: the panel is being built.
+export default function AuditPanel(_props: PanelProps) {
+  return <p>AuditPanel</p>;
+}

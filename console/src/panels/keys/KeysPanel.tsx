@@ -1,0 +1,6 @@
+import type { PanelProps } from "../types";
+
+// Stub: the panel is being built.
+export default function KeysPanel(_props: PanelProps) {
+  return <p>KeysPanel</p>;
+}

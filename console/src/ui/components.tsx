@@ -1,0 +1,162 @@
+// Shared pieces of every panel: dialogs, the problem banner, secrets shown once, times.
+import type { ComponentChildren } from "preact";
+import { useEffect, useId, useRef, useState } from "preact/hooks";
+import type { ApiProblem } from "../api/problem";
+import { formatTime, useT } from "../i18n";
+import { common } from "./messages";
+
+export function ProblemBanner({ problem }: { problem: ApiProblem | undefined }) {
+  const t = useT(common);
+  if (!problem) return null;
+  const title = problem.code === "network_error" ? t("networkError") : problem.message || t("error");
+  return (
+    <div class="problem" role="alert" data-code={problem.code}>
+      <strong>{title}</strong>
+      {problem.detail && <span> {problem.detail}</span>}
+      {problem.errors.length > 0 && (
+        <ul>
+          {problem.errors.map((e) => (
+            <li key={e.field + e.message}>
+              <code>{e.field}</code>: {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function Loading() {
+  const t = useT(common);
+  return (
+    <p class="muted" aria-busy="true">
+      {t("loading")}
+    </p>
+  );
+}
+
+/** A modal dialog (the native <dialog>: focus trapped, Escape closes). */
+export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      class={props.wide ? "wide" : undefined}
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        event.preventDefault();
+        props.onClose();
+      }}
+    >
+      <h2 id={titleId}>{props.title}</h2>
+      {props.children}
+    </dialog>
+  );
+}
+
+/**
+ * Asks before a destructive action; with `word`, the person must type it (GitHub's
+ * "type the name to confirm").
+ */
+export function ConfirmDialog(props: {
+  title: string;
+  text: ComponentChildren;
+  confirmLabel: string;
+  word?: string;
+  busy?: boolean;
+  problem?: ApiProblem | undefined;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  const t = useT(common);
+  const [typed, setTyped] = useState("");
+  const ready = props.word === undefined || typed === props.word;
+  return (
+    <Dialog title={props.title} onClose={props.onClose}>
+      <form
+        method="dialog"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (ready) props.onConfirm();
+        }}
+      >
+        <div>{props.text}</div>
+        {props.word !== undefined && (
+          <label>
+            {t("typeToConfirm", { word: props.word })}
+            <input
+              value={typed}
+              onInput={(e) => setTyped(e.currentTarget.value)}
+              autoComplete="off"
+              spellcheck={false}
+              data-testid="confirm-word"
+            />
+          </label>
+        )}
+        <ProblemBanner problem={props.problem} />
+        <div class="actions">
+          <button type="button" onClick={props.onClose}>
+            {t("cancel")}
+          </button>
+          <button type="submit" class="danger" disabled={!ready || props.busy}>
+            {props.confirmLabel}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/**
+ * A secret on screen, with a copy button. It lives only in the component's state: when the
+ * person leaves the panel or closes the dialog, it is gone from the page.
+ */
+export function SecretValue(props: { label: string; value: string; once?: boolean; testId?: string }) {
+  const t = useT(common);
+  const [copied, setCopied] = useState(false);
+  const labelId = useId();
+  return (
+    <div class="secret">
+      <span id={labelId} class="secret-label">
+        {props.label}
+      </span>
+      <code aria-labelledby={labelId} data-testid={props.testId ?? "secret-value"}>
+        {props.value}
+      </code>
+      <button
+        type="button"
+        onClick={() => {
+          void navigator.clipboard?.writeText(props.value).then(() => setCopied(true));
+        }}
+      >
+        {copied ? t("copied") : t("copy")}
+      </button>
+      {props.once && (
+        <p class="warning" role="note">
+          {t("secretOnce")}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function Time({ value }: { value: string | null | undefined }) {
+  return value ? <time dateTime={value}>{formatTime(value)}</time> : <span class="muted">—</span>;
+}
+
+/** The "Load more" button of a cursor-paged list. */
+export function More(props: { cursor: string | null | undefined; busy?: boolean; onMore: () => void }) {
+  const t = useT(common);
+  if (!props.cursor) return null;
+  return (
+    <button type="button" class="more" disabled={props.busy} onClick={props.onMore}>
+      {t("more")}
+    </button>
+  );
+}

@@ -1,0 +1,45 @@
+import { expect, test } from "@playwright/test";
+import { expectAccessible, person, signIn } from "./support";
+
+test("/ redirects to the console, which asks a stranger to sign in", async ({ page }) => {
+  const response = await page.goto("/");
+  expect(response?.status()).toBe(200);
+  await expect(page).toHaveURL(/\/console\/$/);
+  await expect(page.getByRole("heading", { name: "Sign in to Keywarden" })).toBeVisible();
+  await expectAccessible(page);
+});
+
+test("the console is served with a strict CSP and no CORS", async ({ request }) => {
+  const index = await request.get("/console/");
+  expect(index.headers()["content-security-policy"]).toContain("script-src 'self'");
+  expect(index.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(index.headers()["access-control-allow-origin"]).toBeUndefined();
+  const deepLink = await request.get("/console/projects/p_123/keys");
+  expect(deepLink.status()).toBe(200);
+  expect(await deepLink.text()).toContain('<div id="app">');
+  const missing = await request.get("/console/assets/nothing-here.js");
+  expect(missing.status()).toBe(404);
+  expect(missing.headers()["content-type"]).toContain("application/problem+json");
+  const escape = await request.get("/console/..%2F..%2Fapp.py");
+  expect(escape.status()).toBe(404);
+});
+
+test("a person signs in, creates a project and lands on its panels; Russian is one switch away", async ({ page }) => {
+  const owner = person("owner");
+  await signIn(page, owner);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await page.getByLabel("Name").fill("Shop backend");
+  await page.getByRole("dialog").getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByTestId("project-name")).toHaveText("Shop backend");
+  await expect(page.getByTestId("my-role")).toContainText("owner");
+  await expect(page.getByRole("link", { name: "Access keys" })).toBeVisible();
+  await page.getByLabel("Language").selectOption("ru");
+  await expect(page.getByRole("link", { name: "Ключи доступа" })).toBeVisible();
+  await expect(page.getByTestId("my-role")).toContainText("владелец");
+  await page.getByLabel("Язык").selectOption("en");
+  await page.getByRole("navigation", { name: "Projects" }).getByRole("link", { name: "Projects" }).click();
+  await expect(page.getByRole("link", { name: "Shop backend" })).toBeVisible();
+  // The token lives in memory only: a reload asks the person to sign in again.
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Sign in to Keywarden" })).toBeVisible();
+});

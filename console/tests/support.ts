@@ -9,11 +9,19 @@ export function person(role: string): string {
   return `${role}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Signs in through the local stack's sign-in form, as a person would. */
-export async function signIn(page: Page, sub: string, groups: string[] = []): Promise<void> {
+/**
+ * Signs in through the local stack's sign-in form, as a person would. `authAgeSeconds`
+ * over the stack's step-up age (300 s) makes sensitive actions ask for confirmation.
+ */
+export async function signIn(
+  page: Page,
+  sub: string,
+  options: { groups?: string[]; authAgeSeconds?: number } = {},
+): Promise<void> {
   await page.goto("/console/");
   await page.getByLabel(/User id/).fill(sub);
-  if (groups.length) await page.getByLabel(/Groups/).fill(groups.join(","));
+  if (options.groups?.length) await page.getByLabel(/Groups/).fill(options.groups.join(","));
+  if (options.authAgeSeconds) await page.getByLabel(/seconds ago/).fill(String(options.authAgeSeconds));
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("signed-in-as")).toContainText(sub);
 }

@@ -11,6 +11,7 @@ export function SignIn({ config }: { config: ConsoleConfig }) {
   const t = useT(common);
   const [sub, setSub] = useState("");
   const [groups, setGroups] = useState("");
+  const [age, setAge] = useState("0");
   const signIn = useAction(async () => {
     if (config.auth === "oidc") {
       const { oidcSignIn } = await import("./oidc");
@@ -21,7 +22,7 @@ export function SignIn({ config }: { config: ConsoleConfig }) {
       .split(",")
       .map((g) => g.trim())
       .filter(Boolean);
-    session.value = await localToken(sub.trim(), list);
+    session.value = await localToken(sub.trim(), list, Math.max(0, Number(age) || 0));
   });
   return (
     <main id="content" class="signin">
@@ -46,6 +47,20 @@ export function SignIn({ config }: { config: ConsoleConfig }) {
             {t("groups")}
             <input name="groups" value={groups} onInput={(e) => setGroups(e.currentTarget.value)} placeholder="keywarden-admins" />
           </label>
+          <label>
+            {t("authAge")}
+            <input
+              name="auth_age"
+              type="number"
+              min={0}
+              value={age}
+              onInput={(e) => setAge(e.currentTarget.value)}
+              aria-describedby="auth-age-help"
+            />
+          </label>
+          <p id="auth-age-help" class="muted">
+            {t("authAgeHelp")}
+          </p>
           <button type="submit" class="primary" disabled={signIn.busy || !sub.trim()}>
             {t("signIn")}
           </button>

@@ -72,6 +72,12 @@ request id in `request_id`: an unknown route 404 `not_found`; beyond the stage's
 limit 429 `rate_limited` (retry later: the contract names no code for it); a body over the
 gateway's own limit 413 `payload_too_large`; a function that failed or timed out 502 or
 504 `internal_error`.
+
+The web console is served at `/console/` (not an API route: static files, `/` redirects
+there locally) from the API's own origin, locally by the stack and deployed by CloudFront
+in front of API Gateway, so its calls are same-origin and the API sends no CORS headers.
+It signs people in with the configured OIDC issuer (authorization code with PKCE), keeps
+tokens in memory only, and uses nothing but the operations of this document.
 """
 
 

@@ -3,8 +3,10 @@
 Files are served from the build's directory only (a path that leaves it is 404). A path
 with no file extension that names no file is the single-page app's own route, answered
 with index.html. `config.json` is not a file: it tells the console how people sign in
-here (the embedded issuer's form). Hashed assets are cached for a year; index.html and
-config.json are revalidated every time.
+here: the embedded issuer's form, or, when `KEYWARDEN_CONSOLE_OIDC_CLIENT_ID` names the
+console's client at the configured `KEYWARDEN_OIDC_ISSUER`, that issuer (authorization
+code with PKCE; the CSP then lets the console reach the issuer). Hashed assets are cached
+for a year; index.html and config.json are revalidated every time.
 """
 
 from __future__ import annotations
@@ -65,9 +67,27 @@ def answer(path: str, dist: Path = DIST) -> Answer | None:
     return _file_answer((dist / "index.html").read_bytes(), ".html", "no-cache")
 
 
+def _issuer() -> str | None:
+    """The OIDC issuer the console signs people in with, if one is configured for it."""
+    if os.environ.get("KEYWARDEN_CONSOLE_OIDC_CLIENT_ID"):
+        return os.environ.get("KEYWARDEN_OIDC_ISSUER") or None
+    return None
+
+
 def _config() -> bytes:
     admin_group = os.environ.get("KEYWARDEN_ADMIN_GROUP") or "keywarden-admins"
-    return json.dumps({"auth": "local", "admin_group": admin_group}).encode()
+    issuer = _issuer()
+    if issuer is None:
+        return json.dumps({"auth": "local", "admin_group": admin_group}).encode()
+    return json.dumps(
+        {
+            "auth": "oidc",
+            "issuer": issuer,
+            "client_id": os.environ["KEYWARDEN_CONSOLE_OIDC_CLIENT_ID"],
+            "scope": os.environ.get("KEYWARDEN_CONSOLE_OIDC_SCOPE") or "openid profile",
+            "admin_group": admin_group,
+        }
+    ).encode()
 
 
 def _file_answer(body: bytes, suffix: str, cache: str) -> Answer:
@@ -75,7 +95,7 @@ def _file_answer(body: bytes, suffix: str, cache: str) -> Answer:
     headers = {
         "Content-Type": content_type,
         "Cache-Control": cache,
-        "Content-Security-Policy": content_security_policy(),
+        "Content-Security-Policy": content_security_policy(_issuer()),
         **SECURITY_HEADERS,
     }
     return Answer(200, headers, body)

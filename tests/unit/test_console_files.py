@@ -80,3 +80,19 @@ def test_csp_adds_only_the_issuers_origin_to_connect_src() -> None:
     assert directives["script-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in policy
+
+
+def test_with_an_oidc_client_the_console_signs_in_with_the_issuer(monkeypatch: pytest.MonkeyPatch, dist: Path) -> None:
+    monkeypatch.setenv("KEYWARDEN_OIDC_ISSUER", "https://login.example.com/realms/kw")
+    monkeypatch.setenv("KEYWARDEN_CONSOLE_OIDC_CLIENT_ID", "keywarden-console")
+    config = console.answer("/console/config.json")
+    index = console.answer("/console/", dist)
+    assert config is not None and index is not None
+    assert json.loads(config.body) == {
+        "auth": "oidc",
+        "issuer": "https://login.example.com/realms/kw",
+        "client_id": "keywarden-console",
+        "scope": "openid profile",
+        "admin_group": "keywarden-admins",
+    }
+    assert "connect-src 'self' https://login.example.com;" in index.headers["Content-Security-Policy"]

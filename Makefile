@@ -45,9 +45,11 @@ console/dist/index.html: console/src/api/schema.d.ts $(CONSOLE_SRC)
 console: console/dist/index.html
 
 # The browser tests (Playwright, Debian's Chromium) against a local stack of their own;
-# panel screenshots land in console/test-results/screenshots/.
+# panel screenshots land in console/test-results/screenshots/. Then the OIDC sign-in and
+# step-up against a real OIDC provider (console/tests/oidc/), with a stack of their own.
 browser: console
 	cd console && npx tsc --noEmit -p tsconfig.tests.json && npx playwright test
+	cd console && npx playwright test -c playwright.oidc.config.ts
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -74,7 +76,7 @@ $(LINT_VENV)/.installed: infra/requirements-lint.txt
 	$(LINT_VENV)/bin/python -m pip install --quiet -r infra/requirements-lint.txt
 	touch $(LINT_VENV)/.installed
 
-infra: $(STAMP) $(INFRA_NODE) $(LINT_VENV)/.installed
+infra: $(STAMP) $(INFRA_NODE) $(LINT_VENV)/.installed console
 	rm -rf infra/cdk.out infra/chalice.out
 	cd infra && for stage in dev prod; do \
 	  $(SYNTH_ENV) npx cdk synth --quiet --no-notices -c stage=$$stage -o cdk.out/$$stage || exit 1; done

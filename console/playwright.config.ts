@@ -8,6 +8,7 @@ export const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
   testDir: "tests",
+  testIgnore: ["oidc/**"], // playwright.oidc.config.ts runs those, against a stack of their own
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,

@@ -1,6 +1,30 @@
+// "Access keys", as VK Mini Apps' "Development → Access keys": the project's secure key and
+// service key, each with its hint, shown and replaced only after the person confirms it's them.
+import { api, unwrap } from "../../api/client";
+import { useT } from "../../i18n";
+import { Loading, ProblemBanner } from "../../ui/components";
+import { useLoad } from "../../ui/hooks";
 import type { PanelProps } from "../types";
+import { secretsText } from "./messages";
+import { isSecretName, SECRET_NAMES } from "./names";
+import { SecretCard } from "./SecretCard";
+import "./secrets.css";
 
-// Stub: the panel is being built.
-export default function SecretsPanel(_props: PanelProps) {
-  return <p>SecretsPanel</p>;
+export default function SecretsPanel({ project }: PanelProps) {
+  const t = useT(secretsText);
+  const pid = project.id;
+  const list = useLoad(() => unwrap(api.GET("/v1/projects/{pid}/secrets", { params: { path: { pid } } })), [pid]);
+  if (list.problem) return <ProblemBanner problem={list.problem} />;
+  if (!list.data) return <Loading />;
+  const byName = new Map(list.data.items.filter((s) => isSecretName(s.name)).map((s) => [s.name, s]));
+  return (
+    <div class="access-keys">
+      <h2>{t("title")}</h2>
+      <p class="muted">{t("intro")}</p>
+      {SECRET_NAMES.map((name) => {
+        const info = byName.get(name);
+        return info && <SecretCard key={name} pid={pid} name={name} info={info} onRotated={list.reload} />;
+      })}
+    </div>
+  );
 }

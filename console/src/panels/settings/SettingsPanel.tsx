@@ -1,6 +1,21 @@
+// The project's settings: its name and description, members, roles, nodes, and deletion.
+// Each section shows its edit controls only to roles that may use them.
 import type { PanelProps } from "../types";
+import { DeleteProject } from "./DeleteProject";
+import { MembersSection } from "./MembersSection";
+import { NodesSection } from "./NodesSection";
+import { ProjectDetails } from "./ProjectDetails";
+import { RolesSection } from "./RolesSection";
+import "./settings.css";
 
-// Stub: the panel is being built.
-export default function SettingsPanel(_props: PanelProps) {
-  return <p>SettingsPanel</p>;
+export default function SettingsPanel(props: PanelProps) {
+  return (
+    <div class="settings">
+      <ProjectDetails {...props} />
+      <MembersSection {...props} />
+      <RolesSection {...props} />
+      <NodesSection {...props} />
+      {props.can("delete_project") && <DeleteProject {...props} />}
+    </div>
+  );
 }

@@ -1,0 +1,16 @@
+import type { Webhook } from "../../api/client";
+
+export type EventType = Webhook["events"][number];
+
+/** The contract's events, in the order a person reads them. */
+export const EVENTS: readonly EventType[] = [
+  "key.created",
+  "key.revoked",
+  "key.rerolled",
+  "key.expiring",
+  "key_request.created",
+  "key_request.approved",
+  "key_request.denied",
+  "key_request.cancelled",
+  "secret.rotated",
+];

@@ -1,0 +1,84 @@
+import { type APIRequestContext, expect, test } from "@playwright/test";
+import { openPanel, seedKey, seedRole, unknownOpaqueKey } from "./ops.support";
+import { type Api, apiAs, expectAccessible, panelShot, person, seedProject, serviceKey, signIn } from "./support";
+
+async function verify(request: APIRequestContext, service: string, key: string): Promise<string> {
+  const answer = await request.post("/v1/keys/verify", { headers: { Authorization: `Bearer ${service}` }, data: { key } });
+  expect(answer.status()).toBe(200);
+  return (await answer.json()).code as string;
+}
+
+/** Runs the rollup until the project's totals hold what the test counted (counts flush within a second). */
+async function rolledUp(request: APIRequestContext, api: Api, pid: string, totals: { valid: number; invalid: number }) {
+  await expect
+    .poll(async () => {
+      await request.post("/v1/dev/jobs/usage-rollup");
+      return (await api.call("GET", `/v1/projects/${pid}/usage?granularity=hour`)).totals;
+    })
+    .toEqual(totals);
+}
+
+test("verifications show up by period, outcome code and key, with a chart and no CSP violation", async ({ page, request }) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content[- ]Security[- ]Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
+  page.on("pageerror", (error) => violations.push(error.message));
+  const owner = person("owner");
+  const api = await apiAs(request, owner);
+  const project = await seedProject(api, "Shop backend");
+  const roleId = await seedRole(api, project.id);
+  const prod = await seedKey(api, project.id, roleId, "checkout-prod");
+  const old = await seedKey(api, project.id, roleId, "checkout-legacy");
+  await api.call("DELETE", `/v1/projects/${project.id}/keys/${old.id}`);
+  const service = await serviceKey(api, project.id);
+  for (let i = 0; i < 4; i += 1) expect(await verify(request, service, prod.secret)).toBe("VALID");
+  expect(await verify(request, service, old.secret)).toBe("REVOKED");
+  for (let i = 0; i < 2; i += 1) expect(await verify(request, service, unknownOpaqueKey())).toBe("NOT_FOUND");
+  await rolledUp(request, api, project.id, { valid: 4, invalid: 3 });
+
+  await signIn(page, owner);
+  await openPanel(page, project.name, "Usage");
+  const totals = page.getByTestId("usage-totals");
+  await expect(totals.getByTestId("total-valid")).toHaveText("4");
+  await expect(totals.getByTestId("total-invalid")).toHaveText("3");
+  await expect(totals.getByTestId("total-all")).toHaveText("7");
+  const byCode = page.getByRole("table", { name: "By outcome" });
+  await expect(byCode.getByRole("row", { name: "VALID" })).toContainText("4");
+  await expect(byCode.getByRole("row", { name: "NOT_FOUND" })).toContainText("2");
+  await expect(byCode.getByRole("row", { name: "REVOKED" })).toContainText("1");
+  const chart = page.getByRole("img", { name: /Valid and invalid verifications per day.*4 valid, 3 invalid/ });
+  await expect(chart.locator("canvas")).toHaveCount(1);
+  // The chart's numbers as a table: today's row.
+  const perPeriod = page.getByRole("table", { name: "Per period" });
+  await expect(perPeriod.getByRole("row")).toHaveCount(2);
+  await expect(perPeriod.getByRole("row").nth(1)).toContainText("4");
+
+  for (const granularity of ["Monthly", "Hourly"]) {
+    await page.getByLabel(granularity).check();
+    await expect(page.getByRole("img", { name: /4 valid, 3 invalid/ })).toBeVisible();
+    await expect(totals.getByTestId("total-valid")).toHaveText("4");
+    await expect(totals.getByTestId("total-invalid")).toHaveText("3");
+  }
+  await expect(page.getByRole("img", { name: /per hour/ }).locator("canvas")).toHaveCount(1);
+  await expectAccessible(page);
+  await panelShot(page, "usage");
+
+  // One key's usage: only its own verifications.
+  await page.getByLabel("Daily").check();
+  await page.getByLabel("Key").selectOption({ label: `checkout-prod (kw_...${prod.secret.slice(-4)})` });
+  await expect(totals.getByTestId("total-valid")).toHaveText("4");
+  await expect(totals.getByTestId("total-invalid")).toHaveText("0");
+  await expect(byCode.getByRole("row")).toHaveCount(2);
+  await page.getByLabel("Key").selectOption({ label: `checkout-legacy (kw_...${old.secret.slice(-4)})` });
+  await expect(totals.getByTestId("total-valid")).toHaveText("0");
+  await expect(byCode.getByRole("row", { name: "REVOKED" })).toContainText("1");
+
+  // A range before any verification: zeros, and the tables say so.
+  await page.getByLabel("Key").selectOption("");
+  await page.getByLabel("From (UTC)").fill("2025-01-01");
+  await page.getByLabel("To (UTC, inclusive)").fill("2025-01-31");
+  await expect(totals.getByTestId("total-all")).toHaveText("0");
+  await expect(page.getByText("No verifications in this range.")).toBeVisible();
+  expect(violations).toEqual([]);
+});

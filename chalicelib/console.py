@@ -12,13 +12,19 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 
-def content_security_policy(issuer: str | None = None) -> str:
-    """The CSP of every console response; `issuer` (an OIDC issuer URL) adds its origin to connect-src."""
+def content_security_policy(issuer: str | None = None, also_connect: tuple[str, ...] = ()) -> str:
+    """The CSP of every console response.
+
+    `issuer` (an OIDC issuer URL) adds its origin to connect-src; `also_connect` adds the
+    origins of URLs the OIDC client calls elsewhere (Amazon Cognito's token endpoint is on
+    the user pool's own domain, not the issuer's).
+    """
     connect = ["'self'"]
-    if issuer:
-        parts = urlsplit(issuer)
-        if parts.scheme and parts.netloc:
-            connect.append(f"{parts.scheme}://{parts.netloc}")
+    for url in (issuer, *also_connect):
+        parts = urlsplit(url or "")
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme in ("https", "http") and parts.netloc and origin not in connect:
+            connect.append(origin)
     directives = {
         "default-src": ["'none'"],
         "script-src": ["'self'"],

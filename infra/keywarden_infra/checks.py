@@ -4,11 +4,16 @@
 the stack or listed here. An aspect writes each suppression into the metadata of every
 resource of its type (`Metadata.checkov.skip`), where checkov reads it and a reviewer of
 the template sees the reason beside the resource.
+
+CDK's own custom-resource handlers (the console's `BucketDeployment` and the console
+bucket's auto-delete, stack-level constructs named `Custom::...`) are functions too, but
+not the service's: their suppressions are listed apart, with reasons of their own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import jsii
 from aws_cdk import CfnResource, IAspect
@@ -20,6 +25,8 @@ class Suppression:
     check: str
     resource_types: tuple[str, ...]
     reason: str
+    # Whose resources: the service's, or CDK's own custom-resource handlers.
+    owner: Literal["keywarden", "cdk"] = "keywarden"
 
 
 _FUNCTIONS = ("AWS::Lambda::Function", "AWS::Serverless::Function")
@@ -86,6 +93,62 @@ SUPPRESSIONS: tuple[Suppression, ...] = (
         "X-Ray is off by default (cost); every request has a JSON log line with its id and duration, "
         "and the access log has the gateway's view. Turn TracingEnabled on to trace.",
     ),
+    Suppression(
+        "CKV_AWS_18",
+        ("AWS::S3::Bucket",),
+        "The console's bucket: read only by CloudFront (OAC) and written only by the deployment. Server "
+        "access logs would need a log bucket of their own to record requests that are all CloudFront's.",
+    ),
+    Suppression(
+        "CKV_AWS_21",
+        ("AWS::S3::Bucket",),
+        "The console's bucket holds a build of the repository that every deploy writes again (old hashed "
+        "assets are kept for open pages); the repository is its history.",
+    ),
+    Suppression(
+        "CKV_AWS_68",
+        ("AWS::CloudFront::Distribution",),
+        "No WAF web ACL: API Gateway's own URL stays in use by clients and resource servers, so a web ACL "
+        "on the distribution would filter part of the traffic only; the stage's throttle limits all of it. "
+        "A web ACL costs $5 a month, $1 per rule and $0.60 per million requests.",
+    ),
+    Suppression(
+        "CKV_AWS_86",
+        ("AWS::CloudFront::Distribution",),
+        "The API's requests are in the stage's access log and the functions' logs; the rest is the "
+        "console's static files. CloudFront's standard logs would need a log bucket with ACLs enabled.",
+    ),
+    Suppression(
+        "CKV_AWS_174",
+        ("AWS::CloudFront::Distribution",),
+        "On its *.cloudfront.net name CloudFront negotiates from TLS 1.0 and the minimum cannot be raised; "
+        "with the `domain_name` and `certificate_arn` settings the distribution requires TLS 1.2 (TLSv1.2_2021).",
+    ),
+    # CDK's custom-resource handlers: run by CloudFormation at deploy time, never by a request.
+    Suppression(
+        "CKV_AWS_117",
+        _FUNCTIONS,
+        "CDK's deployment handler: it reaches S3 only, a public AWS endpoint.",
+        owner="cdk",
+    ),
+    Suppression(
+        "CKV_AWS_116",
+        _FUNCTIONS,
+        "CDK's deployment handler: CloudFormation invokes it and reports its failure as the deploy's.",
+        owner="cdk",
+    ),
+    Suppression(
+        "CKV_AWS_115",
+        _FUNCTIONS,
+        "CDK's deployment handler: runs once per deploy; reserving concurrency for it would take from the service.",
+        owner="cdk",
+    ),
+    Suppression(
+        "CKV_AWS_173",
+        _FUNCTIONS,
+        "CDK's deployment handler: its environment, if any, is the CA bundle's path, no secret.",
+        owner="cdk",
+    ),
 )
 
 
@@ -96,10 +159,18 @@ class CheckovSuppressions:
     def visit(self, node: IConstruct) -> None:
         if not isinstance(node, CfnResource):
             return
+        owner = "cdk" if _is_cdk_handler(node) else "keywarden"
         skips = [
             {"id": suppression.check, "comment": suppression.reason}
             for suppression in SUPPRESSIONS
-            if node.cfn_resource_type in suppression.resource_types
+            if node.cfn_resource_type in suppression.resource_types and suppression.owner == owner
         ]
         if skips:
             node.add_metadata("checkov", {"skip": skips})
+
+
+def _is_cdk_handler(node: CfnResource) -> bool:
+    """CDK puts its custom-resource providers (singletons) at the stack's top level, under ids
+    that start with `Custom::`."""
+    scopes = node.node.scopes
+    return len(scopes) > 2 and scopes[2].node.id.startswith("Custom::")

@@ -28,6 +28,11 @@ _SETTINGS = (
     "api_rate_limit",
     "api_burst_limit",
     "manage_api_gateway_account",
+    "console_oidc_client_id",
+    "console_oidc_scope",
+    "console_connect_origins",
+    "domain_name",
+    "certificate_arn",
 )
 
 
@@ -53,10 +58,23 @@ class StageConfig:
     # API Gateway's access logs need the account's CloudWatch role, one per account and
     # region: set false where another stack already manages it.
     manage_api_gateway_account: bool = True
+    # The web console's OIDC client at `oidc_issuer`: a public client (authorization code with
+    # PKCE, no secret) and the scope it asks for.
+    console_oidc_client_id: str | None = None
+    console_oidc_scope: str = "openid profile"
+    # Other origins the console's OIDC client calls besides the issuer's, space-separated
+    # (Amazon Cognito: the user pool domain, https://<domain>.auth.<region>.amazoncognito.com).
+    console_connect_origins: str = ""
+    # The front door's own host name and its ACM certificate (in us-east-1, as CloudFront
+    # requires); without them it answers on its *.cloudfront.net name.
+    domain_name: str | None = None
+    certificate_arn: str | None = None
 
     def __post_init__(self) -> None:
         if not _STAGE_NAME.match(self.stage) or self.stage == "local":
             raise ValueError(f"stage must be lower-case letters, digits and dashes (not 'local'), not {self.stage!r}")
+        if bool(self.domain_name) != bool(self.certificate_arn):
+            raise ValueError("domain_name and certificate_arn go together: give both or neither")
 
     @property
     def is_prod(self) -> bool:

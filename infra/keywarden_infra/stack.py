@@ -4,7 +4,8 @@
 the rest is built around it here, with the construct's escape hatches where Chalice has
 no setting: per-function roles, a function of its own for verification, the stream's
 retry policy and dead letters, the gateway's error responses, the API stage's limits and
-access log, alarms.
+access log, alarms. In front of it all, a CloudFront distribution serves the API and the
+web console on one origin (front_door.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from chalice.cdk import Chalice
 from constructs import Construct
 
-from keywarden_infra import alarms, gateway
+from keywarden_infra import alarms, front_door, gateway
 from keywarden_infra.checks import CheckovSuppressions
 from keywarden_infra.config import StageConfig
 from keywarden_infra.kms import Keys, create_keys
@@ -88,23 +89,48 @@ class KeywardenStack(Stack):
         self._api_stage()
         gateway.configure(self, self.config, self.chalice, self.verify_function)
         alarms.create(self, config, self.chalice, self.verify_function, self.dead_letters)
+        self.front_door = front_door.create(self, config, self.api_domain, self.api_stage)
         if not (config.oidc_issuer and config.oidc_jwks_url):
             Annotations.of(self).add_warning_v2(
                 "keywarden:no-oidc",
                 "No OIDC issuer and JWKS URL: nobody can sign in to this stage "
                 "(-c oidc_issuer=... -c oidc_jwks_url=...; see the README's deployment guide).",
             )
+        if not config.console_oidc_client_id:
+            Annotations.of(self).add_warning_v2(
+                "keywarden:no-console-client",
+                "No console_oidc_client_id: the web console cannot sign anyone in "
+                "(-c console_oidc_client_id=...; see the README's deployment guide).",
+            )
 
         Aspects.of(self).add(CheckovSuppressions())
 
+        front_door_url = self.front_door.url(config)
+        CfnOutput(self, "ConsoleUrl", value=f"{front_door_url}/console/", description="The web console")
+        CfnOutput(
+            self,
+            "FrontDoorApiUrl",
+            value=front_door_url,
+            description="The API through CloudFront, on the console's origin (append /v1/...)",
+        )
         CfnOutput(self, "ApiUrl", value=self.api_url, description="The API's base URL (append /v1/...)")
         CfnOutput(self, "JwksUrl", value=f"{self.api_url}/.well-known/jwks.json")
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letters.queue_url)
 
     @property
-    def api_url(self) -> str:
+    def api_domain(self) -> str:
+        """The REST API's own host name (regional endpoint)."""
         rest_api = self.chalice.get_resource("RestAPI")
-        return f"https://{rest_api.ref}.execute-api.{self.region}.{self.url_suffix}/api"
+        return f"{rest_api.ref}.execute-api.{self.region}.{self.url_suffix}"
+
+    @property
+    def api_stage(self) -> str:
+        """The API Gateway stage Chalice deploys to (`api_gateway_stage` in .chalice/config.json)."""
+        return str(_chalice_stage(self.config.stage).get("api_gateway_stage", "api"))
+
+    @property
+    def api_url(self) -> str:
+        return f"https://{self.api_domain}/{self.api_stage}"
 
     def _log_group(self, name: str) -> logs.LogGroup:
         """Each function's log group, made by the stack before the function (so Lambda never

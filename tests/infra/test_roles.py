@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -90,8 +91,7 @@ def function_roles(template: Template) -> dict[str, str]:
     for name, logical_id in CHALICE_FUNCTIONS.items():
         role = template.props(logical_id)["Role"]
         roles[name] = role["Fn::GetAtt"][0]
-    [verify] = template.of_type("AWS::Lambda::Function").values()
-    roles["verify"] = verify["Properties"]["Role"]["Fn::GetAtt"][0]
+    roles["verify"] = template.props(template.verify_function())["Role"]["Fn::GetAtt"][0]
     return roles
 
 
@@ -130,3 +130,33 @@ def test_no_wildcard_resource_where_an_arn_is_known(dev: Template) -> None:
                 actions = set(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
                 # CreateKey has no resource (and is conditioned on the tag); ListStreams has none either.
                 assert actions <= {"kms:CreateKey", "kms:TagResource", "dynamodb:ListStreams"}, statement
+
+
+def test_the_only_other_roles_are_the_gateways_logging_role_and_cdks_deploy_time_handlers(dev: Template) -> None:
+    """Besides the six functions' roles, the stack has API Gateway's logging role and the roles of
+    CDK's own custom-resource handlers, which CloudFormation runs while deploying and no request
+    ever reaches: BucketDeployment (copies the console's build into its bucket) and the console
+    bucket's auto-delete. Those are CDK's, with AWS's basic execution policy (their logs) as CDK
+    makes them, and are held to this instead of the grants: they touch the console's bucket and
+    CDK's asset bucket, nothing else, and no service function runs as one."""
+    service = set(function_roles(dev).values())
+    handlers = dev.cdk_handlers()
+    kinds = ("CustomCDKBucketDeployment", "CustomS3AutoDeleteObjects")
+    assert sorted(kind for name in handlers for kind in kinds if name.startswith(kind)) == sorted(kinds)
+    cdk_roles = {handler["Properties"]["Role"]["Fn::GetAtt"][0] for handler in handlers.values()}
+    [logging_role] = [name for name in dev.of_type("AWS::IAM::Role") if name.startswith("ApiGatewayLoggingRole")]
+    assert set(dev.of_type("AWS::IAM::Role")) == service | cdk_roles | {logging_role}
+    assert not service & cdk_roles
+    [bucket] = [name for name in dev.of_type("AWS::S3::Bucket") if name.startswith("ConsoleFiles")]
+    for role in cdk_roles:
+        [managed] = dev.props(role)["ManagedPolicyArns"]
+        assert ":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" in json.dumps(managed)
+        assert not dev.props(role).get("Policies")
+        for policy in dev.of_type("AWS::IAM::Policy").values():
+            if {"Ref": role} not in policy["Properties"]["Roles"]:
+                continue
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                assert all(action.startswith("s3:") for action in statement["Action"]), statement
+                for resource in statement["Resource"]:
+                    text = json.dumps(resource)
+                    assert f'"{bucket}"' in text or "cdk-hnb659fds-assets-" in text, resource

@@ -27,7 +27,7 @@ def integration_target(operation: dict[str, Any]) -> Any:
 
 
 def test_verification_routes_invoke_the_verification_function_and_others_the_api(dev: Template) -> None:
-    [verify_id] = dev.of_type("AWS::Lambda::Function")
+    verify_id = dev.verify_function()
     paths = definition(dev)["paths"]
     for path, operations in paths.items():
         for method, operation in operations.items():
@@ -140,7 +140,7 @@ def test_kms_keys_are_the_ones_the_service_reaches_by_alias(dev: Template) -> No
 
 
 def test_stage_settings_reach_every_function(prod: Template) -> None:
-    functions = {**prod.of_type("AWS::Serverless::Function"), **prod.of_type("AWS::Lambda::Function")}
+    functions = prod.service_functions()
     assert len(functions) == len(CHALICE_FUNCTIONS) + 1
     for logical_id, function in functions.items():
         env = function["Properties"]["Environment"]["Variables"]
@@ -149,8 +149,7 @@ def test_stage_settings_reach_every_function(prod: Template) -> None:
         assert env["KEYWARDEN_OIDC_ISSUER"] == "https://idp.example.com/realms/acme"
         assert env["KEYWARDEN_OIDC_JWKS_URL"] == "https://idp.example.com/realms/acme/protocol/openid-connect/certs"
         assert env["KEYWARDEN_OIDC_AUDIENCE"] == "keywarden-prod"
-    [verify] = prod.of_type("AWS::Lambda::Function").values()
-    assert verify["Properties"]["ReservedConcurrentExecutions"] == 50
+    assert prod.props(prod.verify_function())["ReservedConcurrentExecutions"] == 50
     # Memory and timeouts come from .chalice/config.json's stage, as for `chalice deploy`.
     config = json.loads((ROOT / ".chalice/config.json").read_text())
     for name, logical_id in CHALICE_FUNCTIONS.items():
@@ -179,9 +178,8 @@ def test_alarms_watch_errors_throttles_dead_letters_and_verification_latency(pro
 
 def test_every_function_logs_to_a_group_with_a_retention(dev: Template) -> None:
     groups = dev.of_type("AWS::Logs::LogGroup")
-    [verify] = dev.of_type("AWS::Lambda::Function").values()
     targets = [dev.props(logical_id)["LoggingConfig"]["LogGroup"] for logical_id in CHALICE_FUNCTIONS.values()]
-    targets.append(verify["Properties"]["LoggingConfig"]["LogGroup"])
+    targets.append(dev.props(dev.verify_function())["LoggingConfig"]["LogGroup"])
     for target in targets:
         assert target["Ref"] in groups
     for r in dev.of_type("AWS::Logs::LogGroup").values():

@@ -96,3 +96,14 @@ def test_with_an_oidc_client_the_console_signs_in_with_the_issuer(monkeypatch: p
         "admin_group": "keywarden-admins",
     }
     assert "connect-src 'self' https://login.example.com;" in index.headers["Content-Security-Policy"]
+
+
+def test_csp_adds_the_origins_the_oidc_client_calls_besides_the_issuer() -> None:
+    policy = content_security_policy(
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc",
+        ("https://acme.auth.us-east-1.amazoncognito.com/oauth2/token", "javascript:alert(1)"),
+    )
+    directives = dict(d.split(" ", 1) for d in policy.split("; "))
+    assert directives["connect-src"] == (
+        "'self' https://cognito-idp.us-east-1.amazonaws.com https://acme.auth.us-east-1.amazoncognito.com"
+    )

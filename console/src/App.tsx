@@ -17,8 +17,13 @@ const ProjectPage = lazy(() => import("./panels/ProjectPage"));
 
 export function App() {
   const config = useLoad(consoleConfig, []);
-  if (config.problem) return <ProblemBanner problem={config.problem} />;
-  if (!config.data) return <Loading />;
+  if (!config.data) {
+    return (
+      <main id="content" tabIndex={-1}>
+        {config.problem ? <ProblemBanner problem={config.problem} /> : <Loading />}
+      </main>
+    );
+  }
   return (
     <LocationProvider scope={BASE}>
       <Shell config={config.data} />
@@ -59,7 +64,7 @@ function Shell({ config }: { config: ConsoleConfig }) {
           {current && (
             <>
               <span data-testid="signed-in-as">{t("signedInAs", { sub: current.sub })}</span>
-              <button type="button" onClick={() => void signOut(config)}>
+              <button type="button" onClick={() => signOut(config)}>
                 {t("signOut")}
               </button>
             </>
@@ -80,11 +85,13 @@ function Shell({ config }: { config: ConsoleConfig }) {
   );
 }
 
-async function signOut(config: ConsoleConfig): Promise<void> {
+/** Forgets the token; deployed, also ends the issuer's session (if the issuer cannot, the console's is over anyway). */
+function signOut(config: ConsoleConfig): void {
   session.value = null;
   if (config.auth === "oidc") {
-    const { oidcSignOut } = await import("./auth/oidc");
-    await oidcSignOut(config);
+    import("./auth/oidc")
+      .then(({ oidcSignOut }) => oidcSignOut(config))
+      .catch((error: unknown) => console.warn("the issuer's session could not be ended", error));
   }
 }
 
@@ -108,7 +115,7 @@ function Callback({ config }: { config: ConsoleConfig }) {
 function NotFound() {
   const t = useT(common);
   return (
-    <main id="content">
+    <main id="content" tabIndex={-1}>
       <p>{t("notFound")}</p>
     </main>
   );

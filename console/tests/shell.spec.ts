@@ -43,3 +43,30 @@ test("a person signs in, creates a project and lands on its panels; Russian is o
   await page.reload();
   await expect(page.getByRole("heading", { name: "Sign in to Keywarden" })).toBeVisible();
 });
+
+test("when the session ends, the console asks to sign in again and carries on where the person was", async ({ page }) => {
+  const owner = person("owner");
+  await signIn(page, owner);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await page.getByLabel("Name").fill("Ledger");
+  await page.getByRole("dialog").getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByTestId("project-name")).toHaveText("Ledger");
+  // The next call finds the token expired, as the service answers an expired token.
+  let refused = 0;
+  await page.route("**/v1/projects/*/members*", async (route) => {
+    if (refused++ > 0) return route.continue();
+    await route.fulfill({
+      status: 401,
+      contentType: "application/problem+json",
+      body: JSON.stringify({ type: "urn:keywarden:problem:unauthenticated", title: "Unauthenticated", status: 401, detail: "the token has expired", code: "unauthenticated" }),
+    });
+  });
+  await page.getByRole("link", { name: "Settings" }).click();
+  const dialog = page.getByRole("dialog", { name: "Your session has ended" });
+  await expect(dialog).toBeVisible();
+  await expectAccessible(page);
+  await dialog.getByRole("button", { name: "Sign in again" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("region", { name: "Members" })).toContainText(owner);
+  expect(refused).toBeGreaterThan(1);
+});

@@ -21,9 +21,17 @@ export class ApiProblem extends Error {
   }
 }
 
-/** A network failure or an answer that is no problem document, as a problem. */
+/**
+ * Anything a call threw, as a problem: fetch's TypeError is `network_error` (the service
+ * could not be reached); a sign-in the person cancelled is `unauthenticated`; anything
+ * else (an OIDC provider's refusal, say) is `client_error` with its message.
+ */
 export function asProblem(error: unknown): ApiProblem {
   if (error instanceof ApiProblem) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new ApiProblem(0, { title: "The service could not be reached", detail: message, code: "network_error" });
+  if (error instanceof TypeError) return new ApiProblem(0, { title: "network_error", detail: message, code: "network_error" });
+  if (error instanceof Error && error.name === "ConfirmationCancelled") {
+    return new ApiProblem(401, { title: "unauthenticated", detail: "", code: "unauthenticated" });
+  }
+  return new ApiProblem(0, { title: "client_error", detail: message, code: "client_error" });
 }

@@ -25,7 +25,7 @@ export function SignIn({ config }: { config: ConsoleConfig }) {
     session.value = await localToken(sub.trim(), list, Math.max(0, Number(age) || 0));
   });
   return (
-    <main id="content" class="signin">
+    <main id="content" tabIndex={-1} class="signin">
       <h1>{t("signInTitle")}</h1>
       {config.auth === "oidc" ? (
         <button type="button" class="primary" onClick={() => void signIn.run()} disabled={signIn.busy}>

@@ -30,8 +30,8 @@ export function StepUpDialog({ config }: { config: ConsoleConfig }) {
     pending.reject(new ConfirmationCancelled());
   };
   return (
-    <Dialog title={t("stepUpTitle")} onClose={cancel}>
-      <p>{t("stepUpText")}</p>
+    <Dialog title={pending.reason === "expired" ? t("expiredTitle") : t("stepUpTitle")} onClose={cancel}>
+      <p>{pending.reason === "expired" ? t("expiredText") : t("stepUpText")}</p>
       <p class="muted">{t("signedInAs", { sub: session.value?.sub ?? "" })}</p>
       <ProblemBanner problem={reauthenticate.problem} />
       <div class="actions">

@@ -12,15 +12,28 @@ const STORAGE_KEY = "keywarden.lang"; // a preference, not a secret
 export const lang = signal<Lang>(initialLang());
 
 function initialLang(): Lang {
-  const saved = globalThis.localStorage?.getItem(STORAGE_KEY);
+  const saved = stored();
   if (saved === "en" || saved === "ru") return saved;
   return globalThis.navigator?.language?.toLowerCase().startsWith("ru") ? "ru" : "en";
 }
 
+/** The saved language; null where the browser blocks site storage (then it throws). */
+function stored(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(STORAGE_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export function setLang(next: Lang): void {
   lang.value = next;
-  localStorage.setItem(STORAGE_KEY, next);
   document.documentElement.lang = next;
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // Site storage blocked: the choice lasts until the page is left.
+  }
 }
 
 export interface Catalog<K extends string> {

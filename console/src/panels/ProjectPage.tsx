@@ -8,6 +8,7 @@ import { session } from "../auth/session";
 import { useT } from "../i18n";
 import { Loading, ProblemBanner } from "../ui/components";
 import { useLoad } from "../ui/hooks";
+import { common } from "../ui/messages";
 import { tabs } from "./messages";
 import type { MemberRole, PanelProps } from "./types";
 
@@ -47,20 +48,35 @@ async function loadProject(pid: string): Promise<{ project: Project; role: Membe
 
 export default function ProjectPage() {
   const t = useT(tabs);
+  const tc = useT(common);
   const { params } = useRoute();
   const pid = params.pid ?? "";
   const loaded = useLoad(() => loadProject(pid), [pid]);
-  if (loaded.problem) return <ProblemBanner problem={loaded.problem} />;
-  if (!loaded.data) return <Loading />;
+  if (!loaded.data) {
+    return (
+      <main id="content" tabIndex={-1}>
+        {loaded.problem ? <ProblemBanner problem={loaded.problem} /> : <Loading />}
+      </main>
+    );
+  }
   const { project, role } = loaded.data;
-  if (!role) return <p role="alert">{t("notMember")}</p>;
+  if (!role) {
+    return (
+      <main id="content" tabIndex={-1}>
+        <p role="alert">{t("notMember")}</p>
+      </main>
+    );
+  }
   const can = (action: Action) => (RIGHTS[action] as readonly string[]).includes(role);
   const visible = TABS.filter((tab) => can(tab.right));
-  const active = visible.find((tab) => tab.id === params.tab) ?? visible[0];
+  const asked = params.tab ? TABS.find((tab) => tab.id === params.tab) : undefined;
+  // A link to a panel this role may not see says so, rather than opening another one.
+  const refused = asked !== undefined && !visible.includes(asked);
+  const active = refused ? undefined : (asked ?? visible[0]);
   const base = `${import.meta.env.BASE_URL}projects/${encodeURIComponent(pid)}`;
   const Panel = active?.component;
   return (
-    <main id="content" class="project">
+    <main id="content" tabIndex={-1} class="project">
       <div class="project-head">
         <h1 data-testid="project-name">{project.name}</h1>
         <span class="badge" data-testid="my-role">
@@ -75,6 +91,7 @@ export default function ProjectPage() {
         ))}
       </nav>
       <section class="panel" aria-label={active ? t(active.id) : undefined}>
+        {refused && <p role="alert">{tc("forbiddenPanel")}</p>}
         {Panel && (
           <Panel
             key={`${pid}/${active?.id}`}

@@ -3,12 +3,15 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import type { ApiProblem } from "../api/problem";
 import { formatTime, useT } from "../i18n";
-import { common } from "./messages";
+import { common, problemTitles } from "./messages";
 
+/** A problem as the person reads it: a title in their language by its code, the service's detail after it. */
 export function ProblemBanner({ problem }: { problem: ApiProblem | undefined }) {
+  const titles = useT(problemTitles);
   const t = useT(common);
   if (!problem) return null;
-  const title = problem.code === "network_error" ? t("networkError") : problem.message || t("error");
+  const known = problem.code in problemTitles.en;
+  const title = known ? titles(problem.code as keyof typeof problemTitles.en) : problem.message || t("error");
   return (
     <div class="problem" role="alert" data-code={problem.code}>
       <strong>{title}</strong>
@@ -35,14 +38,29 @@ export function Loading() {
   );
 }
 
-/** A modal dialog (the native <dialog>: focus trapped, Escape closes). */
-export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
+/**
+ * A modal dialog (the native <dialog>: focus trapped, Escape closes unless `keepOnEscape`,
+ * for a dialog holding a secret shown once). When it closes, focus goes back to what
+ * opened it or, if that is gone (its row was deleted), to the page's main content.
+ */
+export function Dialog(props: {
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  wide?: boolean;
+  keepOnEscape?: boolean;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    return () => {
+      dialog?.close();
+      const target = opener?.isConnected ? opener : document.getElementById("content");
+      target?.focus();
+    };
   }, []);
   return (
     <dialog
@@ -51,7 +69,7 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
       aria-labelledby={titleId}
       onCancel={(event) => {
         event.preventDefault();
-        props.onClose();
+        if (!props.keepOnEscape) props.onClose();
       }}
     >
       <h2 id={titleId}>{props.title}</h2>
@@ -119,24 +137,38 @@ export function ConfirmDialog(props: {
  */
 export function SecretValue(props: { label: string; value: string; once?: boolean; testId?: string }) {
   const t = useT(common);
-  const [copied, setCopied] = useState(false);
+  const [copy, setCopy] = useState<"idle" | "copied" | "failed">("idle");
   const labelId = useId();
+  useEffect(() => {
+    if (copy !== "copied") return;
+    const timer = setTimeout(() => setCopy("idle"), 2000);
+    return () => clearTimeout(timer);
+  }, [copy]);
+  const copyValue = () => {
+    const clipboard = globalThis.navigator?.clipboard;
+    if (!clipboard) {
+      setCopy("failed");
+      return;
+    }
+    clipboard.writeText(props.value).then(
+      () => setCopy("copied"),
+      () => setCopy("failed"),
+    );
+  };
   return (
-    <div class="secret">
+    <div class="secret" role="group" aria-labelledby={labelId}>
       <span id={labelId} class="secret-label">
         {props.label}
       </span>
-      <code aria-labelledby={labelId} data-testid={props.testId ?? "secret-value"}>
-        {props.value}
-      </code>
-      <button
-        type="button"
-        onClick={() => {
-          void navigator.clipboard?.writeText(props.value).then(() => setCopied(true));
-        }}
-      >
-        {copied ? t("copied") : t("copy")}
+      <code data-testid={props.testId ?? "secret-value"}>{props.value}</code>
+      <button type="button" aria-describedby={labelId} onClick={copyValue}>
+        {copy === "copied" ? t("copied") : t("copy")}
       </button>
+      {copy === "failed" && (
+        <p class="warning" role="status">
+          {t("copyFailed")}
+        </p>
+      )}
       {props.once && (
         <p class="warning" role="note">
           {t("secretOnce")}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiProblem, asProblem } from "../api/problem";
-import { ConfirmationCancelled } from "../auth/stepup";
+import { ConfirmationCancelled, withSignIn } from "../auth/stepup";
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -9,16 +9,21 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Loads data when `deps` change; a stale answer (deps changed meanwhile) is dropped. */
+/**
+ * Loads data when `deps` change; a stale answer (deps changed meanwhile) is dropped. A
+ * failed reload keeps the last data it had (with the problem beside it), so that what is
+ * on screen, a secret shown once included, does not vanish with a flaky network.
+ */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; problem?: ApiProblem; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
     let current = true;
     setState((previous) => ({ ...previous, loading: true }));
-    load().then(
+    withSignIn(load).then(
       (data) => current && setState({ data, loading: false }),
-      (error: unknown) => current && setState({ problem: asProblem(error), loading: false }),
+      (error: unknown) =>
+        current && setState((previous) => ({ data: previous.data, problem: asProblem(error), loading: false })),
     );
     return () => {
       current = false;
@@ -54,7 +59,7 @@ export function useAction<A extends unknown[], R>(action: (...args: A) => Promis
     setBusy(true);
     setProblem(undefined);
     try {
-      return await action(...args);
+      return await withSignIn(() => action(...args));
     } catch (error) {
       if (!(error instanceof ConfirmationCancelled) && mounted.current) setProblem(asProblem(error));
       return undefined;

@@ -6,7 +6,7 @@ import { api, type AuditEvent, unwrap } from "../../api/client";
 import { useT } from "../../i18n";
 import { Loading, More, ProblemBanner, Time } from "../../ui/components";
 import type { PanelProps } from "../types";
-import { usePages } from "../webhooks/usePages";
+import { usePages } from "../../ui/usePages";
 import { auditText } from "./messages";
 import "./audit.css";
 

@@ -2,30 +2,33 @@
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { api, type Project, unwrap } from "../../api/client";
+import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
 import { useT } from "../../i18n";
 import { Dialog, Loading, More, ProblemBanner, Time } from "../../ui/components";
-import { useAction, useLoad } from "../../ui/hooks";
+import { useAction } from "../../ui/hooks";
+import { usePages } from "../../ui/usePages";
 import { common } from "../../ui/messages";
 import { projectsText } from "./messages";
 
 export default function ProjectsList() {
   const t = useT(projectsText);
-  const tc = useT(common);
   const location = useLocation();
-  const [extra, setExtra] = useState<{ items: Project[]; cursor: string | null | undefined }>({ items: [], cursor: undefined });
   const [creating, setCreating] = useState(false);
-  const first = useLoad(() => unwrap(api.GET("/v1/projects", { params: { query: { limit: 50 } } })), []);
-  const more = useAction(async (cursor: string) => {
-    const page = await unwrap(api.GET("/v1/projects", { params: { query: { limit: 50, cursor } } }));
-    setExtra((previous) => ({ items: [...previous.items, ...page.items], cursor: page.next_cursor }));
-  });
-  if (first.problem) return <ProblemBanner problem={first.problem} />;
-  if (!first.data) return <Loading />;
-  const items = [...first.data.items, ...extra.items];
-  const cursor = extra.cursor === undefined ? first.data.next_cursor : extra.cursor;
+  const projects = usePages(
+    (cursor) => unwrap(api.GET("/v1/projects", { params: { query: { limit: 50, cursor } } })),
+    [],
+  );
+  const { items, cursor, more } = projects;
+  if (!items) {
+    return (
+      <main id="content" tabIndex={-1}>
+        {projects.problem ? <ProblemBanner problem={projects.problem} /> : <Loading />}
+      </main>
+    );
+  }
   const open = (project: Project) => location.route(`${import.meta.env.BASE_URL}projects/${encodeURIComponent(project.id)}`);
   return (
-    <main id="content">
+    <main id="content" tabIndex={-1}>
       <div class="panel-head">
         <h1>{t("title")}</h1>
         <button type="button" class="primary" onClick={() => setCreating(true)}>
@@ -61,7 +64,6 @@ export default function ProjectsList() {
       <More cursor={cursor} busy={more.busy} onMore={() => cursor && void more.run(cursor)} />
       <ProblemBanner problem={more.problem} />
       {creating && <CreateProject onClose={() => setCreating(false)} onCreated={open} />}
-      <span class="sr-only">{tc("appName")}</span>
     </main>
   );
 }
@@ -71,8 +73,11 @@ function CreateProject(props: { onClose: () => void; onCreated: (project: Projec
   const tc = useT(common);
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
+  const scope = useIdempotencyScope();
   const create = useAction(async () => {
-    const project = await unwrap(api.POST("/v1/projects", { body: { name, description } }));
+    const body = { name, description };
+    const header = await idempotencyHeaders(scope, "create project", body);
+    const project = await unwrap(api.POST("/v1/projects", { body, params: { header } }));
     props.onCreated(project);
   });
   return (
@@ -89,7 +94,7 @@ function CreateProject(props: { onClose: () => void; onCreated: (project: Projec
         </label>
         <label>
           {t("description")}
-          <textarea value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
         </label>
         <ProblemBanner problem={create.problem} />
         <div class="actions">

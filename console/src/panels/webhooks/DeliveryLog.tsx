@@ -6,7 +6,7 @@ import { lang, useT } from "../../i18n";
 import { More, ProblemBanner, Time } from "../../ui/components";
 import { useAction } from "../../ui/hooks";
 import { webhooksText } from "./messages";
-import { usePages } from "./usePages";
+import { usePages } from "../../ui/usePages";
 
 const POLL_MS = 2000;
 

@@ -8,7 +8,7 @@ import { useAction } from "../../ui/hooks";
 import type { PanelProps } from "../types";
 import { DeliveryLog } from "./DeliveryLog";
 import { webhooksText } from "./messages";
-import { usePages } from "./usePages";
+import { usePages } from "../../ui/usePages";
 import { WebhookForm } from "./WebhookForm";
 import "./webhooks.css";
 

@@ -1,8 +1,8 @@
 // A cursor-paged list a person reads page by page: the first page loads with `deps`,
 // "Load more" appends the next. Reloading starts again at the first page.
 import { useState } from "preact/hooks";
-import type { ApiProblem } from "../../api/problem";
-import { type Action, useAction, useLoad } from "../../ui/hooks";
+import type { ApiProblem } from "../api/problem";
+import { type Action, useAction, useLoad } from "./hooks";
 
 export interface Page<T> {
   items: T[];

@@ -3,7 +3,7 @@ import base from "./playwright.config";
 
 // The deployed sign-in, tried for real: a local stack whose console signs people in with
 // an OIDC provider (tests/oidc/provider.mjs: authorization code + PKCE, JWT access tokens)
-// instead of the embedded issuer's form. Step-up is made due after 4 seconds.
+// instead of the embedded issuer's form.
 const port = Number(process.env.KEYWARDEN_CONSOLE_OIDC_TEST_PORT ?? 8795);
 const issuerPort = port + 1;
 const baseURL = `http://127.0.0.1:${port}`;
@@ -36,7 +36,6 @@ export default defineConfig({
         KEYWARDEN_OIDC_JWKS_URL: `${issuer}/jwks`,
         KEYWARDEN_OIDC_AUDIENCE: "keywarden",
         KEYWARDEN_CONSOLE_OIDC_CLIENT_ID: "keywarden-console",
-        KEYWARDEN_STEP_UP_MAX_AGE: "4",
       },
       reuseExistingServer: false,
       timeout: 120_000,

@@ -3,6 +3,9 @@
 // (any user name, any password). It issues JWT access tokens for the audience
 // "keywarden" carrying `auth_time` (when the person last signed in, for step-up) and
 // `groups` (people whose name starts with "admin" are system administrators).
+// A person's first token says they signed in ten minutes ago, as if they had been at
+// work a while, so that the first sensitive action asks for step-up without the test
+// waiting; tokens from later sign-ins carry the real time.
 //
 //   node tests/oidc/provider.mjs <port> <console origin>
 import { createServer } from "node:http";
@@ -11,6 +14,9 @@ import Provider from "oidc-provider";
 const [port, consoleOrigin] = [Number(process.argv[2]), process.argv[3]];
 const issuer = `http://127.0.0.1:${port}`;
 const callback = `${consoleOrigin}/console/callback`;
+
+const STALE_SECONDS = 600;
+const signedInBefore = new Set();
 
 const provider = new Provider(issuer, {
   clients: [
@@ -54,8 +60,10 @@ const provider = new Provider(issuer, {
   },
   async extraTokenClaims(ctx, token) {
     const code = ctx.oidc.entities.AuthorizationCode;
+    const first = !signedInBefore.has(token.accountId);
+    signedInBefore.add(token.accountId);
     return {
-      auth_time: code?.authTime,
+      auth_time: code?.authTime === undefined ? undefined : code.authTime - (first ? STALE_SECONDS : 0),
       groups: token.accountId?.startsWith("admin") ? ["keywarden-admins"] : [],
     };
   },

@@ -63,7 +63,9 @@ test("a new service key is shown once; the old one works during the grace period
   await expect(dialog.getByLabel(/Import an existing/)).toHaveCount(0);
   await dialog.getByLabel("The current value keeps working").selectOption({ label: "for 1 hour" });
   await expectAccessible(page);
+  const rotation = page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/secrets/service_key/rotate"));
   await dialog.getByRole("button", { name: "Change" }).click();
+  expect((await rotation).headers()["idempotency-key"]).toMatch(/^[0-9a-f-]{36}\.[0-9a-f]{24}$/);
   const second = await dialog.getByTestId("service_key-new-value").textContent();
   expect(second).toMatch(/^kws_/);
   expect(second).not.toBe(first);
@@ -77,16 +79,42 @@ test("a new service key is shown once; the old one works during the grace period
   await expect(page.getByText(second!)).toHaveCount(0);
   await expect(card.getByTestId("service_key-hint")).toHaveText(`••••${second!.slice(-4)}`);
 
+  // No grace period, and the panel's reload of the secrets fails: the new value (the only
+  // one that works now) stays on screen until the person closes it; Escape does not close it.
   await card.getByRole("button", { name: "Create new" }).click();
   dialog = page.getByRole("dialog", { name: "Create a new service key" });
   await dialog.getByLabel("The current value keeps working").selectOption({ label: "No: it stops at once" });
+  const secretsList = (url: URL) => url.pathname === `/v1/projects/${pid}/secrets`;
+  await page.route(
+    secretsList,
+    (route) =>
+      route.request().method() === "GET"
+        ? route.fulfill({
+            status: 503,
+            contentType: "application/problem+json",
+            json: { title: "Service unavailable", status: 503, code: "unavailable", detail: "try again later" },
+          })
+        : route.fallback(),
+  );
   await dialog.getByRole("button", { name: "Change" }).click();
-  const third = await dialog.getByTestId("service_key-new-value").textContent();
+  const newValue = dialog.getByTestId("service_key-new-value");
+  await expect(newValue).toHaveText(/^kws_/);
+  const third = await newValue.textContent();
   expect(third).not.toBe(second);
   await expect(dialog.getByTestId("previous-valid-until")).toHaveText("The previous value has stopped working.");
+  await page.keyboard.press("Escape");
+  await expect(newValue).toHaveText(third!);
+  await expect(dialog).toBeVisible();
   // The service caches service keys for a few seconds (KEYWARDEN_CACHE_TTL).
   await expect.poll(() => serviceKeyStatus(request, second!), { timeout: 15_000 }).toBe(401);
   expect(await serviceKeyStatus(request, third!)).toBe(200);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(dialog).toBeHidden();
+  // The failed reload is said, and the cards stay (with the hint they had).
+  const panel = page.getByRole("region", { name: "Access keys" });
+  await expect(panel.locator('.problem[data-code="unavailable"]')).toBeVisible();
+  await expect(card.getByTestId("service_key-hint")).toHaveText(`••••${second!.slice(-4)}`);
+  await page.unroute(secretsList);
 });
 
 test("an existing secure key is imported; a malformed one is refused as typed", async ({ page, request }) => {

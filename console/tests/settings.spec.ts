@@ -111,12 +111,21 @@ test("roles are created, edited and deleted; a role a key uses is refused with 4
   await expect(dialog.getByRole("alert")).toHaveText("Not a valid permission: Orders:Write");
   await expect(dialog.getByRole("button", { name: "Create" })).toBeDisabled();
   await dialog.getByLabel("Permissions, one per line").fill("orders:read\norders:list");
+  const createRole = () => page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith(`/v1/projects/${pid}/roles`));
+  let posted = createRole();
   await dialog.getByRole("button", { name: "Create" }).click();
   await expect(dialog.locator('.problem[data-code="validation_failed"]')).toBeVisible();
+  const refusedKey = (await posted).headers()["idempotency-key"];
   await dialog.getByLabel("Name").fill("Order reader");
   await dialog.getByLabel("Description").fill("Read-only access to orders");
+  posted = createRole();
   await dialog.getByRole("button", { name: "Create" }).click();
   await expect(dialog).toBeHidden();
+  // Each create carries an Idempotency-Key; the corrected form is another request, another key.
+  const createdKey = (await posted).headers()["idempotency-key"];
+  expect(refusedKey).toBeTruthy();
+  expect(createdKey).toBeTruthy();
+  expect(createdKey).not.toBe(refusedKey);
   const row = roles.getByRole("row", { name: /Order reader/ });
   await expect(row.locator("code")).toHaveText(["orders:read", "orders:list"]);
 
@@ -162,20 +171,86 @@ test("nodes are added and deleted", async ({ page, request }) => {
   await openTab(page, project.name, "Settings");
   const nodes = page.getByRole("region", { name: "Nodes" });
   await expect(nodes.getByText("No nodes yet.")).toBeVisible();
-  await nodes.getByLabel("Node name").fill("Payments API");
-  await nodes.getByLabel("Kind").selectOption("output");
-  await nodes.getByRole("button", { name: "Add node" }).click();
-  const row = nodes.getByRole("row", { name: /Payments API/ });
-  await expect(row).toContainText("output");
+  const addNode = async () => {
+    const posted = page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith(`/v1/projects/${pid}/nodes`));
+    await nodes.getByLabel("Node name").fill("Payments API");
+    await nodes.getByLabel("Kind").selectOption("output");
+    await nodes.getByRole("button", { name: "Add node" }).click();
+    await expect(nodes.getByLabel("Node name")).toHaveValue("");
+    return (await posted).headers()["idempotency-key"];
+  };
+  const firstKey = await addNode();
+  const rows = nodes.getByRole("row", { name: /Payments API/ });
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("output");
   const listed = (await api.call("GET", `/v1/projects/${pid}/nodes`)).items as { id: string; name: string; kind: string }[];
   expect(listed.map((n) => [n.name, n.kind])).toEqual([["Payments API", "output"]]);
-  await expect(row.locator("code")).toHaveText(listed[0]!.id);
+  await expect(rows.first().locator("code")).toHaveText(listed[0]!.id);
 
-  await nodes.getByRole("button", { name: "Delete Payments API" }).click();
-  const dialog = page.getByRole("dialog", { name: "Delete node Payments API?" });
-  await dialog.getByRole("button", { name: "Delete" }).click();
+  // The same form, the same values again: a second node (a new Idempotency-Key), not a replay of the first.
+  const secondKey = await addNode();
+  expect(firstKey).toBeTruthy();
+  expect(secondKey).not.toBe(firstKey);
+  await expect(rows).toHaveCount(2);
+  expect((await api.call("GET", `/v1/projects/${pid}/nodes`)).items).toHaveLength(2);
+
+  for (const left of [1, 0]) {
+    await nodes.getByRole("button", { name: "Delete Payments API" }).first().click();
+    const dialog = page.getByRole("dialog", { name: "Delete node Payments API?" });
+    await dialog.getByRole("button", { name: "Delete" }).click();
+    await expect(dialog).toBeHidden();
+    await expect(rows).toHaveCount(left);
+  }
   await expect(nodes.getByText("No nodes yet.")).toBeVisible();
   expect((await api.call("GET", `/v1/projects/${pid}/nodes`)).items).toEqual([]);
+});
+
+test("an admin who lowers their own role loses its tabs; one who leaves goes back to the projects", async ({ page, request }) => {
+  const owner = person("owner");
+  const admin = person("admin");
+  const leaver = person("admin");
+  const api = await apiAs(request, owner);
+  const project = await seedProject(api);
+  const pid = project.id;
+  await api.call("PUT", `/v1/projects/${pid}/members/${admin}`, { role: "admin" });
+  await api.call("PUT", `/v1/projects/${pid}/members/${leaver}`, { role: "admin" });
+  const roleOf = async (sub: string) =>
+    ((await api.call("GET", `/v1/projects/${pid}/members`)).items as { user_id: string; role: string }[]).find((m) => m.user_id === sub)?.role;
+
+  await signIn(page, admin);
+  await openTab(page, project.name, "Settings");
+  const tabs = page.getByRole("navigation", { name: project.name });
+  await expect(tabs.getByRole("link", { name: "Access keys" })).toBeVisible();
+  const members = page.getByRole("region", { name: "Members" });
+  const mine = members.getByLabel(`Role of ${admin}`);
+  // Changing one's own role asks first; cancelling keeps it.
+  await mine.selectOption("viewer");
+  let dialog = page.getByRole("dialog", { name: "Change your own role to viewer?" });
+  await expectAccessible(page);
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(mine).toHaveValue("admin");
+  expect(await roleOf(admin)).toBe("admin");
+  await mine.selectOption("viewer");
+  await dialog.getByRole("button", { name: "Change my role" }).click();
+  await expect(dialog).toBeHidden();
+  // The page follows the new role: no Access keys tab, no member controls.
+  await expect(page.getByTestId("my-role")).toHaveText("Your role: viewer");
+  await expect(tabs.getByRole("link", { name: "Access keys" })).toHaveCount(0);
+  await expect(members.getByRole("combobox")).toHaveCount(0);
+  await expect(members.getByRole("form", { name: "Add member" })).toHaveCount(0);
+  await expect(members.getByRole("cell", { name: admin })).toBeVisible();
+  expect(await roleOf(admin)).toBe("viewer");
+
+  await signIn(page, leaver);
+  await openTab(page, project.name, "Settings");
+  await members.getByRole("button", { name: "Leave project" }).click();
+  dialog = page.getByRole("dialog", { name: `Leave ${project.name}?` });
+  await dialog.getByRole("button", { name: "Leave project" }).click();
+  await expect(page).toHaveURL(/\/console\/$/);
+  await expect(page.getByRole("heading", { name: "Projects", level: 1 })).toBeVisible();
+  await expect(page.getByRole("link", { name: project.name, exact: true })).toHaveCount(0);
+  expect(await roleOf(leaver)).toBeUndefined();
 });
 
 test("the owner deletes the project after typing its name exactly", async ({ page, request }) => {

@@ -1,9 +1,12 @@
 // "Create new → Change": replaces a secret after the person confirms it's them (step-up),
 // with an optional grace period and, for the secure key, an optional import of VK's key.
-// The new value is shown once, in this dialog only.
+// The new value is shown once, in this dialog only: Escape does not close it, and the page
+// reloads the secrets only after the person closes it (`onClose(rotated)`), so a failed
+// reload cannot take the value away (with no grace period the old one has already stopped).
 import { useId, useState } from "preact/hooks";
 import type { ApiProblem } from "../../api/problem";
 import { api, type Schemas, unwrap } from "../../api/client";
+import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
 import { withStepUp } from "../../auth/stepup";
 import { formatTime, useT } from "../../i18n";
 import { Dialog, ProblemBanner, SecretValue } from "../../ui/components";
@@ -15,17 +18,23 @@ import { IMPORTABLE_KEY, type SecretName } from "./names";
 type Rotate = Schemas["SecretRotate"];
 type Rotated = Schemas["SecretRotated"];
 
-export function RotateDialog(props: { pid: string; name: SecretName; onRotated: () => void; onClose: () => void }) {
+/** `onClose(true)` once a new value was made: the caller reloads the secrets then, not before. */
+export function RotateDialog(props: { pid: string; name: SecretName; onClose: (rotated: boolean) => void }) {
   const t = useT(secretsText);
   const [rotated, setRotated] = useState<Rotated | null>(null);
+  const scope = useIdempotencyScope();
   const rotate = useAction(async (body: Rotate) => {
     const path = { pid: props.pid, name: props.name };
-    const result = await withStepUp(() => unwrap(api.POST("/v1/projects/{pid}/secrets/{name}/rotate", { params: { path }, body })));
+    const header = await idempotencyHeaders(scope, `rotate ${props.name}`, body);
+    const result = await withStepUp(() =>
+      unwrap(api.POST("/v1/projects/{pid}/secrets/{name}/rotate", { params: { path, header }, body })),
+    );
     setRotated(result);
-    props.onRotated();
   });
+  const close = () => props.onClose(rotated !== null);
   return (
-    <Dialog title={t(`rotateTitle.${props.name}`)} onClose={props.onClose} wide>
+    // While the change runs or its result is on screen, Escape must not drop the new value.
+    <Dialog title={t(`rotateTitle.${props.name}`)} onClose={close} keepOnEscape={rotated !== null || rotate.busy} wide>
       {rotated ? (
         <>
           <SecretValue label={t(`newValue.${props.name}`)} value={rotated.value} once testId={`${props.name}-new-value`} />
@@ -35,7 +44,7 @@ export function RotateDialog(props: { pid: string; name: SecretName; onRotated: 
               : t("previousStopped")}
           </p>
           <div class="actions">
-            <button type="button" class="primary" onClick={props.onClose}>
+            <button type="button" class="primary" onClick={close}>
               {t("done")}
             </button>
           </div>
@@ -46,7 +55,7 @@ export function RotateDialog(props: { pid: string; name: SecretName; onRotated: 
           busy={rotate.busy}
           problem={rotate.problem}
           onSubmit={(body) => void rotate.run(body)}
-          onCancel={props.onClose}
+          onCancel={close}
         />
       )}
     </Dialog>
@@ -116,7 +125,7 @@ function RotateForm(props: {
       )}
       <ProblemBanner problem={props.problem} />
       <div class="actions">
-        <button type="button" onClick={props.onCancel}>
+        <button type="button" disabled={props.busy} onClick={props.onCancel}>
           {tc("cancel")}
         </button>
         <button type="submit" class="danger" disabled={props.busy || !ready}>

@@ -68,11 +68,12 @@ export function SecretCard(props: { pid: string; name: SecretName; info: SecretI
         <RotateDialog
           pid={props.pid}
           name={name}
-          onRotated={() => {
+          onClose={(rotated) => {
+            setDialog(null);
+            if (!rotated) return;
             setRevealed(null);
             props.onRotated();
           }}
-          onClose={() => setDialog(null)}
         />
       )}
     </section>

@@ -1,19 +1,24 @@
 // The project's members and their roles; adding, changing and removing them (manage_members).
 // Owners manage everyone; admins everyone but owners, and may not make anyone an owner.
-import { useId, useState } from "preact/hooks";
+// Changing your own role asks first and then reloads the project (the tabs and controls
+// follow the new role); leaving the project goes back to the projects list.
+import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
 import { allPages, api, type Member, unwrap } from "../../api/client";
 import { useT } from "../../i18n";
 import { ConfirmDialog, Loading, ProblemBanner, Time } from "../../ui/components";
 import { useAction, useLoad } from "../../ui/hooks";
 import { tabs } from "../messages";
 import type { MemberRole, PanelProps } from "../types";
+import { AddMember } from "./AddMember";
 import { settingsText } from "./messages";
 
 const ROLES: readonly MemberRole[] = ["owner", "admin", "editor", "developer", "viewer"];
 
-export function MembersSection({ project, me, role, can }: PanelProps) {
+export function MembersSection({ project, me, role, can, reloadProject }: PanelProps) {
   const t = useT(settingsText);
   const tt = useT(tabs);
+  const location = useLocation();
   const pid = project.id;
   const members = useLoad(
     () => allPages((cursor) => api.GET("/v1/projects/{pid}/members", { params: { path: { pid }, query: { limit: 100, cursor } } })),
@@ -21,7 +26,9 @@ export function MembersSection({ project, me, role, can }: PanelProps) {
   );
   const [note, setNote] = useState("");
   const [removing, setRemoving] = useState<Member | null>(null);
-  // Bumped after each change of role, so a refused choice does not stay selected.
+  // My own new role, waiting for me to confirm it.
+  const [ownRole, setOwnRole] = useState<MemberRole | null>(null);
+  // Bumped after each change of role (or a cancelled one), so a refused choice does not stay selected.
   const [attempt, setAttempt] = useState(0);
   const manage = can("manage_members");
   // The owner role is given (and owners are changed) by an owner only.
@@ -33,6 +40,10 @@ export function MembersSection({ project, me, role, can }: PanelProps) {
         api.PUT("/v1/projects/{pid}/members/{user_id}", { params: { path: { pid, user_id: userId } }, body: { role: newRole } }),
       );
       setNote(t("roleChanged", { user: userId, role: tt(`role.${newRole}`) }));
+      if (userId === me) {
+        setOwnRole(null);
+        reloadProject();
+      }
       members.reload();
     } finally {
       setAttempt((n) => n + 1);
@@ -40,9 +51,21 @@ export function MembersSection({ project, me, role, can }: PanelProps) {
   });
   const remove = useAction(async (userId: string) => {
     await unwrap(api.DELETE("/v1/projects/{pid}/members/{user_id}", { params: { path: { pid, user_id: userId } } }));
+    if (userId === me) {
+      location.route(import.meta.env.BASE_URL);
+      return;
+    }
     setRemoving(null);
     members.reload();
   });
+  const changeRole = (member: Member, newRole: MemberRole) => {
+    if (member.user_id !== me) {
+      void put.run(member.user_id, newRole);
+      return;
+    }
+    put.clear();
+    setOwnRole(newRole);
+  };
   return (
     <section aria-labelledby="settings-members">
       <h2 id="settings-members">{t("members")}</h2>
@@ -72,7 +95,7 @@ export function MembersSection({ project, me, role, can }: PanelProps) {
                       aria-label={t("roleOf", { user: member.user_id })}
                       value={member.role}
                       disabled={put.busy}
-                      onChange={(e) => void put.run(member.user_id, e.currentTarget.value as MemberRole)}
+                      onChange={(e) => changeRole(member, e.currentTarget.value as MemberRole)}
                     >
                       {assignable.map((r) => (
                         <option key={r} value={r}>
@@ -92,13 +115,13 @@ export function MembersSection({ project, me, role, can }: PanelProps) {
                     {mayChange(member) && (
                       <button
                         type="button"
-                        aria-label={`${t("remove")} ${member.user_id}`}
+                        aria-label={member.user_id === me ? undefined : t("removeUser", { user: member.user_id })}
                         onClick={() => {
                           remove.clear();
                           setRemoving(member);
                         }}
                       >
-                        {t("remove")}
+                        {member.user_id === me ? t("leave") : t("remove")}
                       </button>
                     )}
                   </td>
@@ -108,73 +131,49 @@ export function MembersSection({ project, me, role, can }: PanelProps) {
           </tbody>
         </table>
       )}
-      <ProblemBanner problem={put.problem} />
+      {!ownRole && <ProblemBanner problem={put.problem} />}
       {note && !put.problem && (
         <p class="muted" role="status">
           {note}
         </p>
       )}
       {manage && <AddMember pid={pid} roles={assignable} onAdded={members.reload} />}
-      {removing && (
+      {ownRole && (
         <ConfirmDialog
-          title={t("removeTitle", { user: removing.user_id })}
-          text={<p>{t("removeText", { user: removing.user_id })}</p>}
-          confirmLabel={t("remove")}
-          busy={remove.busy}
-          problem={remove.problem}
-          onConfirm={() => void remove.run(removing.user_id)}
-          onClose={() => setRemoving(null)}
+          title={t("ownRoleTitle", { role: tt(`role.${ownRole}`) })}
+          text={<p>{t("ownRoleText")}</p>}
+          confirmLabel={t("ownRoleConfirm")}
+          busy={put.busy}
+          problem={put.problem}
+          onConfirm={() => void put.run(me, ownRole)}
+          onClose={() => {
+            setOwnRole(null);
+            setAttempt((n) => n + 1);
+          }}
         />
       )}
+      {removing &&
+        (removing.user_id === me ? (
+          <ConfirmDialog
+            title={t("leaveTitle", { name: project.name })}
+            text={<p>{t("leaveText")}</p>}
+            confirmLabel={t("leave")}
+            busy={remove.busy}
+            problem={remove.problem}
+            onConfirm={() => void remove.run(me)}
+            onClose={() => setRemoving(null)}
+          />
+        ) : (
+          <ConfirmDialog
+            title={t("removeTitle", { user: removing.user_id })}
+            text={<p>{t("removeText", { user: removing.user_id })}</p>}
+            confirmLabel={t("remove")}
+            busy={remove.busy}
+            problem={remove.problem}
+            onConfirm={() => void remove.run(removing.user_id)}
+            onClose={() => setRemoving(null)}
+          />
+        ))}
     </section>
-  );
-}
-
-function AddMember(props: { pid: string; roles: readonly MemberRole[]; onAdded: () => void }) {
-  const t = useT(settingsText);
-  const tt = useT(tabs);
-  const [userId, setUserId] = useState("");
-  const [role, setRole] = useState<MemberRole>("developer");
-  const add = useAction(async () => {
-    const user_id = userId.trim();
-    await unwrap(api.PUT("/v1/projects/{pid}/members/{user_id}", { params: { path: { pid: props.pid, user_id } }, body: { role } }));
-    setUserId("");
-    props.onAdded();
-  });
-  const headingId = useId();
-  const helpId = useId();
-  return (
-    <form
-      aria-labelledby={headingId}
-      onSubmit={(event) => {
-        event.preventDefault();
-        void add.run();
-      }}
-    >
-      <h3 id={headingId}>{t("addMember")}</h3>
-      <div class="filters">
-        <label>
-          {t("user")}
-          <input required value={userId} aria-describedby={helpId} onInput={(e) => setUserId(e.currentTarget.value)} />
-        </label>
-        <label>
-          {t("role")}
-          <select value={role} onChange={(e) => setRole(e.currentTarget.value as MemberRole)}>
-            {props.roles.map((r) => (
-              <option key={r} value={r}>
-                {tt(`role.${r}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit" class="primary" disabled={add.busy}>
-          {t("addMember")}
-        </button>
-      </div>
-      <p id={helpId} class="muted">
-        {t("addMemberHelp")}
-      </p>
-      <ProblemBanner problem={add.problem} />
-    </form>
   );
 }

@@ -1,6 +1,7 @@
 // The project's nodes (the services keys are issued for): list, add, delete (manage_config).
 import { useState } from "preact/hooks";
 import { allPages, api, type ProjectNode, unwrap } from "../../api/client";
+import { idempotencyHeaders } from "../../api/idempotency";
 import { useT } from "../../i18n";
 import { ConfirmDialog, Loading, ProblemBanner, Time } from "../../ui/components";
 import { useAction, useLoad } from "../../ui/hooks";
@@ -63,7 +64,7 @@ export function NodesSection({ project, can }: PanelProps) {
                   <td>
                     <button
                       type="button"
-                      aria-label={`${tc("delete")} ${node.name}`}
+                      aria-label={t("deleteNode", { name: node.name })}
                       onClick={() => {
                         remove.clear();
                         setDeleting(node);
@@ -98,9 +99,15 @@ function AddNode(props: { pid: string; onAdded: () => void }) {
   const t = useT(settingsText);
   const [name, setName] = useState("");
   const [kind, setKind] = useState<Kind>("input");
+  // The form stays on the page: each node added starts a new idempotency scope, so adding
+  // another node of the same name is a new node, while a retry of this one is not.
+  const [scope, setScope] = useState(() => globalThis.crypto.randomUUID());
   const add = useAction(async () => {
-    await unwrap(api.POST("/v1/projects/{pid}/nodes", { params: { path: { pid: props.pid } }, body: { name, kind } }));
+    const body = { name, kind };
+    const header = await idempotencyHeaders(scope, "create node", body);
+    await unwrap(api.POST("/v1/projects/{pid}/nodes", { params: { path: { pid: props.pid }, header }, body }));
     setName("");
+    setScope(globalThis.crypto.randomUUID());
     props.onAdded();
   });
   return (

@@ -1,6 +1,7 @@
 // Creating or editing a project role: name, description and its permissions, checked as typed.
 import { useId, useState } from "preact/hooks";
 import { api, type Role, unwrap } from "../../api/client";
+import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
 import { useT } from "../../i18n";
 import { Dialog, ProblemBanner } from "../../ui/components";
 import { useAction } from "../../ui/hooks";
@@ -18,13 +19,17 @@ export function RoleDialog(props: { pid: string; role?: Role; onClose: () => voi
   const [permissionsText, setPermissionsText] = useState((props.role?.permissions ?? []).join("\n"));
   const permissions = parsePermissions(permissionsText);
   const invalid = invalidPermissions(permissions);
+  const scope = useIdempotencyScope();
   const save = useAction(async () => {
     const body = { name, description, permissions };
     const { pid, role } = props;
     if (role) {
+      // A PATCH sets the fields to these values: repeating it changes nothing (the contract
+      // takes Idempotency-Key on POSTs only).
       await unwrap(api.PATCH("/v1/projects/{pid}/roles/{role_id}", { params: { path: { pid, role_id: role.id } }, body }));
     } else {
-      await unwrap(api.POST("/v1/projects/{pid}/roles", { params: { path: { pid } }, body }));
+      const header = await idempotencyHeaders(scope, "create role", body);
+      await unwrap(api.POST("/v1/projects/{pid}/roles", { params: { path: { pid }, header }, body }));
     }
     props.onSaved();
   });

@@ -73,12 +73,12 @@ export function RolesSection({ project, can }: PanelProps) {
                 {manage && (
                   <td>
                     <div class="row-actions">
-                      <button type="button" aria-label={`${t("edit")} ${role.name}`} onClick={() => setEditing(role)}>
+                      <button type="button" aria-label={t("editRoleNamed", { name: role.name })} onClick={() => setEditing(role)}>
                         {t("edit")}
                       </button>
                       <button
                         type="button"
-                        aria-label={`${tc("delete")} ${role.name}`}
+                        aria-label={t("deleteRoleNamed", { name: role.name })}
                         onClick={() => {
                           remove.clear();
                           setDeleting(role);

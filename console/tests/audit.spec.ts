@@ -100,5 +100,13 @@ test("the audit log of a project in use (screenshot)", async ({ page, request })
   await page.getByLabel("Language").selectOption("ru");
   await expect(page.getByRole("heading", { name: "Журнал аудита" })).toBeVisible();
   await expect(page.getByRole("columnheader", { name: "Кто выполнил" })).toBeVisible();
-  await expect(page.getByTestId("audit-count")).toHaveText("Показано 7 событий");
+  // The count in its Russian plural form, whatever events seeding wrote (one page of them).
+  const written = (await api.call("GET", `/v1/projects/${project.id}/audit-events?limit=50`)).items.length as number;
+  await expect(page.getByTestId("audit-count")).toHaveText(`Показано ${written} ${russianEvents(written)}`);
 });
+
+/** "событие" in the form Russian uses after `count` (1 событие, 3 события, 7 событий). */
+function russianEvents(count: number): string {
+  const forms = { one: "событие", few: "события", many: "событий", other: "события" } as const;
+  return forms[new Intl.PluralRules("ru").select(count) as keyof typeof forms];
+}

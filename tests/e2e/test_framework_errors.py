@@ -65,9 +65,21 @@ def test_a_method_the_route_lacks_is_405_with_allow(stack_url: str, method: str,
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "OPTIONS", "DELETE"])
-@pytest.mark.parametrize("path", ["/", "/v2/health", "/v1/healthz", "/v1/projects/p1/nonsense", "/v1/health/more"])
+@pytest.mark.parametrize("path", ["/v2/health", "/v1/healthz", "/v1/projects/p1/nonsense", "/v1/health/more"])
 def test_an_unknown_route_is_404(stack_url: str, method: str, path: str) -> None:
     assert_framework_problem(request(stack_url, method, path), 404, "not_found")
+
+
+@pytest.mark.parametrize("method", ["POST", "OPTIONS", "DELETE"])
+def test_the_root_is_no_route_but_for_reading(stack_url: str, method: str) -> None:
+    assert_framework_problem(request(stack_url, method, "/"), 404, "not_found")
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_the_root_redirects_to_the_console(stack_url: str, method: str) -> None:
+    reply = request(stack_url, method, "/")
+    assert reply.status == 302
+    assert reply.headers["location"] == "/console/"
 
 
 def test_an_unknown_route_with_a_token_is_404_too(stack_url: str) -> None:

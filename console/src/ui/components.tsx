@@ -52,11 +52,20 @@ export function Dialog(props: {
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  const keepOnEscape = useRef(props.keepOnEscape);
+  keepOnEscape.current = props.keepOnEscape;
   useEffect(() => {
     const dialog = ref.current;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
+    // Chromium closes a modal <dialog> on a second Escape even when the first one's cancel
+    // was prevented; a dialog that must stay (a secret shown once) opens again at once.
+    const reopen = () => {
+      if (keepOnEscape.current && dialog?.isConnected && !dialog.open) dialog.showModal();
+    };
+    dialog?.addEventListener("close", reopen);
     return () => {
+      dialog?.removeEventListener("close", reopen);
       dialog?.close();
       const target = opener?.isConnected ? opener : document.getElementById("content");
       target?.focus();

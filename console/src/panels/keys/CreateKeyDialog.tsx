@@ -114,7 +114,7 @@ function CreateKeyForm(props: {
       </label>
       <label>
         {t("description")}
-        <textarea maxLength={1024} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+        <input maxLength={1024} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
       </label>
       <label>
         {t("owner")}

@@ -40,7 +40,7 @@ export function KeyEditForm(props: { pid: string; value: Key; onSaved: (key: Key
       </label>
       <label>
         {t("description")}
-        <textarea maxLength={1024} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+        <input maxLength={1024} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
       </label>
       <label>
         {t("expiryAt")}

@@ -1,7 +1,7 @@
 // Usage of a project or one key: valid and invalid verifications per hour, day or month,
 // as a chart and as tables, with the outcome codes. Every member may read it.
 import { useState } from "preact/hooks";
-import { api, type Key, unwrap } from "../../api/client";
+import { allPages, api, type Key, unwrap } from "../../api/client";
 import { formatNumber, lang, useT } from "../../i18n";
 import { Loading, ProblemBanner } from "../../ui/components";
 import { useLoad } from "../../ui/hooks";
@@ -13,7 +13,7 @@ import { CodeTable, PeriodTable, Totals } from "./UsageTables";
 import "./usage.css";
 
 const GRANULARITIES: readonly Granularity[] = ["hour", "day", "month"];
-const KEYS_SHOWN = 100;
+const KEYS_PAGE = 100;
 
 export default function UsagePanel({ project, can }: PanelProps) {
   const t = useT(usageText);
@@ -24,9 +24,12 @@ export default function UsagePanel({ project, can }: PanelProps) {
   const [keyId, setKeyId] = useState("");
   const mayListKeys = can("request_keys");
   // Owners and admins see every key; editors and developers their own; viewers none.
+  // The picker offers all of them, however many pages that takes.
   const keys = useLoad(
     async (): Promise<Key[]> =>
-      mayListKeys ? (await unwrap(api.GET("/v1/projects/{pid}/keys", { params: { path: { pid }, query: { limit: KEYS_SHOWN } } }))).items : [],
+      mayListKeys
+        ? allPages((cursor) => api.GET("/v1/projects/{pid}/keys", { params: { path: { pid }, query: { limit: KEYS_PAGE, cursor } } }))
+        : [],
     [pid, mayListKeys],
   );
   const usage = useLoad(

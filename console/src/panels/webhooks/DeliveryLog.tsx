@@ -1,42 +1,33 @@
 // One endpoint's delivery log: each delivery with its attempts, and Retry for a failed one.
-// While a delivery is pending the log refreshes itself (the dispatcher sends within seconds).
-import { useEffect } from "preact/hooks";
+// It refreshes itself while an attempt is due soon (useDeliveries).
 import { api, type Delivery, type Webhook, unwrap } from "../../api/client";
+import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
 import { lang, useT } from "../../i18n";
 import { More, ProblemBanner, Time } from "../../ui/components";
 import { useAction } from "../../ui/hooks";
 import { webhooksText } from "./messages";
-import { usePages } from "../../ui/usePages";
-
-const POLL_MS = 2000;
+import { useDeliveries } from "./useDeliveries";
 
 export function DeliveryLog(props: { pid: string; webhook: Webhook; onClose: () => void }) {
   const t = useT(webhooksText);
-  const path = { pid: props.pid, webhook_id: props.webhook.id };
-  const log = usePages(
-    (cursor) => unwrap(api.GET("/v1/projects/{pid}/webhooks/{webhook_id}/deliveries", { params: { path, query: { limit: 25, cursor } } })),
-    [props.pid, props.webhook.id],
-  );
+  const log = useDeliveries(props.pid, props.webhook.id);
+  const scope = useIdempotencyScope();
   const retry = useAction(async (delivery: Delivery) => {
+    // The attempt count tells a repeat of this retry (same key) from a later one (a new key).
+    const header = await idempotencyHeaders(scope, "retry delivery", { id: delivery.id, attempts: delivery.attempt_count });
     await unwrap(
       api.POST("/v1/projects/{pid}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", {
-        params: { path: { ...path, delivery_id: delivery.id } },
+        params: { path: { pid: props.pid, webhook_id: props.webhook.id, delivery_id: delivery.id }, header },
       }),
     );
-    log.reload();
+    log.refresh();
   });
-  const pending = log.items?.some((d) => d.status === "pending") ?? false;
-  useEffect(() => {
-    if (!pending) return;
-    const timer = setTimeout(log.reload, POLL_MS);
-    return () => clearTimeout(timer);
-  }, [log.items]);
   return (
     <section class="card delivery-log" aria-labelledby="delivery-log-title">
       <div class="panel-head">
         <h3 id="delivery-log-title">{t("logTitle", { url: props.webhook.url })}</h3>
         <div class="row-actions">
-          <button type="button" onClick={log.reload}>
+          <button type="button" onClick={log.refresh}>
             {t("refresh")}
           </button>
           <button type="button" onClick={props.onClose}>

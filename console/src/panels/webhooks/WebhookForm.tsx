@@ -1,6 +1,7 @@
 // Adding an endpoint (url, events, description) or changing one.
 import { useState } from "preact/hooks";
 import { api, type Webhook, unwrap } from "../../api/client";
+import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
 import { useT } from "../../i18n";
 import { Dialog, ProblemBanner } from "../../ui/components";
 import { useAction } from "../../ui/hooks";
@@ -27,12 +28,16 @@ export function WebhookForm(props: {
   const [url, setUrl] = useState(editing?.url ?? "");
   const [events, setEvents] = useState<EventType[]>(editing?.events ?? []);
   const [description, setDescription] = useState(editing?.description ?? "");
+  const scope = useIdempotencyScope();
   const save = useAction(async () => {
+    const body = { url, events, description: singleLine(description) };
     if (editing) {
+      // PATCH takes no Idempotency-Key: the same change applied twice is the same state.
       const path = { pid, webhook_id: editing.id };
-      props.onSaved(await unwrap(api.PATCH("/v1/projects/{pid}/webhooks/{webhook_id}", { params: { path }, body: { url, events, description } })));
+      props.onSaved(await unwrap(api.PATCH("/v1/projects/{pid}/webhooks/{webhook_id}", { params: { path }, body })));
     } else {
-      props.onCreated(await unwrap(api.POST("/v1/projects/{pid}/webhooks", { params: { path: { pid } }, body: { url, events, description } })));
+      const header = await idempotencyHeaders(scope, "add webhook", body);
+      props.onCreated(await unwrap(api.POST("/v1/projects/{pid}/webhooks", { params: { path: { pid }, header }, body })));
     }
   });
   const toggle = (event: EventType, on: boolean) =>
@@ -62,7 +67,7 @@ export function WebhookForm(props: {
         </fieldset>
         <label>
           {t("description")}
-          <textarea value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+          <input maxLength={1024} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
         </label>
         <ProblemBanner problem={save.problem} />
         <div class="actions">
@@ -76,4 +81,9 @@ export function WebhookForm(props: {
       </form>
     </Dialog>
   );
+}
+
+/** A description is one line (the contract refuses control characters): pasted ones become spaces. */
+export function singleLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, " ");
 }

@@ -2,13 +2,15 @@
 // rotate the signing secret, delete, and read each endpoint's delivery log.
 import { useState } from "preact/hooks";
 import { api, type Webhook, unwrap } from "../../api/client";
-import { formatTime, useT } from "../../i18n";
-import { ConfirmDialog, Dialog, Loading, More, ProblemBanner, SecretValue } from "../../ui/components";
+import { useT } from "../../i18n";
+import { ConfirmDialog, Loading, More, ProblemBanner } from "../../ui/components";
 import { useAction } from "../../ui/hooks";
+import { usePages } from "../../ui/usePages";
 import type { PanelProps } from "../types";
 import { DeliveryLog } from "./DeliveryLog";
+import { EndpointTable } from "./EndpointTable";
 import { webhooksText } from "./messages";
-import { usePages } from "../../ui/usePages";
+import { RotateDialog, SecretShown } from "./SecretDialogs";
 import { WebhookForm } from "./WebhookForm";
 import "./webhooks.css";
 
@@ -33,13 +35,6 @@ export default function WebhooksPanel({ project }: PanelProps) {
     await unwrap(api.PATCH("/v1/projects/{pid}/webhooks/{webhook_id}", { params: { path: { pid, webhook_id: webhook.id } }, body: { enabled } }));
     list.reload();
   });
-  const rotate = useAction(async (webhook: Webhook) => {
-    const rotated = await unwrap(
-      api.POST("/v1/projects/{pid}/webhooks/{webhook_id}/rotate-secret", { params: { path: { pid, webhook_id: webhook.id } } }),
-    );
-    setOpen({ kind: "secret", title: "rotatedTitle", secret: rotated.secret, until: rotated.previous_valid_until });
-    list.reload();
-  });
   const remove = useAction(async (webhook: Webhook) => {
     await unwrap(api.DELETE("/v1/projects/{pid}/webhooks/{webhook_id}", { params: { path: { pid, webhook_id: webhook.id } } }));
     if (logOf?.id === webhook.id) setLogOf(null);
@@ -47,7 +42,6 @@ export default function WebhooksPanel({ project }: PanelProps) {
     list.reload();
   });
   const close = () => {
-    rotate.clear();
     remove.clear();
     setOpen(null);
   };
@@ -95,14 +89,14 @@ export default function WebhooksPanel({ project }: PanelProps) {
         />
       )}
       {open?.kind === "rotate" && (
-        <ConfirmDialog
-          title={t("rotateConfirmTitle")}
-          text={<p>{t("rotateConfirmText")}</p>}
-          confirmLabel={t("rotate")}
-          busy={rotate.busy}
-          problem={rotate.problem}
-          onConfirm={() => void rotate.run(open.webhook)}
+        <RotateDialog
+          pid={pid}
+          webhook={open.webhook}
           onClose={close}
+          onRotated={(rotated) => {
+            setOpen({ kind: "secret", title: "rotatedTitle", secret: rotated.secret, until: rotated.previous_valid_until });
+            list.reload();
+          }}
         />
       )}
       {open?.kind === "delete" && (
@@ -118,96 +112,5 @@ export default function WebhooksPanel({ project }: PanelProps) {
       )}
       {open?.kind === "secret" && <SecretShown title={t(open.title)} secret={open.secret} until={open.until} onClose={close} />}
     </div>
-  );
-}
-
-function EndpointTable(props: {
-  items: Webhook[];
-  busy: boolean;
-  onLog: (webhook: Webhook) => void;
-  onEdit: (webhook: Webhook) => void;
-  onEnabled: (webhook: Webhook, enabled: boolean) => void;
-  onRotate: (webhook: Webhook) => void;
-  onDelete: (webhook: Webhook) => void;
-}) {
-  const t = useT(webhooksText);
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">{t("url")}</th>
-          <th scope="col">{t("events")}</th>
-          <th scope="col">{t("state")}</th>
-          <th scope="col">{t("actions")}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.items.map((webhook) => (
-          <tr key={webhook.id}>
-            <td>
-              <code class="webhook-url">{webhook.url}</code>
-              {webhook.description && <div class="muted">{webhook.description}</div>}
-              {webhook.previous_secret_valid_until && (
-                <div class="muted small">{t("previousSecret", { until: formatTime(webhook.previous_secret_valid_until) })}</div>
-              )}
-            </td>
-            <td>
-              <ul class="event-list">
-                {webhook.events.map((event) => (
-                  <li key={event}>
-                    <code>{event}</code>
-                  </li>
-                ))}
-              </ul>
-            </td>
-            <td>
-              {webhook.enabled ? (
-                <span class="badge active">{t("enabled")}</span>
-              ) : (
-                <span class="badge revoked">
-                  {webhook.disabled_reason ? t("disabledBecause", { reason: webhook.disabled_reason }) : t("disabled")}
-                </span>
-              )}
-            </td>
-            <td>
-              <div class="row-actions" role="group" aria-label={t("endpointActions", { url: webhook.url })}>
-                <button type="button" onClick={() => props.onLog(webhook)}>
-                  {t("deliveries")}
-                </button>
-                <button type="button" onClick={() => props.onEdit(webhook)}>
-                  {t("edit")}
-                </button>
-                <button type="button" disabled={props.busy} onClick={() => props.onEnabled(webhook, !webhook.enabled)}>
-                  {webhook.enabled ? t("disable") : t("enable")}
-                </button>
-                <button type="button" onClick={() => props.onRotate(webhook)}>
-                  {t("rotate")}
-                </button>
-                <button type="button" class="danger" onClick={() => props.onDelete(webhook)}>
-                  {t("delete")}
-                </button>
-              </div>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-/** A signing secret just issued: shown once, gone when the dialog closes. */
-function SecretShown(props: { title: string; secret: string; until?: string | undefined; onClose: () => void }) {
-  const t = useT(webhooksText);
-  return (
-    <Dialog title={props.title} onClose={props.onClose}>
-      <SecretValue label={t("secret")} value={props.secret} once testId="webhook-secret" />
-      <p>{t("secretHelp")}</p>
-      {props.until && <p class="muted">{t("rotatedHelp", { until: formatTime(props.until) })}</p>}
-      <div class="actions">
-        <button type="button" class="primary" onClick={props.onClose}>
-          {t("done")}
-        </button>
-      </div>
-    </Dialog>
   );
 }

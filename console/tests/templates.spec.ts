@@ -67,7 +67,7 @@ test("two people at once: an admin makes a template, a developer requests, the a
 
   // A: the request shows in the queue after a refresh; the admin approves it with a note.
   const queue = a.getByRole("region", { name: "Requests awaiting approval" });
-  await queue.getByRole("button", { name: "Refresh" }).click();
+  await queue.getByRole("button", { name: "Refresh requests" }).click();
   const row = queue.getByRole("row", { name: new RegExp(developer) });
   await expect(row).toContainText("Payments sandbox");
   await expect(row).toContainText("Integration tests of the checkout flow");
@@ -75,14 +75,25 @@ test("two people at once: an admin makes a template, a developer requests, the a
   await row.getByRole("button", { name: "Approve" }).click();
   const approve = a.getByRole("dialog", { name: `Approve the request of ${developer}` });
   await approve.getByLabel("Note to the requester (optional)").fill("Sandbox only, please");
+  // A key expiry in the past is refused; corrected in the same dialog, the approval goes
+  // through (a corrected body is a new change, not a reused Idempotency-Key).
+  const expiresAt = approve.getByLabel("Key expires at (optional; empty: the template's lifetime)");
+  await expiresAt.fill("2020-01-01T10:00");
+  await approve.getByRole("button", { name: "Approve" }).click();
+  await expect(approve.getByRole("alert")).toHaveAttribute("data-code", "validation_failed");
+  await expect(approve.getByRole("alert")).toContainText("expires_at");
+  const day = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+  await expiresAt.fill(`${day}T10:00`);
   await approve.getByRole("button", { name: "Approve" }).click();
   await expect(approve).toBeHidden();
   await expect(queue.getByText("No requests are waiting.")).toBeVisible();
-  await expect(queue.getByRole("table").getByRole("row", { name: new RegExp(developer) })).toContainText("approved");
+  const history = queue.getByRole("table", { name: "Recent decisions" });
+  await expect(history.getByRole("row", { name: new RegExp(developer) })).toContainText("approved");
 
-  // B: the tile turns to "approved" by itself (it looks again while a request waits).
+  // B: the tile turns to "approved" by itself (it looks again while a request waits, less
+  // and less often: 4 s, then 8 s, 16 s...).
   const mine = keyTile(b, "Payments sandbox");
-  await expect(mine).toContainText("Approved: your key is ready");
+  await expect(mine).toContainText("Approved: your key is ready", { timeout: 30_000 });
   await expect(mine).toContainText("Sandbox only, please");
   await mine.getByRole("button", { name: "Claim the key" }).click();
   const claim = b.getByRole("dialog", { name: "Your key: Payments sandbox" });
@@ -104,6 +115,8 @@ test("two people at once: an admin makes a template, a developer requests, the a
     data: { key },
   });
   expect(await verified.json()).toMatchObject({ valid: true, code: "VALID", owner_id: developer, project_id: seeded.pid });
+  const issued = await owner.call("GET", `/v1/projects/${seeded.pid}/keys?owner_id=${encodeURIComponent(developer)}`);
+  expect(issued.items[0].expires_at).toMatch(new RegExp(`^${day}T10:00`));
 
   // Closed, the secrets are gone; the tile says claimed and offers no second claim.
   await claim.getByRole("button", { name: "I have saved it, close" }).click();
@@ -142,7 +155,7 @@ test("a denied request shows its reason on the requester's tile, who may ask aga
   await expect(deny).toBeHidden();
 
   const mine = keyTile(b, "Production payouts");
-  await b.getByRole("button", { name: "Refresh", exact: true }).first().click();
+  await b.getByRole("button", { name: "Refresh templates" }).click();
   await expect(mine).toContainText("Denied");
   await expect(mine).toContainText("Reason: Production keys go through the release checklist");
   await mine.getByRole("button", { name: "Request again" }).click();
@@ -152,7 +165,7 @@ test("a denied request shows its reason on the requester's tile, who may ask aga
   await b.context().close();
 });
 
-test("a developer cancels a pending request, gets an auto-approved key at once, and cannot edit templates", async ({
+test("a developer cancels a request, gets an auto-approved key that stays on screen when a reload fails, cannot edit", async ({
   page,
   request,
 }) => {
@@ -187,12 +200,66 @@ test("a developer cancels a pending request, gets an auto-approved key at once, 
   await expect(tile(page, "Dashboards read-only")).toContainText("2 hours");
   await dashboards.getByRole("button", { name: "Request a key" }).click();
   await page.getByRole("button", { name: "Send request" }).click();
-  await dashboards.getByRole("button", { name: "Claim the key" }).click();
+  const claimButton = dashboards.getByRole("button", { name: "Claim the key" });
+  await expect(claimButton).toBeVisible();
+
+  // The claim reloads the templates, and that reload fails: the key, shown once, stays on
+  // screen (Escape does not close it either), and the tiles stay with the problem beside them.
+  let reloadFailed!: () => void;
+  const failed = new Promise<void>((resolve) => (reloadFailed = resolve));
+  const templatesList = (url: URL) => url.pathname.endsWith(`/v1/projects/${seeded.pid}/key-templates`);
+  await page.route(templatesList, async (route) => {
+    await route.fulfill({
+      status: 503,
+      contentType: "application/problem+json",
+      body: JSON.stringify({ type: "urn:keywarden:problem:internal_error", title: "Down", status: 503, code: "internal_error" }),
+    });
+    reloadFailed();
+  });
+  await claimButton.click();
   const claim = page.getByRole("dialog", { name: "Your key: Dashboards read-only" });
+  await failed;
+  await page.keyboard.press("Escape");
   await expect(claim.getByTestId("claimed-key")).toHaveText(/^kw_/);
   await expect(claim.getByTestId("info-DASHBOARDS_PROJECT")).toHaveText(seeded.pid);
   await claim.getByRole("button", { name: "I have saved it, close" }).click();
+  await expect(claim).toBeHidden();
+  await expect(page.getByRole("alert")).toHaveAttribute("data-code", "internal_error");
+  await expect(dashboards).toBeVisible();
+  await page.unroute(templatesList);
+  await page.getByRole("button", { name: "Refresh templates" }).click();
   await expect(dashboards).toContainText("Claimed");
+  await expect(page.getByRole("alert")).toHaveCount(0);
+});
+
+test("an editor changes a template, its lifetime kept to the second, but not one that approves by itself", async ({
+  page,
+  request,
+}) => {
+  const admin = person("admin");
+  const editor = person("editor");
+  const owner = await apiAs(request, admin);
+  const seeded = await seedProjectWithRole(owner, "Media uploads");
+  await addMember(owner, seeded.pid, editor, "editor");
+  const uploads = await seedTemplate(owner, seeded, { name: "Upload signer", ttl_seconds: 90 });
+  await seedTemplate(owner, seeded, { name: "Thumbnails read-only", auto_approve: true });
+  await openTemplates(page, editor, seeded.projectName);
+  await expect(tile(page, "Thumbnails read-only").getByRole("button", { name: "Edit" })).toHaveCount(0);
+  await expect(tile(page, "Upload signer")).toContainText("90 seconds");
+
+  await tile(page, "Upload signer").getByRole("button", { name: "Edit" }).click();
+  const dialog = page.getByRole("dialog", { name: "Edit template Upload signer" });
+  await expect(dialog.getByLabel("Key lifetime (empty: never expires)")).toHaveValue("90");
+  await expect(dialog.getByLabel("Unit")).toHaveValue("seconds");
+  // The description is one line (the contract refuses control characters in it).
+  const description = dialog.getByLabel("Description").first();
+  expect(await description.evaluate((element) => element.tagName)).toBe("INPUT");
+  await description.fill("Signs uploads to the media bucket");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(tile(page, "Upload signer")).toContainText("Signs uploads to the media bucket");
+  const saved = await owner.call("GET", `/v1/projects/${seeded.pid}/key-templates/${uploads.id}`);
+  expect(saved).toMatchObject({ description: "Signs uploads to the media bucket", ttl_seconds: 90, auto_approve: false });
 });
 
 test("a viewer sees the templates but cannot request a key", async ({ page, request }) => {
@@ -240,7 +307,7 @@ test("tiles in every state; an admin cannot approve their own request, edits and
   const as = { anna: await apiAs(request, people.anna), ivan: await apiAs(request, people.ivan) };
   const ask = (who: keyof typeof as, templateId: string, justification: string) =>
     as[who].call("POST", `/v1/projects/${seeded.pid}/key-requests`, { template_id: templateId, justification });
-  await ask("anna", payments.id, "Checkout integration tests");
+  const annas = await ask("anna", payments.id, "Checkout integration tests");
   await ask("ivan", orders.id, "Signing order webhooks for the ERP");
   const denied = await ask("ivan", payments.id, "Load testing");
   await owner.call("POST", `/v1/projects/${seeded.pid}/key-requests/${denied.id}/deny`, { reason: "Use the load-test project" });
@@ -263,20 +330,34 @@ test("tiles in every state; an admin cannot approve their own request, edits and
   // The admin's queue: three pending requests, two decisions.
   await openTemplates(page, admin, seeded.projectName);
   const queue = page.getByRole("region", { name: "Requests awaiting approval" });
-  await expect(queue.getByRole("table").first().getByRole("row")).toHaveCount(1 + 3);
-  await expect(queue.getByRole("table").last().getByRole("row")).toHaveCount(1 + 2);
-  await expect(queue.getByRole("table").last()).toContainText("Use the load-test project");
+  const pending = queue.getByRole("table", { name: "Requests awaiting approval" });
+  const history = queue.getByRole("table", { name: "Recent decisions" });
+  await expect(pending.getByRole("row")).toHaveCount(1 + 3);
+  await expect(history.getByRole("row")).toHaveCount(1 + 2);
+  await expect(history).toContainText("Use the load-test project");
   await expect(keyTile(page, "Payments sandbox")).toContainText("Waiting for approval");
   await expectAccessible(page);
   await panelShot(page, "requests-queue");
 
-  // Requesters may not decide their own request: the service's problem shows.
-  await queue.getByRole("row", { name: new RegExp(`${admin}.*Smoke tests`) }).getByRole("button", { name: "Approve" }).click();
-  const approve = page.getByRole("dialog", { name: `Approve the request of ${admin}` });
-  await approve.getByRole("button", { name: "Approve" }).click();
-  await expect(approve.getByRole("alert")).toHaveAttribute("data-code", "forbidden");
-  await approve.getByRole("button", { name: "Cancel" }).click();
-  expect((await owner.call("GET", `/v1/projects/${seeded.pid}/key-requests/${own.id}`)).status).toBe("pending");
+  // Requesters may not decide their own request: no buttons on it, and the service refuses it.
+  const mineRow = pending.getByRole("row", { name: new RegExp(`${admin}.*Smoke tests`) });
+  await expect(mineRow).toContainText("Your own request: another admin decides it.");
+  await expect(mineRow.getByRole("button")).toHaveCount(0);
+  const refused = await request.post(`/v1/projects/${seeded.pid}/key-requests/${own.id}/approve`, {
+    headers: { Authorization: `Bearer ${owner.token}` },
+    data: {},
+  });
+  expect(refused.status()).toBe(403);
+
+  // A request withdrawn while the admin decides: the problem shows and the queue looks again.
+  await pending.getByRole("row", { name: new RegExp(people.anna) }).getByRole("button", { name: "Deny" }).click();
+  const deny = page.getByRole("dialog", { name: `Deny the request of ${people.anna}` });
+  await as.anna.call("POST", `/v1/projects/${seeded.pid}/key-requests/${annas.id}/cancel`);
+  await deny.getByRole("button", { name: "Deny" }).click();
+  await expect(deny.getByRole("alert")).toHaveAttribute("data-code", "conflict");
+  await deny.getByRole("button", { name: "Cancel" }).click();
+  await expect(pending.getByRole("row")).toHaveCount(1 + 2);
+  await expect(pending.getByRole("row", { name: new RegExp(people.anna) })).toHaveCount(0);
 
   // Edit: a typed placeholder of a node that does not exist is refused; a fixed one saves.
   await tile(page, "Payments sandbox").getByRole("button", { name: "Edit" }).click();

@@ -1,5 +1,6 @@
 // What a claim hands over, once: the key's secret, the template's information fields as
-// secrets, and the same fields as a .env file. It lives in this dialog's state only.
+// secrets, and the same fields as a .env file. It lives in the panel's state only, and
+// closes by its button alone (Escape does not: it cannot be shown again).
 import { useT } from "../../i18n";
 import { Dialog, SecretValue } from "../../ui/components";
 import { type Claimed, envFileName, type KeyType } from "./data";
@@ -11,7 +12,7 @@ export function ClaimResult(props: { templateName: string; claimed: Claimed; onC
   const secret = claimed.secret as { key?: string; token?: string; secret?: string };
   const fields = Object.entries(claimed.secrets);
   return (
-    <Dialog title={t("claimTitle", { name: props.templateName })} onClose={props.onClose} wide>
+    <Dialog title={t("claimTitle", { name: props.templateName })} onClose={props.onClose} wide keepOnEscape>
       <div class="claim-result">
         <p class="warning" role="note">
           {t("claimIntro")}

@@ -1,11 +1,12 @@
 // Approving (with a note and an optional key expiry) or denying (with a reason) a request.
 import { useState } from "preact/hooks";
 import { api, type KeyRequest, unwrap } from "../../api/client";
+import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
+import { ApiProblem } from "../../api/problem";
 import { useT } from "../../i18n";
 import { Dialog, ProblemBanner } from "../../ui/components";
 import { useAction } from "../../ui/hooks";
 import { common } from "../../ui/messages";
-import { idempotencyKey } from "./data";
 import { templatesText } from "./messages";
 
 interface DecideProps {
@@ -14,6 +15,19 @@ interface DecideProps {
   templateName: string;
   onClose: () => void;
   onDecided: () => void;
+  /** The request was decided meanwhile (409): the queue should look again. */
+  onStale: () => void;
+}
+
+/** Runs a decision; a 409 (someone decided it first) also tells the queue, then fails as usual. */
+async function decide(props: DecideProps, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof ApiProblem && error.status === 409) props.onStale();
+    throw error;
+  }
+  props.onDecided();
 }
 
 export function ApproveDialog(props: DecideProps) {
@@ -22,17 +36,16 @@ export function ApproveDialog(props: DecideProps) {
   const who = props.request.requester_id;
   const [note, setNote] = useState("");
   const [expires, setExpires] = useState("");
-  const [key] = useState(idempotencyKey);
-  const approve = useAction(async () => {
-    await unwrap(
-      api.POST("/v1/projects/{pid}/key-requests/{request_id}/approve", {
-        params: { path: { pid: props.pid, request_id: props.request.id }, header: { "Idempotency-Key": key } },
-        // datetime-local is the person's local time; the service takes UTC.
-        body: { note: note || null, expires_at: expires ? new Date(expires).toISOString() : null },
-      }),
-    );
-    props.onDecided();
-  });
+  const scope = useIdempotencyScope();
+  const approve = useAction(() =>
+    decide(props, async () => {
+      // datetime-local is the person's local time; the service takes UTC.
+      const body = { note: note || null, expires_at: expires ? new Date(expires).toISOString() : null };
+      const path = { pid: props.pid, request_id: props.request.id };
+      const header = await idempotencyHeaders(scope, `approve ${props.request.id}`, body);
+      await unwrap(api.POST("/v1/projects/{pid}/key-requests/{request_id}/approve", { params: { path, header }, body }));
+    }),
+  );
   return (
     <Dialog title={t("approveTitle", { who })} onClose={props.onClose}>
       <form
@@ -69,16 +82,15 @@ export function DenyDialog(props: DecideProps) {
   const t = useT(templatesText);
   const tc = useT(common);
   const [reason, setReason] = useState("");
-  const [key] = useState(idempotencyKey);
-  const deny = useAction(async () => {
-    await unwrap(
-      api.POST("/v1/projects/{pid}/key-requests/{request_id}/deny", {
-        params: { path: { pid: props.pid, request_id: props.request.id }, header: { "Idempotency-Key": key } },
-        body: { reason: reason || null },
-      }),
-    );
-    props.onDecided();
-  });
+  const scope = useIdempotencyScope();
+  const deny = useAction(() =>
+    decide(props, async () => {
+      const body = { reason: reason || null };
+      const path = { pid: props.pid, request_id: props.request.id };
+      const header = await idempotencyHeaders(scope, `deny ${props.request.id}`, body);
+      await unwrap(api.POST("/v1/projects/{pid}/key-requests/{request_id}/deny", { params: { path, header }, body }));
+    }),
+  );
   return (
     <Dialog title={t("denyTitle", { who: props.request.requester_id })} onClose={props.onClose}>
       <form

@@ -118,7 +118,7 @@ function FieldRow(props: {
               <select value={nodeId} onChange={(e) => setNodeId(e.currentTarget.value)}>
                 {props.nodes.map((node) => (
                   <option key={node.id} value={node.id}>
-                    {node.name} ({node.kind})
+                    {t("nodeOption", { name: node.name, kind: t(`kind.${node.kind}`) })}
                   </option>
                 ))}
               </select>

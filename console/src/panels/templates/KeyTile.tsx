@@ -1,20 +1,26 @@
 // The member's key tile on a template: request a key, wait, claim it once.
 import { useState } from "preact/hooks";
 import { api, type Template, unwrap } from "../../api/client";
+import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
 import { useT } from "../../i18n";
 import { Dialog, ProblemBanner, Time } from "../../ui/components";
 import { useAction, useLoad } from "../../ui/hooks";
 import { common } from "../../ui/messages";
-import { ClaimResult } from "./ClaimResult";
-import { type Claimed, idempotencyKey } from "./data";
+import type { Claimed } from "./data";
 import { templatesText } from "./messages";
 
-export function KeyTile(props: { pid: string; template: Template; onChanged: () => void }) {
+export function KeyTile(props: {
+  pid: string;
+  template: Template;
+  onChanged: () => void;
+  /** The claim's result, shown once by the panel (this tile reloads with the catalogue). */
+  onClaimed: (claimed: Claimed) => void;
+}) {
   const t = useT(templatesText);
   const { pid, template } = props;
   const mine = template.my_request;
   const [requesting, setRequesting] = useState(false);
-  const [claimed, setClaimed] = useState<Claimed | null>(null);
+  const scope = useIdempotencyScope();
   // The reason of a denial, the note and claim deadline of an approval: only the request has them.
   const details = useLoad(
     () =>
@@ -24,16 +30,16 @@ export function KeyTile(props: { pid: string; template: Template; onChanged: () 
     [pid, mine?.id, mine?.status],
   );
   const cancel = useAction(async (requestId: string) => {
-    await unwrap(
-      api.POST("/v1/projects/{pid}/key-requests/{request_id}/cancel", { params: { path: { pid, request_id: requestId } } }),
-    );
+    const path = { pid, request_id: requestId };
+    const header = await idempotencyHeaders(scope, `cancel ${requestId}`);
+    await unwrap(api.POST("/v1/projects/{pid}/key-requests/{request_id}/cancel", { params: { path, header } }));
     props.onChanged();
   });
   const claim = useAction(async (requestId: string) => {
     const result = await unwrap(
       api.POST("/v1/projects/{pid}/key-requests/{request_id}/claim", { params: { path: { pid, request_id: requestId } } }),
     );
-    setClaimed(result);
+    props.onClaimed(result);
     props.onChanged();
   });
   const request = details.data;
@@ -133,7 +139,6 @@ export function KeyTile(props: { pid: string; template: Template; onChanged: () 
           }}
         />
       )}
-      {claimed && <ClaimResult templateName={template.name} claimed={claimed} onClose={() => setClaimed(null)} />}
     </div>
   );
 }
@@ -142,14 +147,11 @@ function RequestDialog(props: { pid: string; template: Template; onClose: () => 
   const t = useT(templatesText);
   const tc = useT(common);
   const [justification, setJustification] = useState("");
-  const [key] = useState(idempotencyKey);
+  const scope = useIdempotencyScope();
   const send = useAction(async () => {
-    await unwrap(
-      api.POST("/v1/projects/{pid}/key-requests", {
-        params: { path: { pid: props.pid }, header: { "Idempotency-Key": key } },
-        body: { template_id: props.template.id, justification },
-      }),
-    );
+    const body = { template_id: props.template.id, justification };
+    const header = await idempotencyHeaders(scope, "request-key", body);
+    await unwrap(api.POST("/v1/projects/{pid}/key-requests", { params: { path: { pid: props.pid }, header }, body }));
     props.onSent();
   });
   return (

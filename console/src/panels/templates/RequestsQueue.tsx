@@ -1,29 +1,32 @@
 // The admins' queue (decide_requests): pending requests to approve or deny, and the
 // latest decisions.
-import { useState } from "preact/hooks";
+import { useId, useState } from "preact/hooks";
 import { allPages, api, type KeyRequest, type Template, unwrap } from "../../api/client";
 import { useT } from "../../i18n";
 import { ProblemBanner, Time } from "../../ui/components";
 import { useLoad } from "../../ui/hooks";
+import type { RequestStatus } from "./data";
 import { ApproveDialog, DenyDialog } from "./DecideDialogs";
 import { templatesText } from "./messages";
 
 const HISTORY_SIZE = 10;
+/** The statuses a request ends in (by a decision, the requester or the claim deadline). */
+const DECIDED: readonly RequestStatus[] = ["approved", "claimed", "denied", "cancelled", "expired"];
 
 async function loadQueue(pid: string): Promise<{ pending: KeyRequest[]; decided: KeyRequest[] }> {
-  const [pending, recent] = await Promise.all([
-    allPages((cursor) =>
-      api.GET("/v1/projects/{pid}/key-requests", {
-        params: { path: { pid }, query: { status: "pending", limit: 100, cursor } },
-      }),
-    ),
-    unwrap(api.GET("/v1/projects/{pid}/key-requests", { params: { path: { pid }, query: { limit: 30 } } })),
+  const list = (status: RequestStatus, limit: number, cursor?: string) =>
+    api.GET("/v1/projects/{pid}/key-requests", { params: { path: { pid }, query: { status, limit, cursor } } });
+  // Asked per status: however many requests wait, the decided ones are found.
+  const [pending, ...decided] = await Promise.all([
+    allPages((cursor) => list("pending", 100, cursor)),
+    ...DECIDED.map(async (status) => (await unwrap(list(status, HISTORY_SIZE))).items),
   ]);
-  const decided = recent.items.filter((r) => r.status !== "pending").slice(0, HISTORY_SIZE);
-  return { pending, decided };
+  const when = (r: KeyRequest) => r.decided_at ?? r.created_at;
+  const latest = decided.flat().sort((a, b) => when(b).localeCompare(when(a)));
+  return { pending, decided: latest.slice(0, HISTORY_SIZE) };
 }
 
-export function RequestsQueue(props: { pid: string; templates: Template[] }) {
+export function RequestsQueue(props: { pid: string; me: string; templates: Template[] }) {
   const t = useT(templatesText);
   const { pid } = props;
   const queue = useLoad(() => loadQueue(pid), [pid]);
@@ -33,12 +36,13 @@ export function RequestsQueue(props: { pid: string; templates: Template[] }) {
     setDeciding(null);
     queue.reload();
   };
+  const titleId = useId();
   const Decide = deciding?.verdict === "approve" ? ApproveDialog : DenyDialog;
   return (
-    <section class="requests-queue" aria-labelledby="queue-title">
+    <section class="requests-queue" aria-labelledby={titleId}>
       <div class="panel-head">
-        <h2 id="queue-title">{t("queueTitle")}</h2>
-        <button type="button" disabled={queue.loading} onClick={queue.reload}>
+        <h2 id={titleId}>{t("queueTitle")}</h2>
+        <button type="button" aria-label={t("refreshQueue")} disabled={queue.loading} onClick={queue.reload}>
           {t("refresh")}
         </button>
       </div>
@@ -47,7 +51,7 @@ export function RequestsQueue(props: { pid: string; templates: Template[] }) {
         (queue.data.pending.length === 0 ? (
           <p class="muted">{t("queueEmpty")}</p>
         ) : (
-          <table>
+          <table aria-labelledby={titleId}>
             <thead>
               <tr>
                 <th scope="col">{t("requester")}</th>
@@ -67,14 +71,19 @@ export function RequestsQueue(props: { pid: string; templates: Template[] }) {
                     <Time value={request.created_at} />
                   </td>
                   <td>
-                    <div class="row-actions">
-                      <button type="button" class="primary" onClick={() => setDeciding({ request, verdict: "approve" })}>
-                        {t("approve")}
-                      </button>
-                      <button type="button" onClick={() => setDeciding({ request, verdict: "deny" })}>
-                        {t("deny")}
-                      </button>
-                    </div>
+                    {request.requester_id === props.me ? (
+                      // The service refuses a requester's own decision: another admin makes it.
+                      <span class="muted">{t("ownRequest")}</span>
+                    ) : (
+                      <div class="row-actions">
+                        <button type="button" class="primary" onClick={() => setDeciding({ request, verdict: "approve" })}>
+                          {t("approve")}
+                        </button>
+                        <button type="button" onClick={() => setDeciding({ request, verdict: "deny" })}>
+                          {t("deny")}
+                        </button>
+                      </div>
+                    )}
                   </td>
                 </tr>
               ))}
@@ -89,6 +98,7 @@ export function RequestsQueue(props: { pid: string; templates: Template[] }) {
           templateName={templateName(deciding.request.template_id)}
           onClose={() => setDeciding(null)}
           onDecided={decided}
+          onStale={queue.reload}
         />
       )}
     </section>
@@ -97,13 +107,14 @@ export function RequestsQueue(props: { pid: string; templates: Template[] }) {
 
 function History(props: { requests: KeyRequest[]; templateName: (id: string) => string }) {
   const t = useT(templatesText);
+  const titleId = useId();
   return (
     <>
-      <h3>{t("historyTitle")}</h3>
+      <h3 id={titleId}>{t("historyTitle")}</h3>
       {props.requests.length === 0 ? (
         <p class="muted">{t("historyEmpty")}</p>
       ) : (
-        <table class="history">
+        <table class="history" aria-labelledby={titleId}>
           <thead>
             <tr>
               <th scope="col">{t("requester")}</th>

@@ -1,6 +1,7 @@
 // Creating or changing a key template (roles with manage_config).
 import { useState } from "preact/hooks";
 import { allPages, api, type Role, type Template, unwrap } from "../../api/client";
+import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
 import { useT } from "../../i18n";
 import { Dialog, ProblemBanner } from "../../ui/components";
 import { useAction, useLoad } from "../../ui/hooks";
@@ -38,25 +39,31 @@ export function TemplateEditor(props: {
     [pid],
   );
 
+  const scope = useIdempotencyScope();
   const save = useAction(async () => {
-    const body = {
-      name,
-      description,
-      role_id: roleId,
-      type,
-      ttl_seconds: joinTtl(ttlAmount, ttlUnit),
-      auto_approve: autoApprove,
-      info_fields: fields,
-    };
+    const ttlSeconds = joinTtl(ttlAmount, ttlUnit);
+    const body = { name, description, role_id: roleId, type, info_fields: fields };
     if (template) {
+      // Only what the person changed: an untouched lifetime or approval is left as it is.
+      const changed = {
+        ...body,
+        ...(ttlSeconds !== template.ttl_seconds && { ttl_seconds: ttlSeconds }),
+        ...(autoApprove !== template.auto_approve && { auto_approve: autoApprove }),
+      };
       await unwrap(
         api.PATCH("/v1/projects/{pid}/key-templates/{template_id}", {
           params: { path: { pid, template_id: template.id } },
-          body,
+          body: changed,
         }),
       );
     } else {
-      await unwrap(api.POST("/v1/projects/{pid}/key-templates", { params: { path: { pid } }, body }));
+      const created = { ...body, ttl_seconds: ttlSeconds, auto_approve: autoApprove };
+      await unwrap(
+        api.POST("/v1/projects/{pid}/key-templates", {
+          params: { path: { pid }, header: await idempotencyHeaders(scope, "create-template", created) },
+          body: created,
+        }),
+      );
     }
     props.onSaved();
   });
@@ -76,7 +83,8 @@ export function TemplateEditor(props: {
         </label>
         <label>
           {t("description")}
-          <textarea maxLength={1024} rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+          {/* One line: the contract refuses control characters (a newline included) in it. */}
+          <input maxLength={1024} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
         </label>
         <div class="editor-grid">
           <label>

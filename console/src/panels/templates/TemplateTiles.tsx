@@ -6,17 +6,20 @@ import { useT } from "../../i18n";
 import { ConfirmDialog } from "../../ui/components";
 import { useAction } from "../../ui/hooks";
 import type { PanelProps } from "../types";
-import { ttlText } from "./data";
+import { type Claimed, ttlText } from "./data";
 import { KeyTile } from "./KeyTile";
 import { templatesText } from "./messages";
 import { TemplateEditor } from "./TemplateEditor";
 
-export function TemplateTiles(props: {
+interface TilesProps {
   panel: PanelProps;
-  templates: Template[];
   roles: Role[];
   onChanged: () => void;
-}) {
+  /** A key was claimed: its one-time result is shown by the panel, outside the tiles. */
+  onClaimed: (templateName: string, claimed: Claimed) => void;
+}
+
+export function TemplateTiles(props: TilesProps & { templates: Template[] }) {
   const t = useT(templatesText);
   const { panel } = props;
   if (props.templates.length === 0) {
@@ -31,7 +34,7 @@ export function TemplateTiles(props: {
   );
 }
 
-function TemplateTile(props: { panel: PanelProps; template: Template; roles: Role[]; onChanged: () => void }) {
+function TemplateTile(props: TilesProps & { template: Template }) {
   const t = useT(templatesText);
   const { panel, template } = props;
   const pid = panel.project.id;
@@ -45,6 +48,8 @@ function TemplateTile(props: { panel: PanelProps; template: Template; roles: Rol
     props.onChanged();
   });
   const role = props.roles.find((r) => r.id === template.role_id);
+  // A template that approves by itself is changed by owners and admins only (the service's rule).
+  const mayEdit = panel.can("manage_config") && (!template.auto_approve || panel.can("decide_requests"));
   return (
     <li class="tile template-tile" aria-label={template.name}>
       <h3>{template.name}</h3>
@@ -71,16 +76,23 @@ function TemplateTile(props: { panel: PanelProps; template: Template; roles: Rol
       </dl>
       {panel.can("manage_config") && (
         <div class="row-actions">
-          <button type="button" onClick={() => setEditing(true)}>
-            {t("edit")}
-          </button>
+          {mayEdit && (
+            <button type="button" onClick={() => setEditing(true)}>
+              {t("edit")}
+            </button>
+          )}
           <button type="button" onClick={() => setDeleting(true)}>
             {t("delete")}
           </button>
         </div>
       )}
       {panel.can("request_keys") ? (
-        <KeyTile pid={pid} template={template} onChanged={props.onChanged} />
+        <KeyTile
+          pid={pid}
+          template={template}
+          onChanged={props.onChanged}
+          onClaimed={(claimed) => props.onClaimed(template.name, claimed)}
+        />
       ) : (
         <p class="muted">{t("cannotRequest")}</p>
       )}

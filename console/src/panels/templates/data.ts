@@ -31,14 +31,15 @@ export const UNITS = [
   ["days", 86_400],
   ["hours", 3_600],
   ["minutes", 60],
+  ["seconds", 1],
 ] as const;
 export type Unit = (typeof UNITS)[number][0];
 
-/** A lifetime in seconds as the largest whole unit ({amount: 30, unit: "days"}). */
+/** A lifetime in seconds in the largest unit that divides it ({amount: 30, unit: "days"}); exact: 90 s stays 90 s. */
 export function splitTtl(seconds: number | null): { amount: string; unit: Unit } {
   if (!seconds) return { amount: "", unit: "days" };
-  for (const [unit, size] of UNITS) if (seconds % size === 0) return { amount: String(seconds / size), unit };
-  return { amount: String(Math.max(1, Math.round(seconds / 60))), unit: "minutes" };
+  const [unit, size] = UNITS.find(([, size]) => seconds % size === 0) ?? ["seconds", 1];
+  return { amount: String(seconds / size), unit };
 }
 
 export function joinTtl(amount: string, unit: Unit): number | null {
@@ -51,7 +52,6 @@ export function joinTtl(amount: string, unit: Unit): number | null {
 export function ttlText(t: T, seconds: number | null): string {
   if (!seconds) return t("never");
   const { amount, unit } = splitTtl(seconds);
-  if (seconds % 60 !== 0) return t("ttl.seconds", { count: seconds });
   return t(`ttl.${unit}`, { count: Number(amount) });
 }
 
@@ -62,9 +62,4 @@ export function envFileName(templateName: string): string {
     .replace(/[^\p{L}\p{N}]+/gu, "-")
     .replace(/^-+|-+$/g, "");
   return `${slug || "key"}.env`;
-}
-
-/** A fresh Idempotency-Key: one per dialog, so a double click or a retry does not act twice. */
-export function idempotencyKey(): string {
-  return globalThis.crypto.randomUUID();
 }

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import sys
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -68,6 +69,13 @@ class LocalServer(ThreadingMixIn, HTTPServer):
 
     daemon_threads = True  # an idle keep-alive connection must not hold the process at exit
     request_queue_size = BACKLOG
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that left before its answer (a browser moving on) is no error; others are logged."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (BrokenPipeError, ConnectionResetError)):
+            return
+        log.exception("error while serving a connection")
 
 
 class RouteNotFound(LocalGatewayException):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,16 +18,35 @@ def _fail_with(error: Exception) -> None:
         server.handle_error(None, ("127.0.0.1", 1))
 
 
-def test_a_client_that_left_is_no_error(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="keywarden.devstack.http"):
-        _fail_with(BrokenPipeError(32, "Broken pipe"))
-        _fail_with(ConnectionResetError(104, "Connection reset by peer"))
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def logged() -> Iterator[list[logging.LogRecord]]:
+    """What the local server's logger receives (held directly: the service's logging setup may not propagate)."""
+    handler = _Records()
+    logger = logging.getLogger("keywarden.devstack.http")
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_a_client_that_left_is_no_error(capsys: pytest.CaptureFixture[str], logged: list[logging.LogRecord]) -> None:
+    _fail_with(BrokenPipeError(32, "Broken pipe"))
+    _fail_with(ConnectionResetError(104, "Connection reset by peer"))
     assert capsys.readouterr().err == ""
-    assert caplog.records == []
+    assert logged == []
 
 
-def test_any_other_failure_is_logged_with_its_traceback(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.ERROR, logger="keywarden.devstack.http"):
-        _fail_with(ValueError("boom"))
-    [record] = caplog.records
+def test_any_other_failure_is_logged_with_its_traceback(logged: list[logging.LogRecord]) -> None:
+    _fail_with(ValueError("boom"))
+    [record] = logged
     assert record.exc_info is not None and isinstance(record.exc_info[1], ValueError)

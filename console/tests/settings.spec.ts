@@ -63,7 +63,8 @@ test("a viewer sees settings read-only; an admin may not touch the owner", async
   await expect(panel.getByRole("cell", { name: "Order service" })).toBeVisible();
   await expect(panel.getByRole("cell", { name: "Orders API" })).toBeVisible();
   await expect(panel.getByRole("cell", { name: owner })).toBeVisible();
-  await expect(panel.getByRole("button")).toHaveCount(0);
+  // Nothing to change; the one button is the viewer's own way out.
+  await expect(panel.getByRole("button")).toHaveText(["Leave project"]);
   await expect(panel.getByRole("textbox")).toHaveCount(0);
   await expect(panel.getByRole("combobox")).toHaveCount(0);
 
@@ -251,6 +252,14 @@ test("an admin who lowers their own role loses its tabs; one who leaves goes bac
   await expect(page.getByRole("heading", { name: "Projects", level: 1 })).toBeVisible();
   await expect(page.getByRole("link", { name: project.name, exact: true })).toHaveCount(0);
   expect(await roleOf(leaver)).toBeUndefined();
+
+  // A viewer may leave too: the one button their Settings has.
+  await signIn(page, admin);
+  await openTab(page, project.name, "Settings");
+  await members.getByRole("button", { name: "Leave project" }).click();
+  await page.getByRole("dialog", { name: `Leave ${project.name}?` }).getByRole("button", { name: "Leave project" }).click();
+  await expect(page).toHaveURL(/\/console\/$/);
+  expect(await roleOf(admin)).toBeUndefined();
 });
 
 test("the owner deletes the project after typing its name exactly", async ({ page, request }) => {

@@ -33,6 +33,13 @@ test("a person signs in, creates a project and lands on its panels; Russian is o
   await expect(page.getByTestId("project-name")).toHaveText("Shop backend");
   await expect(page.getByTestId("my-role")).toContainText("owner");
   await expect(page.getByRole("link", { name: "Access keys" })).toBeVisible();
+  // The token lives in memory: nothing in the browser's storage but the language.
+  const stored = await page.evaluate(() => ({
+    local: Object.keys(localStorage),
+    session: Object.keys(sessionStorage),
+    cookies: document.cookie,
+  }));
+  expect(stored).toEqual({ local: [], session: [], cookies: "" });
   await page.getByLabel("Language").selectOption("ru");
   await expect(page.getByRole("link", { name: "Ключи доступа" })).toBeVisible();
   await expect(page.getByTestId("my-role")).toContainText("владелец");

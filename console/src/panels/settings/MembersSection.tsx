@@ -138,6 +138,20 @@ export function MembersSection({ project, me, role, can, reloadProject }: PanelP
         </p>
       )}
       {manage && <AddMember pid={pid} roles={assignable} onAdded={members.reload} />}
+      {!manage && (
+        // Any member may leave a project (the service keeps at least one owner).
+        <div class="actions">
+          <button
+            type="button"
+            onClick={() => {
+              remove.clear();
+              setRemoving({ user_id: me } as Member);
+            }}
+          >
+            {t("leave")}
+          </button>
+        </div>
+      )}
       {ownRole && (
         <ConfirmDialog
           title={t("ownRoleTitle", { role: tt(`role.${ownRole}`) })}

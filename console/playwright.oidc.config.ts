@@ -13,6 +13,7 @@ export default defineConfig({
   ...base,
   testDir: "tests/oidc",
   testIgnore: [],
+  projects: [{ name: "oidc" }],
   outputDir: "test-results/artifacts-oidc",
   fullyParallel: false,
   workers: 1,

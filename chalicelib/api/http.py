@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -121,6 +122,8 @@ class Endpoint(Struct):
     secret_response: bool
     action: Action | None
     system_admin: bool
+    # The body is application/x-www-form-urlencoded (OAuth's endpoints), not JSON.
+    form: bool = False
 
     @property
     def idempotent(self) -> bool:
@@ -153,6 +156,7 @@ class Router:
         secret_response: bool = False,
         action: Action | None = None,
         system_admin: bool = False,
+        form: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Registers `handler`. `action` is required on every route under `{pid}`: the caller's
         right to it is checked before the handler runs, replays included, and the handler gets
@@ -160,7 +164,8 @@ class Router:
         after the right, see access.authorize_project); `replayable=False` opts a POST out of
         Idempotency-Key handling (reads, verification, reveals); `secret_response` marks
         responses that hold a secret, which are kept for replay only sealed with KMS;
-        `system_admin` admits only people in the administrators' group (service-wide routes)."""
+        `system_admin` admits only people in the administrators' group (service-wide routes);
+        `form` takes the body as application/x-www-form-urlencoded (OAuth endpoints)."""
 
         def register(handler: Handler) -> Handler:
             if ("{pid}" in path) != (action is not None) or (action is not None and auth != AUTH_PERSON):
@@ -185,6 +190,7 @@ class Router:
                 secret_response,
                 action,
                 system_admin,
+                form,
             )
             ENDPOINTS.append(endpoint)
             blueprint = self.blueprint
@@ -241,7 +247,8 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
 
         service_project = authenticate_service(headers.get("authorization"))
         request_log.note(project=service_project, caller=f"service:{service_project}")
-    body = _decode_body(endpoint.body, raw, headers.get("content-type")) if endpoint.body else None
+    decode = _decode_form if endpoint.form else _decode_body
+    body = decode(endpoint.body, raw, headers.get("content-type")) if endpoint.body else None
     query = _decode_query(endpoint.query, request.query_params) if endpoint.query else None
     access = None
     if endpoint.action is not None:
@@ -277,6 +284,35 @@ def _decode_body(schema: type, raw: bytes, content_type: str | None) -> Any:
     except RecursionError:
         # msgspec refuses nesting deeper than the interpreter's recursion limit (~1,000).
         raise MalformedRequestError("the body is nested too deeply") from None
+
+
+_MAX_FORM_FIELDS = 50
+
+
+def _decode_form(schema: type, raw: bytes, content_type: str | None) -> Any:
+    """An OAuth request's form body (RFC 6749 section 3.2: UTF-8, each parameter at most once)."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if raw.strip() and mime != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaTypeError("send the body as application/x-www-form-urlencoded")
+    try:
+        pairs = urllib.parse.parse_qsl(
+            raw.decode("utf-8"),
+            keep_blank_values=True,
+            strict_parsing=bool(raw.strip()),
+            errors="strict",  # a %-escape that is not UTF-8 is an error, not U+FFFD
+            max_num_fields=_MAX_FORM_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedRequestError("the body is not a UTF-8 form (name=value&...)") from None
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        if name in values:
+            raise MalformedRequestError(f"the parameter {name!r} is given more than once")
+        values[name] = value
+    try:
+        return msgspec.convert(values, type=schema)
+    except msgspec.ValidationError as error:
+        raise ValidationFailedError([field_error(str(error))]) from None
 
 
 def _decode_query(schema: type, query_params: Mapping[str, str] | None) -> Any:

@@ -263,3 +263,25 @@ class SigningKeyRotated(Struct):
     kid: str
     previous_kid: str
     signs_from: Annotated[Timestamp, Meta(description="published now; signs new JWT keys from then on")]
+
+
+class IntrospectRequest(Struct):
+    """RFC 7662 section 2.1, form-encoded. Other parameters are ignored, as the RFC allows."""
+
+    token: Annotated[str, Meta(description="an opaque or JWT key (any length the body allows); else inactive")]
+    token_type_hint: Annotated[str, Meta(max_length=64, description="ignored: the key's own form tells its kind")] = ""
+
+
+class Introspection(Struct, omit_defaults=True):
+    """RFC 7662 section 2.2: exactly `{"active": false}` unless the key is valid for the calling project."""
+
+    active: bool
+    scope: Annotated[str, Meta(description="the key's permissions, space-separated")] | UnsetType = UNSET
+    sub: Annotated[str, Meta(description="the key's owner")] | UnsetType = UNSET
+    aud: Annotated[str, Meta(description="the project")] | UnsetType = UNSET
+    exp: Annotated[int, Meta(description="when the key expires (epoch seconds); absent if never")] | UnsetType = UNSET
+    iat: Annotated[int, Meta(description="when the key was issued (seconds since the epoch)")] | UnsetType = UNSET
+    jti: Annotated[str, Meta(description="the key's id")] | UnsetType = UNSET
+    token_type: Literal["api_key"] | UnsetType = UNSET
+    project_id: str | UnsetType = UNSET
+    role_id: str | UnsetType = UNSET

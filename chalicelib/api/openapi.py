@@ -81,6 +81,10 @@ tokens in memory only, and uses nothing but the operations of this document.
 """
 
 
+def _body_type(endpoint: Endpoint) -> str:
+    return "application/x-www-form-urlencoded" if endpoint.form else "application/json"
+
+
 def _component(ref: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
     """The schema a `{"$ref": "#/components/schemas/Name"}` points at."""
     found: dict[str, Any] = components[ref["$ref"].rsplit("/", 1)[-1]]
@@ -122,7 +126,7 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any], components: dict[st
         # An absent body is read as `{}`: required only when the body has required fields.
         operation["requestBody"] = {
             "required": bool(_component(schemas[endpoint.body], components).get("required")),
-            "content": {"application/json": {"schema": schemas[endpoint.body]}},
+            "content": {_body_type(endpoint): {"schema": schemas[endpoint.body]}},
         }
     success: dict[str, Any] = {"description": "Success"}
     if endpoint.status != 204 and endpoint.response is not None:
@@ -136,7 +140,10 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any], components: dict[st
         responses[str(status)] = {"description": _errors_by_status()[status], "content": problem}
     responses["500"] = {"description": "Unexpected error, with a `request_id`", "content": problem}
     operation["responses"] = responses
-    operation["security"] = {AUTH_PERSON: [{"oidc": []}], AUTH_SERVICE: [{"serviceKey": []}]}.get(endpoint.auth, [])
+    operation["security"] = {
+        AUTH_PERSON: [{"oidc": []}],
+        AUTH_SERVICE: [{"serviceKey": []}, {"serviceKeyBasic": []}],
+    }.get(endpoint.auth, [])
     if endpoint.step_up:
         operation["x-step-up"] = True
         operation["description"] = (
@@ -176,6 +183,14 @@ def build_document(include_local: bool) -> dict[str, Any]:
                     "scheme": "bearer",
                     "bearerFormat": "kws_... (the project's service key)",
                     "description": "Authenticates a project's servers on the verification endpoints only.",
+                },
+                "serviceKeyBasic": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": (
+                        "The service key as the password of HTTP Basic (any user name), as OAuth clients "
+                        "authenticate to an introspection endpoint (client_secret_basic); same endpoints."
+                    ),
                 },
             },
         },

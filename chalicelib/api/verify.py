@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
+from msgspec import UNSET
+
 from chalicelib.api import request_log
 from chalicelib.api.http import AUTH_SERVICE, Call, Router
-from chalicelib.api.key_schemas import VerifyHmac, VerifyKey, VerifyResult
+from chalicelib.api.key_schemas import Introspection, IntrospectRequest, VerifyHmac, VerifyKey, VerifyResult
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.verification import Verdict
 
@@ -33,6 +37,45 @@ def verify_hmac(call: Call[VerifyHmac, None]) -> VerifyResult:
     project_id = call.project_id_of_service
     return _counted(
         verify_request(body.method, body.url, body.headers, body.body, project_id, body.permissions), project_id
+    )
+
+
+@router.route(
+    "POST",
+    "/v1/oauth/introspect",
+    body=IntrospectRequest,
+    response=Introspection,
+    auth=AUTH_SERVICE,
+    replayable=False,
+    form=True,
+)
+def introspect(call: Call[IntrospectRequest, None]) -> Introspection:
+    """OAuth 2.0 token introspection (RFC 7662) of an opaque or JWT key, for gateways that speak it.
+
+    Form-encoded (`token=...&token_type_hint=...`); the service key as Bearer or as the
+    password of HTTP Basic (`client_secret_basic`, what introspection clients send). A key
+    that is not valid for the calling project, for whatever reason, is exactly
+    `{"active": false}`. Counted in usage like `/v1/keys/verify`.
+    """
+    from chalicelib.services.verification import verify_key
+
+    project_id = call.project_id_of_service
+    verdict = verify_key(call.body.token, project_id, [])
+    _counted(verdict, project_id)
+    record = verdict.record
+    if not verdict.valid or record is None:
+        return Introspection(active=False)
+    return Introspection(
+        active=True,
+        scope=" ".join(record.permissions),
+        sub=record.owner_id,
+        aud=record.project_id,
+        exp=math.floor(record.expires_at) if record.expires_at is not None else UNSET,
+        iat=math.floor(record.issued_at) if record.issued_at is not None else UNSET,
+        jti=record.key_id,
+        token_type="api_key",  # noqa: S106 (RFC 7662's token_type, not a password)
+        project_id=record.project_id,
+        role_id=record.role_id,
     )
 
 

@@ -41,6 +41,8 @@ class KeyRecord(Struct, frozen=True):
     meta: Mapping[str, Any] = field(default_factory=dict)
     # An HMAC key's secret, still sealed: opened only to check a signature.
     sealed_secret: str | None = None
+    # When the key was issued (seconds); None for keys issued before the record had it.
+    issued_at: float | None = None
 
 
 class Verdict(Struct, frozen=True):

@@ -36,6 +36,7 @@ def add_new(
     expires_at: float | None,
     meta: Mapping[str, Any],
     sealed_secret: str | None,
+    issued_at: float | None = None,
 ) -> None:
     """Adds a new key's lookup item to `txn`; its owner holds the right (the issue checked it)."""
     txn.save(
@@ -51,6 +52,7 @@ def add_new(
             owner_permitted=True,
             meta=dict(meta),
             sealed_secret=sealed_secret,
+            issued_at=issued_at,
         ),
         condition=KeyLookupModel.digest.does_not_exist(),
     )
@@ -99,4 +101,5 @@ def lookup(lookup: str) -> KeyRecord | None:
         owner_permitted=bool(item.owner_permitted),
         meta=dict(item.meta or {}),
         sealed_secret=item.sealed_secret,
+        issued_at=item.issued_at,
     )

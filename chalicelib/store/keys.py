@@ -158,6 +158,7 @@ def add_key_items(
         expires_at=expires_at,
         meta=spec.meta,
         sealed_secret=sealed,
+        issued_at=math.floor(at),
     )
     return key, made.shown, lookup
 

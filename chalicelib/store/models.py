@@ -269,6 +269,8 @@ class KeyLookupModel(KeywardenModel):
     meta = JSONAttribute(default=dict)
     # An HMAC key's secret, sealed with KMS (context: project and key id); None for other kinds.
     sealed_secret = UnicodeAttribute(null=True)
+    # When the key was issued (whole seconds): RFC 7662 introspection's `iat`.
+    issued_at = NumberAttribute(null=True)
 
 
 class KeyHolderModel(KeywardenModel):

@@ -180,6 +180,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
 VERIFY_ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/v1/keys/verify"),
     ("POST", "/v1/hmac/verify"),
+    ("POST", "/v1/oauth/introspect"),
 )
 
 # Grants the service's code never calls itself: the platform's (the event source, failure

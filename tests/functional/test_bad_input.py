@@ -60,7 +60,9 @@ def decodes_for_us(endpoint: Endpoint) -> bool:
     return endpoint.auth in (AUTH_PERSON, AUTH_NONE) or REVEAL_ROUTE in ROUTES
 
 
-BODY_ENDPOINTS = [e for e in ENDPOINTS if e.body is not None and decodes_for_us(e)]
+BODY_ENDPOINTS = [e for e in ENDPOINTS if e.body is not None and not e.form and decodes_for_us(e)]
+# OAuth's form-encoded routes (introspection): JSON is refused there as 415.
+FORM_ENDPOINTS = [e for e in ENDPOINTS if e.body is not None and e.form]
 # Lists: their queries page with `limit` and `cursor` (the usage report has a query of its own).
 QUERY_ENDPOINTS = [
     e for e in ENDPOINTS if e.query is not None and "limit" in e.query.__struct_fields__ and decodes_for_us(e)
@@ -335,6 +337,24 @@ NOT_AN_OBJECT = [b"[]", b"[1, 2]", b'"text"', b"42", b"-1e400", b"null", b"true"
 DEEP = [b"[" * 100_000, b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 40_000, b'{"name": ' + b"[" * 100_000]
 # Routes that read no body must ignore one, whatever it is: a sample of each kind.
 IGNORED_BODIES = [MALFORMED[0], NOT_AN_OBJECT[0], NOT_AN_OBJECT[2], DEEP[0]]
+
+
+BROKEN_FORMS = [b"token", b"=", b"&&", b"token=a&token=b", b"token=%zz%", b"\xff\xfe=1", b"token=\xff", b"a=1;b=2"]
+
+
+def test_broken_form_bodies(api: Api) -> None:
+    """A form route answers garbage with a sound problem or, for a token that is no key, `{"active": false}`."""
+    assert {endpoint_id(e) for e in FORM_ENDPOINTS} == {"POST /v1/oauth/introspect"}
+    probe = Prober(api)
+    form = "application/x-www-form-urlencoded"
+    for endpoint in FORM_ENDPOINTS:
+        for raw in BROKEN_FORMS + MALFORMED:
+            reply = probe.send(endpoint, raw, content_type=form)
+            assert reply.status in (200, 400, 422), (raw, reply.status, reply.body)
+            assert reply.status != 200 or reply.json == {"active": False}, (raw, reply.body)
+        probe.send(endpoint, b'{"token": "x"}', expect=Expect(415, "unsupported_media_type"))
+        probe.send(endpoint, b"token=a&token=b", content_type=form, expect=Expect(400, "malformed_request"))
+    probe.verdict()
 
 
 def test_broken_json_bodies(api: Api) -> None:

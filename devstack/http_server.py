@@ -103,7 +103,7 @@ class ProblemGateway(LocalGateway):
         if self.route_of(path) is None:
             started = time.perf_counter()
             response = _problem(NotFoundError(_NO_ROUTE))
-            _log_refused(method, None, response, started)
+            _log_outside_app(method, None, response, started)
             raise RouteNotFound(response.headers, response.body.encode())
         result: dict[str, Any] = super().handle_request(method, path, headers, body)
         return result
@@ -135,17 +135,10 @@ class ProblemRequestHandler(ChaliceRequestHandler):
             response = _problem(NotFoundError("the console has no file at this path (`make dev` builds it)"))
             self._send_problem(response, close=False)
         else:
-            request_id = new_request_id()
-            headers: dict[str, str | list[str]] = {**answer.headers, "X-Request-Id": request_id}
+            headers: dict[str, str | list[str]] = {**answer.headers, "X-Request-Id": new_request_id()}
             response = Response(body="", status_code=answer.status, headers=headers)
-            self.send_response(answer.status)
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(answer.body)
-        _log_refused(self.command, console.PREFIX, response, started)
+            self._send(answer.status, headers, answer.body, close=False)
+        _log_outside_app(self.command, console.PREFIX, response, started)
 
     do_GET = do_HEAD = _serve_console_or_app
 
@@ -175,7 +168,7 @@ class ProblemRequestHandler(ChaliceRequestHandler):
         self.close_connection = True
         response = _problem(error)
         self._send_problem(response, close=True)
-        _log_refused(self.command or None, route, response, started)
+        _log_outside_app(self.command or None, route, response, started)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Nothing: the request line of chalicelib.api.request_log replaces http.server's access log."""
@@ -190,9 +183,12 @@ class ProblemRequestHandler(ChaliceRequestHandler):
         return MethodNotAllowedError(sorted(self.local_gateway.routes[route]))
 
     def _send_problem(self, response: Response, *, close: bool) -> None:
-        body = response.body.encode()
-        self.send_response(response.status_code)
-        for name, value in response.headers.items():
+        self._send(response.status_code, response.headers, response.body.encode(), close=close)
+
+    def _send(self, status: int, headers: dict[str, Any], body: bytes, *, close: bool) -> None:
+        """An answer written here, not by chalice (no body for HEAD, as HTTP has it)."""
+        self.send_response(status)
+        for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         if close:
@@ -248,8 +244,9 @@ class ProblemRequestHandler(ChaliceRequestHandler):
                 connection.settimeout(previous)
 
 
-def _log_refused(method: str | None, route: str | None, response: Response, started: float) -> None:
-    """The request line of a request the app never saw (in AWS, API Gateway answers these)."""
+def _log_outside_app(method: str | None, route: str | None, response: Response, started: float) -> None:
+    """The request line of a request the app never saw (refused, or a console file; in AWS, API Gateway and
+    CloudFront answer these)."""
     facts = request_log.RequestFacts(str(response.headers["X-Request-Id"]))
     method = method[:_LOGGED_METHOD_CHARS] if method else None
     request_log.log_request(facts, method, route, response.status_code, (time.perf_counter() - started) * 1000)

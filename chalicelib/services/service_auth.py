@@ -23,7 +23,8 @@ _MAX_BASIC_CREDENTIALS = 1024
 
 def authenticate_service(authorization: str | None) -> str:
     """The project whose service key the request carries; 401 for anything else."""
-    token = _basic_password(authorization) if _is_basic(authorization) else bearer_token(authorization)
+    scheme, _, credentials = (authorization or "").partition(" ")
+    token = _basic_password(credentials) if scheme.lower() == "basic" else bearer_token(authorization)
     if not token.startswith(SERVICE_KEY_PREFIX) or len(token) > _MAX_SERVICE_KEY:
         raise UnauthenticatedError("send the project's service key: Authorization: Bearer kws_...", token_given=True)
     project_id = project_of_service_key(token)
@@ -32,13 +33,9 @@ def authenticate_service(authorization: str | None) -> str:
     return project_id
 
 
-def _is_basic(authorization: str | None) -> bool:
-    return bool(authorization) and authorization.partition(" ")[0].lower() == "basic"  # type: ignore[union-attr]
-
-
-def _basic_password(authorization: str | None) -> str:
-    """The password of `Authorization: Basic ...` (form-urlencoded inside, per RFC 6749 section 2.3.1)."""
-    encoded = (authorization or "").partition(" ")[2].strip()
+def _basic_password(credentials: str) -> str:
+    """The password of `Authorization: Basic <credentials>` (form-urlencoded inside, per RFC 6749 section 2.3.1)."""
+    encoded = credentials.strip()
     try:
         if len(encoded) > _MAX_BASIC_CREDENTIALS:
             raise ValueError

@@ -36,7 +36,7 @@ def add_new(
     expires_at: float | None,
     meta: Mapping[str, Any],
     sealed_secret: str | None,
-    issued_at: float | None = None,
+    issued_at: float,
 ) -> None:
     """Adds a new key's lookup item to `txn`; its owner holds the right (the issue checked it)."""
     txn.save(

@@ -48,11 +48,16 @@ class ConfirmationRequiredError(KeywardenError):
 class UnauthenticatedError(KeywardenError):
     code, status, title = "unauthenticated", 401, "Authentication required"
 
-    def __init__(self, detail: str | None = None, *, token_given: bool = False) -> None:
+    def __init__(self, detail: str | None = None, *, token_given: bool = False, basic: bool = False) -> None:
         super().__init__(detail)
         self.token_given = token_given
+        self.basic = basic
 
     def headers(self) -> dict[str, str]:
+        # RFC 6749 section 5.2: a client that tried HTTP Basic (an OAuth client at the
+        # introspection endpoint) is challenged with its own scheme too, after Bearer.
+        if self.basic:
+            return {"WWW-Authenticate": 'Bearer error="invalid_token", Basic realm="keywarden"'}
         # RFC 6750 section 3: name the scheme, and say why when a token was sent.
         if self.token_given:
             return {"WWW-Authenticate": 'Bearer error="invalid_token"'}

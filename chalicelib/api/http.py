@@ -124,6 +124,9 @@ class Endpoint(Struct):
     system_admin: bool
     # The body is application/x-www-form-urlencoded (OAuth's endpoints), not JSON.
     form: bool = False
+    # A person's route under {pid} that the project's own service key may also call (feeds
+    # for resource servers); the handler then has `call.service_project`, not `call.access`.
+    service_key_too: bool = False
 
     @property
     def idempotent(self) -> bool:
@@ -157,6 +160,7 @@ class Router:
         action: Action | None = None,
         system_admin: bool = False,
         form: bool = False,
+        service_key_too: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Registers `handler`. `action` is required on every route under `{pid}`: the caller's
         right to it is checked before the handler runs, replays included, and the handler gets
@@ -165,13 +169,17 @@ class Router:
         Idempotency-Key handling (reads, verification, reveals); `secret_response` marks
         responses that hold a secret, which are kept for replay only sealed with KMS;
         `system_admin` admits only people in the administrators' group (service-wide routes);
-        `form` takes the body as application/x-www-form-urlencoded (OAuth endpoints)."""
+        `form` takes the body as application/x-www-form-urlencoded (OAuth endpoints);
+        `service_key_too` also admits the service key of `{pid}`'s project (reads only), any
+        other project's service key being 404."""
 
         def register(handler: Handler) -> Handler:
             if ("{pid}" in path) != (action is not None) or (action is not None and auth != AUTH_PERSON):
                 raise TypeError(f"{method} {path}: every person's route under {{pid}}, and only those, has an action")
             if step_up and action is None:
                 raise TypeError(f"{method} {path}: step-up is checked with the action; declare one")
+            if service_key_too and (action is None or method != "GET"):
+                raise TypeError(f"{method} {path}: only reads under {{pid}} are open to the project's service key")
             if system_admin and (auth != AUTH_PERSON or action is not None):
                 raise TypeError(f"{method} {path}: system administrators' routes are people's, outside projects")
             endpoint = Endpoint(
@@ -191,6 +199,7 @@ class Router:
                 action,
                 system_admin,
                 form,
+                service_key_too,
             )
             ENDPOINTS.append(endpoint)
             blueprint = self.blueprint
@@ -237,7 +246,14 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
     headers = request.headers
     principal = None
     service_project = None
-    if endpoint.auth == AUTH_PERSON:
+    if endpoint.service_key_too and _carries_service_key(headers.get("authorization")):
+        from chalicelib.services.service_auth import authenticate_service
+
+        service_project = authenticate_service(headers.get("authorization"))
+        request_log.note(caller=f"service:{service_project}")
+        if service_project != params["pid"]:
+            raise NotFoundError("project not found")
+    elif endpoint.auth == AUTH_PERSON:
         principal = authenticate_person(headers.get("authorization"), settings)
         request_log.note(caller=principal.sub)
         if endpoint.system_admin and not principal.is_system_admin:
@@ -251,7 +267,7 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
     body = decode(endpoint.body, raw, headers.get("content-type")) if endpoint.body else None
     query = _decode_query(endpoint.query, request.query_params) if endpoint.query else None
     access = None
-    if endpoint.action is not None:
+    if endpoint.action is not None and service_project is None:
         # Before any replay: a stored response is only for a caller who may still act.
         assert principal is not None
         access = authorize_project(principal, params["pid"], endpoint.action, step_up=endpoint.step_up)
@@ -261,6 +277,15 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
     if idempotency_key is None:
         return _respond(endpoint, endpoint.handler(call))
     return _run_idempotent(endpoint, call, idempotency_key)
+
+
+def _carries_service_key(authorization: str | None) -> bool:
+    """Whether the credential is meant as a service key (`Bearer kws_...` or HTTP Basic), not a person's token."""
+    from chalicelib.store.secrets import SERVICE_KEY_PREFIX
+
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    scheme = scheme.lower()
+    return scheme == "basic" or (scheme == "bearer" and credentials.strip().startswith(SERVICE_KEY_PREFIX))
 
 
 def _decode_body(schema: type, raw: bytes, content_type: str | None) -> Any:

@@ -214,6 +214,31 @@ class RevokedKey(Struct):
     revoked_at: Timestamp
 
 
+class KeyChange(Struct, omit_defaults=True):
+    """One event of the key-changes feed. `revoked`: the keys never verify again.
+    `expiry_changed`: the key's expiry was brought forward (a reroll's grace, a PATCH), so a
+    JWT's signed `exp` no longer tells it. `owner_changed`: the owner's membership changed, so
+    their keys may have lost (or regained) the "API calls" right."""
+
+    id: Annotated[str, Meta(description="The audit event's id: the feed's order and a cursor position")]
+    at: Timestamp
+    change: Literal["revoked", "expiry_changed", "owner_changed"]
+    key_ids: Annotated[list[str], Meta(description="The keys concerned (empty for `owner_changed`)")]
+    owner_id: str | UnsetType = UNSET
+
+
+class VerifierConfig(Struct):
+    """What a resource server's verifier needs to check JWT keys offline for this service key's project."""
+
+    project_id: Annotated[str, Meta(description="The project whose keys verify: JWT keys' `aud`")]
+    issuer: Annotated[str, Meta(description="JWT keys' `iss`")]
+    jwks_uri: Annotated[str, Meta(description="Where the signing keys are published (a path on this service)")]
+    key_changes_uri: Annotated[str, Meta(description="The feed to poll (a path on this service)")]
+    cache_ttl_seconds: Annotated[
+        float, Meta(description="How long the service may answer from its cache after a change")
+    ]
+
+
 class VerifyResult(Struct, omit_defaults=True):
     valid: bool
     code: Annotated[

@@ -13,6 +13,7 @@ from chalicelib.api.key_schemas import (
     BatchDelete,
     BatchDeleted,
     Key,
+    KeyChange,
     KeyCreate,
     KeyIssued,
     KeyListQuery,
@@ -236,10 +237,46 @@ def reroll_key(call: Call[Reroll, None]) -> Reply:
     query=RevokedQuery,
     response=Page[RevokedKey],
     action=Action.MANAGE_KEYS,
+    service_key_too=True,
 )
 def revoked_keys(call: Call[None, RevokedQuery]) -> Page[RevokedKey]:
-    """Keys revoked since `since`, oldest first: a feed for resource servers' deny lists."""
-    project, query = call.access.project, call.query
+    """Keys revoked since `since`, oldest first: a feed for resource servers' deny lists
+    (people who manage keys, or the project's service key)."""
+    query = call.query
     since = rfc3339(_epoch(_parse_since(query.since), "since")) if query.since is not None else None
-    page = keys.revoked_since(project.id, since, query.limit, query.cursor)
+    page = keys.revoked_since(call.params["pid"], since, query.limit, query.cursor)
     return Page([RevokedKey(key_id=k.id, revoked_at=k.revoked_at or "") for k in page.items], page.next_cursor)
+
+
+@router.route(
+    "GET",
+    "/v1/projects/{pid}/key-changes",
+    query=RevokedQuery,
+    response=Page[KeyChange],
+    action=Action.MANAGE_KEYS,
+    service_key_too=True,
+)
+def key_changes(call: Call[None, RevokedQuery]) -> Page[KeyChange]:
+    """Everything that changes whether a key verifies beyond what the key itself carries, oldest
+    first, from `since` on: revocations, expiries brought forward, owners' membership changes.
+    What an offline verifier (the SDK's) polls, so a JWT key it trusts stops within seconds.
+
+    Poll with `since` a little before the newest event seen (events commit a moment after
+    their time) and skip ids already seen; follow `next_cursor` for more.
+    """
+    from chalicelib.store import audit
+
+    query = call.query
+    since_ms = int(_epoch(_parse_since(query.since), "since") * 1000) if query.since is not None else None
+    page = audit.key_changes(call.params["pid"], since_ms, query.limit, query.cursor)
+    return Page([_key_change(e) for e in page.items], page.next_cursor)
+
+
+def _key_change(event: Any) -> KeyChange:
+    details = event.details or {}
+    if event.action == "key.revoked":
+        key_ids = list(details.get("key_ids") or [event.target_id])
+        return KeyChange(id=event.id, at=event.at, change="revoked", key_ids=key_ids)
+    if event.action.startswith("member."):
+        return KeyChange(id=event.id, at=event.at, change="owner_changed", key_ids=[], owner_id=event.target_id)
+    return KeyChange(id=event.id, at=event.at, change="expiry_changed", key_ids=[event.target_id])

@@ -144,6 +144,11 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any], components: dict[st
         AUTH_PERSON: [{"oidc": []}],
         AUTH_SERVICE: [{"serviceKey": []}, {"serviceKeyBasic": []}],
     }.get(endpoint.auth, [])
+    if endpoint.service_key_too:
+        operation["security"] += [{"serviceKey": []}, {"serviceKeyBasic": []}]
+        operation["description"] = (
+            "A person with the right, or the project's own service key (another project's is 404)."
+        )
     if endpoint.step_up:
         operation["x-step-up"] = True
         operation["description"] = (

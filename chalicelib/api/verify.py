@@ -8,7 +8,14 @@ from msgspec import UNSET
 
 from chalicelib.api import request_log
 from chalicelib.api.http import AUTH_SERVICE, Call, Router
-from chalicelib.api.key_schemas import Introspection, IntrospectRequest, VerifyHmac, VerifyKey, VerifyResult
+from chalicelib.api.key_schemas import (
+    Introspection,
+    IntrospectRequest,
+    VerifierConfig,
+    VerifyHmac,
+    VerifyKey,
+    VerifyResult,
+)
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.verification import Verdict
 
@@ -37,6 +44,22 @@ def verify_hmac(call: Call[VerifyHmac, None]) -> VerifyResult:
     project_id = call.project_id_of_service
     return _counted(
         verify_request(body.method, body.url, body.headers, body.body, project_id, body.permissions), project_id
+    )
+
+
+@router.route("GET", "/v1/verifier", response=VerifierConfig, auth=AUTH_SERVICE)
+def verifier_config(call: Call[None, None]) -> VerifierConfig:
+    """What an offline verifier needs, for the service key's project: the SDK's `Verifier`
+    reads it once at start (project id for JWT keys' `aud`, the issuer, the feed to poll)."""
+    from chalicelib.config import get_settings
+
+    project_id = call.project_id_of_service
+    return VerifierConfig(
+        project_id=project_id,
+        issuer=get_settings().issuer,
+        jwks_uri="/.well-known/jwks.json",
+        key_changes_uri=f"/v1/projects/{project_id}/key-changes",
+        cache_ttl_seconds=get_settings().cache_ttl,
     )
 
 

@@ -37,11 +37,20 @@ def new_id(prefix: str, now_ms: int | None = None) -> str:
         if value >> 80 == _last >> 80 and value <= _last:
             value = _last + 1
         _last = value
+    return _encode(prefix, value)
+
+
+def _encode(prefix: str, value: int) -> str:
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])
         value >>= 5
     return f"{prefix}_{''.join(reversed(chars))}"
+
+
+def first_id_at(prefix: str, ms: int) -> str:
+    """The smallest id of this kind made at millisecond `ms` (a lower bound for "since" queries)."""
+    return _encode(prefix, max(ms, 0) << 80)
 
 
 def is_id(value: str, prefix: str) -> bool:

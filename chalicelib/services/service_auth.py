@@ -24,12 +24,15 @@ _MAX_BASIC_CREDENTIALS = 1024
 def authenticate_service(authorization: str | None) -> str:
     """The project whose service key the request carries; 401 for anything else."""
     scheme, _, credentials = (authorization or "").partition(" ")
-    token = _basic_password(credentials) if scheme.lower() == "basic" else bearer_token(authorization)
+    basic = scheme.lower() == "basic"
+    token = _basic_password(credentials) if basic else bearer_token(authorization)
     if not token.startswith(SERVICE_KEY_PREFIX) or len(token) > _MAX_SERVICE_KEY:
-        raise UnauthenticatedError("send the project's service key: Authorization: Bearer kws_...", token_given=True)
+        raise UnauthenticatedError(
+            "send the project's service key: Authorization: Bearer kws_...", token_given=True, basic=basic
+        )
     project_id = project_of_service_key(token)
     if project_id is None:
-        raise UnauthenticatedError("the service key is not valid", token_given=True)
+        raise UnauthenticatedError("the service key is not valid", token_given=True, basic=basic)
     return project_id
 
 
@@ -41,9 +44,13 @@ def _basic_password(credentials: str) -> str:
             raise ValueError
         decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise UnauthenticatedError("the Basic credentials are not base64 of id:service key", token_given=True) from None
+        raise UnauthenticatedError(
+            "the Basic credentials are not base64 of id:service key", token_given=True, basic=True
+        ) from None
     # The last colon: the key has none, and not every client form-encodes an id that would.
     _, colon, password = decoded.rpartition(":")
     if not colon:
-        raise UnauthenticatedError("the Basic credentials are not base64 of id:service key", token_given=True)
+        raise UnauthenticatedError(
+            "the Basic credentials are not base64 of id:service key", token_given=True, basic=True
+        )
     return unquote_plus(password)

@@ -6,11 +6,11 @@ from typing import Any
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.events import WEBHOOK_EVENTS
-from chalicelib.domain.ids import new_id
+from chalicelib.domain.ids import first_id_at, new_id
 from chalicelib.domain.page import Page
 from chalicelib.store.base import Transaction
 from chalicelib.store.models import AuditEventModel
-from chalicelib.store.pagination import query_page
+from chalicelib.store.pagination import decode_cursor, paginate, query_page
 
 
 def record(
@@ -52,3 +52,37 @@ def record(
 def list_events(project_id: str, limit: int, cursor: str | None) -> Page[AuditEventModel]:
     """The project's events, newest first."""
     return query_page(AuditEventModel, project_id, "id", limit, cursor, scan_index_forward=False, consistent_read=True)
+
+
+# What an offline verifier of the project's keys must hear about (see key_changes).
+KEY_CHANGE_ACTIONS = (
+    "key.revoked",
+    "key.rerolled",
+    "key.updated",
+    "member.added",
+    "member.role_changed",
+    "member.removed",
+)
+
+
+def key_changes(project_id: str, since_ms: int | None, limit: int, cursor: str | None) -> Page[AuditEventModel]:
+    """Events that change whether a key verifies beyond what it carries, oldest first, from
+    `since_ms` on: revocations, expiries brought forward (a reroll, a PATCH), and owners'
+    memberships. A `key.updated` that left `expires_at` alone is skipped. Strongly consistent.
+    """
+    start = decode_cursor(cursor, ["id"])
+    if start is not None:
+        condition = AuditEventModel.id > start["id"]
+    elif since_ms is not None:
+        condition = AuditEventModel.id >= first_id_at("evt", since_ms)
+    else:
+        condition = None
+    results = AuditEventModel.query(
+        project_id,
+        range_key_condition=condition,
+        filter_condition=AuditEventModel.action.is_in(*KEY_CHANGE_ACTIONS),
+        consistent_read=True,
+        page_size=max(limit, 100),
+    )
+    relevant = (e for e in results if e.action != "key.updated" or "expires_at" in (e.details or {}).get("changed", ()))
+    return paginate(relevant, limit, lambda e: {"id": e.id})

@@ -120,6 +120,10 @@ def test_the_service_key_may_come_as_basic_credentials_as_oauth_clients_send_it(
     for what, authorization in refused.items():
         reply = introspect(project, {"token": secret}, authorization=authorization)
         assert (reply.status, reply.code) == (401, "unauthenticated"), what
+        # RFC 6749 section 5.2: the challenge names the scheme the client tried (Bearer always).
+        challenge = reply.headers["www-authenticate"]
+        assert challenge.startswith("Bearer"), what
+        assert ('Basic realm="keywarden"' in challenge) == authorization.startswith("Basic"), what
 
 
 def test_the_body_is_a_form_with_each_parameter_once(api: Api) -> None:

@@ -64,6 +64,7 @@ QUERY_COMPONENTS = {
     ("get", "/v1/projects/{pid}/roles"): "ListQuery",
     ("get", "/v1/projects/{pid}/keys"): "KeyListQuery",
     ("get", "/v1/projects/{pid}/revoked-keys"): "RevokedQuery",
+    ("get", "/v1/projects/{pid}/key-changes"): "RevokedQuery",
 }
 
 

@@ -1,0 +1,11 @@
+"""The ``keywarden`` command: projects, API keys, app secrets, key requests and usage, from a
+terminal or a script (``--json`` and documented exit codes; see ``keywarden --help``).
+
+Built on :mod:`keywarden.management`; ``import keywarden`` never loads it.
+"""
+
+from __future__ import annotations
+
+from keywarden.cli.root import cli, main
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,220 @@
+"""`keywarden keys`: API keys of a project (create, list, show, reroll, revoke, batch-delete)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from keywarden.cli.errors import CliError, ExitCode
+from keywarden.cli.options import timestamp
+from keywarden.cli.output import Column, ask, echo_fields, echo_json, echo_secret, field
+from keywarden.cli.session import Group, Session, list_options, pass_session, project_option
+from keywarden.management._generated.api.api_keys import (
+    batch_delete_keys,
+    create_key,
+    delete_key,
+    get_key,
+    list_keys,
+    reroll_key,
+)
+from keywarden.management._generated.models import (
+    BatchDelete,
+    KeyCreate,
+    KeyCreateMeta,
+    KeyCreateType,
+    ListKeysStatus,
+    ListKeysType,
+    Reroll,
+)
+from keywarden.management._generated.types import UNSET
+
+COLUMNS: list[Column] = [
+    ("ID", field("id")),
+    ("NAME", field("name")),
+    ("TYPE", field("type")),
+    ("STATUS", field("status")),
+    ("OWNER", field("owner_id")),
+    ("ROLE", field("role_id")),
+    ("HINT", field("hint")),
+    ("EXPIRES", field("expires_at")),
+    ("LAST USED", field("last_used_at")),
+]
+FIELDS = [
+    "id",
+    "name",
+    "type",
+    "status",
+    "description",
+    "owner_id",
+    "role_id",
+    "permissions",
+    "hint",
+    "created_at",
+    "created_by",
+    "expires_at",
+    "revoked_at",
+    "last_used_at",
+    "template_id",
+    "request_id",
+    "meta",
+]
+KEY_TYPES = [t.value for t in KeyCreateType]
+STATUSES = [s.value for s in ListKeysStatus]
+GRACE = click.IntRange(0, 604800)
+
+
+def _issued(session: Session, body: dict[str, Any], verb: str) -> None:
+    """A new key and its secret, said once (`create`, `reroll`)."""
+    if session.json_output:
+        echo_json(body)
+        return
+    key = body["key"]
+    click.echo(f"{verb} {key['type']} key {key['id']} ({key['name']}), expires {key.get('expires_at') or 'never'}.")
+    echo_secret(body["secret"])
+
+
+@click.group(cls=Group)
+def keys() -> None:
+    """API keys: list, create, show, reroll, revoke, batch-delete."""
+
+
+@keys.command("list")
+@project_option
+@click.option("--owner", default=None, help="Only this owner's keys.")
+@click.option("--status", type=click.Choice(STATUSES), default=None)
+@click.option("--type", "key_type", type=click.Choice(KEY_TYPES), default=None)
+@click.option("--unused-days", type=click.IntRange(0), default=None, help="Only keys unused for N days (or never).")
+@list_options
+@pass_session
+def list_(
+    session: Session,
+    pid: str,
+    owner: str | None,
+    status: str | None,
+    key_type: str | None,
+    unused_days: int | None,
+    limit: int | None,
+    cursor: str | None,
+) -> None:
+    """The project's keys (owners and admins see all; others their own)."""
+    session.list_items(
+        list_keys.sync_detailed,
+        COLUMNS,
+        limit=limit,
+        cursor=cursor,
+        pid=pid,
+        owner_id=owner or UNSET,
+        status=ListKeysStatus(status) if status else UNSET,
+        type_=ListKeysType(key_type) if key_type else UNSET,
+        unused_days=UNSET if unused_days is None else unused_days,
+    )
+
+
+@keys.command()
+@project_option
+@click.argument("name")
+@click.option("--role", "role_id", required=True, help="The role whose permissions the key holds.")
+@click.option("--type", "key_type", type=click.Choice(KEY_TYPES), default="opaque", show_default=True)
+@click.option("--owner", default=None, help="Whose key it is (default: you).")
+@click.option("--description", default=None)
+@click.option("--ttl", type=click.IntRange(1), default=None, help="Expires this many seconds from now.")
+@click.option("--expires-at", default=None, callback=timestamp, metavar="TIME", help="Expires at this RFC 3339 time.")
+@click.option("--meta", "meta", multiple=True, metavar="NAME=VALUE", help="Free-form metadata (repeat).")
+@pass_session
+def create(
+    session: Session,
+    pid: str,
+    name: str,
+    role_id: str,
+    key_type: str,
+    owner: str | None,
+    description: str | None,
+    ttl: int | None,
+    expires_at: Any,
+    meta: tuple[str, ...],
+) -> None:
+    """Create a key named NAME. Its secret is printed once: store it then."""
+    if ttl is not None and expires_at is not None:
+        raise click.UsageError("give --ttl or --expires-at, not both")
+    pairs: dict[str, str] = {}
+    for item in meta:
+        name_part, sep, value = item.partition("=")
+        if not sep or not name_part:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--meta")
+        pairs[name_part] = value
+    body = KeyCreate(
+        name=name,
+        type_=KeyCreateType(key_type),
+        role_id=role_id,
+        owner_id=owner or UNSET,
+        description=UNSET if description is None else description,
+        ttl_seconds=UNSET if ttl is None else ttl,
+        expires_at=UNSET if expires_at is None else expires_at,
+        meta=KeyCreateMeta.from_dict(pairs) if pairs else UNSET,
+    )
+    result = session.call(create_key.sync_detailed, pid, body=body, idempotency_key=session.idempotency_key)
+    _issued(session, result.body, "Created")
+
+
+@keys.command()
+@project_option
+@click.argument("key_id")
+@pass_session
+def show(session: Session, pid: str, key_id: str) -> None:
+    """Show one key (never its secret)."""
+    result = session.call(get_key.sync_detailed, pid, key_id)
+    if session.json_output:
+        echo_json(result.body)
+    else:
+        echo_fields(result.body, FIELDS)
+
+
+@keys.command()
+@project_option
+@click.argument("key_id")
+@click.option("--grace", type=GRACE, default=0, show_default=True, help="Seconds the old key keeps working.")
+@pass_session
+def reroll(session: Session, pid: str, key_id: str, grace: int) -> None:
+    """Replace KEY_ID with a new key (same owner, role, meta); prints the new secret once."""
+    body = Reroll(grace_seconds=grace)
+    result = session.call(reroll_key.sync_detailed, pid, key_id, body=body, idempotency_key=session.idempotency_key)
+    _issued(session, result.body, "Rerolled into")
+    if not session.json_output:
+        old = "stops working now" if grace == 0 else f"keeps working for {grace} s"
+        click.echo(f"The old key {key_id} {old}.", err=True)
+
+
+@keys.command()
+@project_option
+@click.argument("key_id")
+@pass_session
+def revoke(session: Session, pid: str, key_id: str) -> None:
+    """Revoke KEY_ID: it stops verifying within seconds (prints nothing with --json)."""
+    session.call(delete_key.sync_detailed, pid, key_id)
+    if not session.json_output:
+        click.echo(f"Revoked {key_id}.")
+
+
+@keys.command("batch-delete")
+@project_option
+@click.argument("key_ids", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask; revoke them.")
+@pass_session
+def batch_delete(session: Session, pid: str, key_ids: tuple[str, ...], yes: bool) -> None:
+    """Revoke several keys at once (up to 100). Asks you to type how many, unless --yes."""
+    unique_ids = list(dict.fromkeys(key_ids))
+    count = len(unique_ids)
+    if not yes:
+        click.echo(f"This revokes {count} key{'s' if count != 1 else ''} of project {pid} for good.", err=True)
+        if ask("Type the number of keys to confirm").strip() != str(count):
+            raise CliError("not confirmed: nothing was revoked", ExitCode.ERROR, hint="or pass --yes")
+    body = BatchDelete(key_ids=unique_ids, confirm=True)
+    result = session.call(batch_delete_keys.sync_detailed, pid, body=body, idempotency_key=session.idempotency_key)
+    if session.json_output:
+        echo_json(result.body)
+        return
+    deleted, not_found = result.body["deleted"], result.body["not_found"]
+    click.echo(f"Revoked {len(deleted)} key{'s' if len(deleted) != 1 else ''}: {' '.join(deleted) or '-'}")
+    if not_found:
+        click.echo(f"Not found: {' '.join(not_found)}")

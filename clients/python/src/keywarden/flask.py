@@ -1,0 +1,92 @@
+"""Protecting a Flask (WSGI) app: a decorator per view, RFC 9457 answers.
+
+Example::
+
+    from flask import Flask, g
+    from keywarden import Verifier
+    from keywarden.flask import KeywardenFlask
+
+    app = Flask(__name__)
+    keys = KeywardenFlask(Verifier(KEYWARDEN_URL, service_key=SERVICE_KEY))
+
+    @app.get("/orders")
+    @keys.require("orders:read")
+    def orders():
+        return {"owner": g.keywarden.owner_id}
+
+Reads the key as `keywarden.fastapi` does (Bearer, X-API-Key, HMAC-SHA256) and answers 401,
+403 or 503 the same way. Needs the `flask` extra.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Response, g, request
+
+from keywarden import _http_problems as problems
+from keywarden.verification import KeywardenError, Verification
+from keywarden.verifier import Verifier
+
+__all__ = ["KeywardenFlask"]
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class KeywardenFlask:
+    def __init__(self, verifier: Verifier) -> None:
+        self.verifier = verifier
+
+    def require(self, *permissions: str) -> Callable[[View], View]:
+        """A view decorator: the view runs only with a key holding every one of `permissions`,
+        which it finds as `flask.g.keywarden` (a `Verification`)."""
+
+        def decorate(view: View) -> View:
+            @functools.wraps(view)
+            def guarded(*args: Any, **kwargs: Any) -> Any:
+                outcome = self.check(permissions)
+                if isinstance(outcome, Response):
+                    return outcome
+                g.keywarden = outcome
+                return view(*args, **kwargs)
+
+            return guarded  # type: ignore[return-value]
+
+        return decorate
+
+    def check(self, permissions: tuple[str, ...] = ()) -> Verification | Response:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        credential = problems.credential_of(headers)
+        if credential is None:
+            return _answer(problems.missing_key())
+        try:
+            if credential[0] == "hmac":
+                verdict = self.verifier.verify_hmac(
+                    request.method, _target(), headers, request.get_data(cache=True), permissions
+                )
+            else:
+                verdict = self.verifier.verify(credential[1], permissions)
+        except KeywardenError:
+            return _answer(problems.unavailable())
+        if not verdict.valid:
+            return _answer(problems.refused(verdict, permissions))
+        return verdict
+
+
+def _target() -> str:
+    """The request target as sent (percent-encoded path and query): what an HMAC signature covers."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw:
+        return str(raw)
+    path = request.environ.get("PATH_INFO", "/").encode("latin-1").decode("latin-1")
+    query = request.environ.get("QUERY_STRING", "")
+    from urllib.parse import quote
+
+    target = quote(path, safe="/%:@!$&'()*+,;=-._~")
+    return f"{target}?{query}" if query else target
+
+
+def _answer(problem: problems.Problem) -> Response:
+    return Response(problem.body(request.path), status=problem.status, headers=problem.headers)

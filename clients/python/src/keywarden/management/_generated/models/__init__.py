@@ -1,0 +1,269 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .approve import Approve
+from .audit_event import AuditEvent
+from .audit_event_details import AuditEventDetails
+from .audit_target import AuditTarget
+from .batch_delete import BatchDelete
+from .batch_deleted import BatchDeleted
+from .claimed import Claimed
+from .claimed_secret_type_0 import ClaimedSecretType0
+from .claimed_secret_type_1 import ClaimedSecretType1
+from .claimed_secrets import ClaimedSecrets
+from .delivery import Delivery
+from .delivery_attempt import DeliveryAttempt
+from .delivery_attempt_status import DeliveryAttemptStatus
+from .delivery_event_type import DeliveryEventType
+from .delivery_payload import DeliveryPayload
+from .delivery_status import DeliveryStatus
+from .deny import Deny
+from .dev_token import DevToken
+from .dev_token_request import DevTokenRequest
+from .health import Health
+from .info_field import InfoField
+from .info_field_view import InfoFieldView
+from .introspect_request import IntrospectRequest
+from .introspection import Introspection
+from .introspection_token_type import IntrospectionTokenType
+from .jwk import Jwk
+from .jwk_alg import JwkAlg
+from .jwk_crv import JwkCrv
+from .jwk_kty import JwkKty
+from .jwk_use import JwkUse
+from .jwks import Jwks
+from .key import Key
+from .key_change import KeyChange
+from .key_change_change import KeyChangeChange
+from .key_create import KeyCreate
+from .key_create_meta import KeyCreateMeta
+from .key_create_type import KeyCreateType
+from .key_issued import KeyIssued
+from .key_issued_secret_type_0 import KeyIssuedSecretType0
+from .key_issued_secret_type_1 import KeyIssuedSecretType1
+from .key_list_query import KeyListQuery
+from .key_list_query_status_type_0 import KeyListQueryStatusType0
+from .key_list_query_type_type_0 import KeyListQueryTypeType0
+from .key_meta import KeyMeta
+from .key_request import KeyRequest
+from .key_request_status import KeyRequestStatus
+from .key_status import KeyStatus
+from .key_update import KeyUpdate
+from .launch_sign import LaunchSign
+from .launch_sign_params import LaunchSignParams
+from .launch_signed import LaunchSigned
+from .launch_verdict import LaunchVerdict
+from .launch_verdict_code import LaunchVerdictCode
+from .launch_verify import LaunchVerify
+from .list_keys_status import ListKeysStatus
+from .list_keys_type import ListKeysType
+from .list_query import ListQuery
+from .list_requests_status import ListRequestsStatus
+from .local_jwks_response_200 import LocalJwksResponse200
+from .member import Member
+from .member_put import MemberPut
+from .member_put_role import MemberPutRole
+from .member_role import MemberRole
+from .my_request import MyRequest
+from .my_request_status import MyRequestStatus
+from .node import Node
+from .node_create import NodeCreate
+from .node_create_kind import NodeCreateKind
+from .node_kind import NodeKind
+from .openapi_document_response_200 import OpenapiDocumentResponse200
+from .page_audit_event import PageAuditEvent
+from .page_delivery import PageDelivery
+from .page_key import PageKey
+from .page_key_change import PageKeyChange
+from .page_key_request import PageKeyRequest
+from .page_member import PageMember
+from .page_node import PageNode
+from .page_project import PageProject
+from .page_revoked_key import PageRevokedKey
+from .page_role import PageRole
+from .page_template import PageTemplate
+from .page_webhook import PageWebhook
+from .problem import Problem
+from .problem_field_error import ProblemFieldError
+from .project import Project
+from .project_create import ProjectCreate
+from .project_update import ProjectUpdate
+from .project_usage_granularity import ProjectUsageGranularity
+from .request_create import RequestCreate
+from .request_list_query import RequestListQuery
+from .request_list_query_status_type_0 import RequestListQueryStatusType0
+from .reroll import Reroll
+from .revoked_key import RevokedKey
+from .revoked_query import RevokedQuery
+from .role import Role
+from .role_create import RoleCreate
+from .role_update import RoleUpdate
+from .run_job_now_response_200 import RunJobNowResponse200
+from .secret_info import SecretInfo
+from .secret_list import SecretList
+from .secret_rotate import SecretRotate
+from .secret_rotated import SecretRotated
+from .secret_value import SecretValue
+from .signing_key_rotated import SigningKeyRotated
+from .template import Template
+from .template_create import TemplateCreate
+from .template_create_type import TemplateCreateType
+from .template_type import TemplateType
+from .template_update import TemplateUpdate
+from .template_update_type import TemplateUpdateType
+from .usage import Usage
+from .usage_granularity import UsageGranularity
+from .usage_point import UsagePoint
+from .usage_point_by_code import UsagePointByCode
+from .usage_query import UsageQuery
+from .usage_query_granularity import UsageQueryGranularity
+from .usage_totals import UsageTotals
+from .verifier_config import VerifierConfig
+from .verify_hmac import VerifyHmac
+from .verify_hmac_headers import VerifyHmacHeaders
+from .verify_key import VerifyKey
+from .verify_result import VerifyResult
+from .verify_result_code import VerifyResultCode
+from .verify_result_meta import VerifyResultMeta
+from .webhook import Webhook
+from .webhook_create import WebhookCreate
+from .webhook_create_events_item import WebhookCreateEventsItem
+from .webhook_created import WebhookCreated
+from .webhook_events_item import WebhookEventsItem
+from .webhook_secret_rotated import WebhookSecretRotated
+from .webhook_update import WebhookUpdate
+from .webhook_update_events_item import WebhookUpdateEventsItem
+
+__all__ = (
+    "Approve",
+    "AuditEvent",
+    "AuditEventDetails",
+    "AuditTarget",
+    "BatchDelete",
+    "BatchDeleted",
+    "Claimed",
+    "ClaimedSecrets",
+    "ClaimedSecretType0",
+    "ClaimedSecretType1",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryAttemptStatus",
+    "DeliveryEventType",
+    "DeliveryPayload",
+    "DeliveryStatus",
+    "Deny",
+    "DevToken",
+    "DevTokenRequest",
+    "Health",
+    "InfoField",
+    "InfoFieldView",
+    "Introspection",
+    "IntrospectionTokenType",
+    "IntrospectRequest",
+    "Jwk",
+    "JwkAlg",
+    "JwkCrv",
+    "JwkKty",
+    "Jwks",
+    "JwkUse",
+    "Key",
+    "KeyChange",
+    "KeyChangeChange",
+    "KeyCreate",
+    "KeyCreateMeta",
+    "KeyCreateType",
+    "KeyIssued",
+    "KeyIssuedSecretType0",
+    "KeyIssuedSecretType1",
+    "KeyListQuery",
+    "KeyListQueryStatusType0",
+    "KeyListQueryTypeType0",
+    "KeyMeta",
+    "KeyRequest",
+    "KeyRequestStatus",
+    "KeyStatus",
+    "KeyUpdate",
+    "LaunchSign",
+    "LaunchSigned",
+    "LaunchSignParams",
+    "LaunchVerdict",
+    "LaunchVerdictCode",
+    "LaunchVerify",
+    "ListKeysStatus",
+    "ListKeysType",
+    "ListQuery",
+    "ListRequestsStatus",
+    "LocalJwksResponse200",
+    "Member",
+    "MemberPut",
+    "MemberPutRole",
+    "MemberRole",
+    "MyRequest",
+    "MyRequestStatus",
+    "Node",
+    "NodeCreate",
+    "NodeCreateKind",
+    "NodeKind",
+    "OpenapiDocumentResponse200",
+    "PageAuditEvent",
+    "PageDelivery",
+    "PageKey",
+    "PageKeyChange",
+    "PageKeyRequest",
+    "PageMember",
+    "PageNode",
+    "PageProject",
+    "PageRevokedKey",
+    "PageRole",
+    "PageTemplate",
+    "PageWebhook",
+    "Problem",
+    "ProblemFieldError",
+    "Project",
+    "ProjectCreate",
+    "ProjectUpdate",
+    "ProjectUsageGranularity",
+    "RequestCreate",
+    "RequestListQuery",
+    "RequestListQueryStatusType0",
+    "Reroll",
+    "RevokedKey",
+    "RevokedQuery",
+    "Role",
+    "RoleCreate",
+    "RoleUpdate",
+    "RunJobNowResponse200",
+    "SecretInfo",
+    "SecretList",
+    "SecretRotate",
+    "SecretRotated",
+    "SecretValue",
+    "SigningKeyRotated",
+    "Template",
+    "TemplateCreate",
+    "TemplateCreateType",
+    "TemplateType",
+    "TemplateUpdate",
+    "TemplateUpdateType",
+    "Usage",
+    "UsageGranularity",
+    "UsagePoint",
+    "UsagePointByCode",
+    "UsageQuery",
+    "UsageQueryGranularity",
+    "UsageTotals",
+    "VerifierConfig",
+    "VerifyHmac",
+    "VerifyHmacHeaders",
+    "VerifyKey",
+    "VerifyResult",
+    "VerifyResultCode",
+    "VerifyResultMeta",
+    "Webhook",
+    "WebhookCreate",
+    "WebhookCreated",
+    "WebhookCreateEventsItem",
+    "WebhookEventsItem",
+    "WebhookSecretRotated",
+    "WebhookUpdate",
+    "WebhookUpdateEventsItem",
+)

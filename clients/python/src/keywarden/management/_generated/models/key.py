@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.key_status import KeyStatus
+
+if TYPE_CHECKING:
+    from ..models.key_meta import KeyMeta
+
+
+T = TypeVar("T", bound="Key")
+
+
+@_attrs_define
+class Key:
+    """
+    Attributes:
+        created_at (str): RFC 3339, UTC
+        created_by (str):
+        description (str):
+        expires_at (None | str):
+        hint (str):
+        id (str):
+        last_used_at (None | str):
+        meta (KeyMeta):
+        name (str):
+        owner_id (str):
+        permissions (list[str]):
+        project_id (str):
+        request_id (None | str):
+        revoked_at (None | str):
+        role_id (str):
+        status (KeyStatus):
+        template_id (None | str):
+        type_ (str):
+    """
+
+    created_at: str
+    created_by: str
+    description: str
+    expires_at: None | str
+    hint: str
+    id: str
+    last_used_at: None | str
+    meta: KeyMeta
+    name: str
+    owner_id: str
+    permissions: list[str]
+    project_id: str
+    request_id: None | str
+    revoked_at: None | str
+    role_id: str
+    status: KeyStatus
+    template_id: None | str
+    type_: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        created_at = self.created_at
+
+        created_by = self.created_by
+
+        description = self.description
+
+        expires_at: None | str
+        expires_at = self.expires_at
+
+        hint = self.hint
+
+        id = self.id
+
+        last_used_at: None | str
+        last_used_at = self.last_used_at
+
+        meta = self.meta.to_dict()
+
+        name = self.name
+
+        owner_id = self.owner_id
+
+        permissions = self.permissions
+
+        project_id = self.project_id
+
+        request_id: None | str
+        request_id = self.request_id
+
+        revoked_at: None | str
+        revoked_at = self.revoked_at
+
+        role_id = self.role_id
+
+        status = self.status.value
+
+        template_id: None | str
+        template_id = self.template_id
+
+        type_ = self.type_
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "created_at": created_at,
+                "created_by": created_by,
+                "description": description,
+                "expires_at": expires_at,
+                "hint": hint,
+                "id": id,
+                "last_used_at": last_used_at,
+                "meta": meta,
+                "name": name,
+                "owner_id": owner_id,
+                "permissions": permissions,
+                "project_id": project_id,
+                "request_id": request_id,
+                "revoked_at": revoked_at,
+                "role_id": role_id,
+                "status": status,
+                "template_id": template_id,
+                "type": type_,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.key_meta import KeyMeta  # noqa: PLC0415
+
+        d = dict(src_dict)
+        created_at = d.pop("created_at")
+
+        created_by = d.pop("created_by")
+
+        description = d.pop("description")
+
+        def _parse_expires_at(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        expires_at = _parse_expires_at(d.pop("expires_at"))
+
+        hint = d.pop("hint")
+
+        id = d.pop("id")
+
+        def _parse_last_used_at(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        last_used_at = _parse_last_used_at(d.pop("last_used_at"))
+
+        meta = KeyMeta.from_dict(d.pop("meta"))
+
+        name = d.pop("name")
+
+        owner_id = d.pop("owner_id")
+
+        permissions = cast(list[str], d.pop("permissions"))
+
+        project_id = d.pop("project_id")
+
+        def _parse_request_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        request_id = _parse_request_id(d.pop("request_id"))
+
+        def _parse_revoked_at(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        revoked_at = _parse_revoked_at(d.pop("revoked_at"))
+
+        role_id = d.pop("role_id")
+
+        status = KeyStatus(d.pop("status"))
+
+        def _parse_template_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        template_id = _parse_template_id(d.pop("template_id"))
+
+        type_ = d.pop("type")
+
+        key = cls(
+            created_at=created_at,
+            created_by=created_by,
+            description=description,
+            expires_at=expires_at,
+            hint=hint,
+            id=id,
+            last_used_at=last_used_at,
+            meta=meta,
+            name=name,
+            owner_id=owner_id,
+            permissions=permissions,
+            project_id=project_id,
+            request_id=request_id,
+            revoked_at=revoked_at,
+            role_id=role_id,
+            status=status,
+            template_id=template_id,
+            type_=type_,
+        )
+
+        key.additional_properties = d
+        return key
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

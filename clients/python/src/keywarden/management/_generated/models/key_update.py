@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="KeyUpdate")
+
+
+@_attrs_define
+class KeyUpdate:
+    """`expires_at: null` removes the expiry. Every other field of a key is immutable.
+
+    Attributes:
+        created_at (Any | Unset):
+        created_by (Any | Unset):
+        description (str | Unset):
+        expires_at (datetime.datetime | None | Unset):
+        hint (Any | Unset):
+        id (Any | Unset):
+        last_used_at (Any | Unset):
+        meta (Any | Unset):
+        name (str | Unset): 1 to 128 characters
+        owner_id (Any | Unset):
+        permissions (Any | Unset):
+        project_id (Any | Unset):
+        request_id (Any | Unset):
+        revoked_at (Any | Unset):
+        role_id (Any | Unset):
+        status (Any | Unset):
+        template_id (Any | Unset):
+        type_ (Any | Unset):
+    """
+
+    created_at: Any | Unset = UNSET
+    created_by: Any | Unset = UNSET
+    description: str | Unset = UNSET
+    expires_at: datetime.datetime | None | Unset = UNSET
+    hint: Any | Unset = UNSET
+    id: Any | Unset = UNSET
+    last_used_at: Any | Unset = UNSET
+    meta: Any | Unset = UNSET
+    name: str | Unset = UNSET
+    owner_id: Any | Unset = UNSET
+    permissions: Any | Unset = UNSET
+    project_id: Any | Unset = UNSET
+    request_id: Any | Unset = UNSET
+    revoked_at: Any | Unset = UNSET
+    role_id: Any | Unset = UNSET
+    status: Any | Unset = UNSET
+    template_id: Any | Unset = UNSET
+    type_: Any | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        created_at = self.created_at
+
+        created_by = self.created_by
+
+        description = self.description
+
+        expires_at: None | str | Unset
+        if isinstance(self.expires_at, Unset):
+            expires_at = UNSET
+        elif isinstance(self.expires_at, datetime.datetime):
+            expires_at = self.expires_at.isoformat()
+        else:
+            expires_at = self.expires_at
+
+        hint = self.hint
+
+        id = self.id
+
+        last_used_at = self.last_used_at
+
+        meta = self.meta
+
+        name = self.name
+
+        owner_id = self.owner_id
+
+        permissions = self.permissions
+
+        project_id = self.project_id
+
+        request_id = self.request_id
+
+        revoked_at = self.revoked_at
+
+        role_id = self.role_id
+
+        status = self.status
+
+        template_id = self.template_id
+
+        type_ = self.type_
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({})
+        if created_at is not UNSET:
+            field_dict["created_at"] = created_at
+        if created_by is not UNSET:
+            field_dict["created_by"] = created_by
+        if description is not UNSET:
+            field_dict["description"] = description
+        if expires_at is not UNSET:
+            field_dict["expires_at"] = expires_at
+        if hint is not UNSET:
+            field_dict["hint"] = hint
+        if id is not UNSET:
+            field_dict["id"] = id
+        if last_used_at is not UNSET:
+            field_dict["last_used_at"] = last_used_at
+        if meta is not UNSET:
+            field_dict["meta"] = meta
+        if name is not UNSET:
+            field_dict["name"] = name
+        if owner_id is not UNSET:
+            field_dict["owner_id"] = owner_id
+        if permissions is not UNSET:
+            field_dict["permissions"] = permissions
+        if project_id is not UNSET:
+            field_dict["project_id"] = project_id
+        if request_id is not UNSET:
+            field_dict["request_id"] = request_id
+        if revoked_at is not UNSET:
+            field_dict["revoked_at"] = revoked_at
+        if role_id is not UNSET:
+            field_dict["role_id"] = role_id
+        if status is not UNSET:
+            field_dict["status"] = status
+        if template_id is not UNSET:
+            field_dict["template_id"] = template_id
+        if type_ is not UNSET:
+            field_dict["type"] = type_
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        created_at = d.pop("created_at", UNSET)
+
+        created_by = d.pop("created_by", UNSET)
+
+        description = d.pop("description", UNSET)
+
+        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                expires_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return expires_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
+
+        hint = d.pop("hint", UNSET)
+
+        id = d.pop("id", UNSET)
+
+        last_used_at = d.pop("last_used_at", UNSET)
+
+        meta = d.pop("meta", UNSET)
+
+        name = d.pop("name", UNSET)
+
+        owner_id = d.pop("owner_id", UNSET)
+
+        permissions = d.pop("permissions", UNSET)
+
+        project_id = d.pop("project_id", UNSET)
+
+        request_id = d.pop("request_id", UNSET)
+
+        revoked_at = d.pop("revoked_at", UNSET)
+
+        role_id = d.pop("role_id", UNSET)
+
+        status = d.pop("status", UNSET)
+
+        template_id = d.pop("template_id", UNSET)
+
+        type_ = d.pop("type", UNSET)
+
+        key_update = cls(
+            created_at=created_at,
+            created_by=created_by,
+            description=description,
+            expires_at=expires_at,
+            hint=hint,
+            id=id,
+            last_used_at=last_used_at,
+            meta=meta,
+            name=name,
+            owner_id=owner_id,
+            permissions=permissions,
+            project_id=project_id,
+            request_id=request_id,
+            revoked_at=revoked_at,
+            role_id=role_id,
+            status=status,
+            template_id=template_id,
+            type_=type_,
+        )
+
+        return key_update

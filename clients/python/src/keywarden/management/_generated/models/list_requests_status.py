@@ -1,0 +1,13 @@
+from enum import StrEnum
+
+
+class ListRequestsStatus(StrEnum):
+    APPROVED = "approved"
+    CANCELLED = "cancelled"
+    CLAIMED = "claimed"
+    DENIED = "denied"
+    EXPIRED = "expired"
+    PENDING = "pending"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,12 @@
+from enum import StrEnum
+
+
+class MemberPutRole(StrEnum):
+    ADMIN = "admin"
+    DEVELOPER = "developer"
+    EDITOR = "editor"
+    OWNER = "owner"
+    VIEWER = "viewer"
+
+    def __str__(self) -> str:
+        return str(self.value)

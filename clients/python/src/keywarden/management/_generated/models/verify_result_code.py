@@ -1,0 +1,17 @@
+from enum import StrEnum
+
+
+class VerifyResultCode(StrEnum):
+    EXPIRED = "EXPIRED"
+    INSUFFICIENT_PERMISSIONS = "INSUFFICIENT_PERMISSIONS"
+    INVALID_SIGNATURE = "INVALID_SIGNATURE"
+    MALFORMED = "MALFORMED"
+    NOT_FOUND = "NOT_FOUND"
+    OWNER_NOT_PERMITTED = "OWNER_NOT_PERMITTED"
+    REPLAYED = "REPLAYED"
+    REVOKED = "REVOKED"
+    STALE_REQUEST = "STALE_REQUEST"
+    VALID = "VALID"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,16 @@
+from enum import StrEnum
+
+
+class WebhookCreateEventsItem(StrEnum):
+    KEY_CREATED = "key.created"
+    KEY_EXPIRING = "key.expiring"
+    KEY_REQUEST_APPROVED = "key_request.approved"
+    KEY_REQUEST_CANCELLED = "key_request.cancelled"
+    KEY_REQUEST_CREATED = "key_request.created"
+    KEY_REQUEST_DENIED = "key_request.denied"
+    KEY_REROLLED = "key.rerolled"
+    KEY_REVOKED = "key.revoked"
+    SECRET_ROTATED = "secret.rotated"
+
+    def __str__(self) -> str:
+        return str(self.value)

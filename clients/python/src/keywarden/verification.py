@@ -1,0 +1,86 @@
+"""The answer to "may this request go on?", as the SDK gives it, and its errors."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+VALID = "VALID"
+MALFORMED = "MALFORMED"
+NOT_FOUND = "NOT_FOUND"
+EXPIRED = "EXPIRED"
+REVOKED = "REVOKED"
+INSUFFICIENT_PERMISSIONS = "INSUFFICIENT_PERMISSIONS"
+OWNER_NOT_PERMITTED = "OWNER_NOT_PERMITTED"
+INVALID_SIGNATURE = "INVALID_SIGNATURE"
+STALE_REQUEST = "STALE_REQUEST"
+REPLAYED = "REPLAYED"
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The verdict on a key (or an HMAC-signed request): `valid`, and `code` saying why not.
+
+    The fields are the service's `/v1/keys/verify` answer; `expires_at` is an aware datetime.
+    `offline` is True when the answer was reached without a call to the service.
+    """
+
+    valid: bool
+    code: str
+    key_id: str | None = None
+    project_id: str | None = None
+    owner_id: str | None = None
+    role_id: str | None = None
+    permissions: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    offline: bool = False
+
+    def holds(self, permission: str) -> bool:
+        """Whether the key may do `permission` (a granted `orders:*` covers `orders:read`)."""
+        return holds(self.permissions, permission)
+
+    def requiring(self, permissions: Collection[str]) -> Verification:
+        """This verdict for a request that needs every one of `permissions`."""
+        if not self.valid or all(self.holds(p) for p in permissions):
+            return self
+        return _replace(self, valid=False, code=INSUFFICIENT_PERMISSIONS)
+
+    @classmethod
+    def from_service(cls, body: Mapping[str, Any]) -> Verification:
+        expires = body.get("expires_at")
+        return cls(
+            valid=bool(body.get("valid")),
+            code=str(body.get("code", MALFORMED)),
+            key_id=body.get("key_id"),
+            project_id=body.get("project_id"),
+            owner_id=body.get("owner_id"),
+            role_id=body.get("role_id"),
+            permissions=tuple(body.get("permissions") or ()),
+            expires_at=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
+            meta=dict(body.get("meta") or {}),
+        )
+
+
+def refused(code: str) -> Verification:
+    return Verification(valid=False, code=code)
+
+
+def holds(granted: Collection[str], wanted: str) -> bool:
+    """The service's rule: an exact match, or a granted pattern ending in `*` that is a prefix."""
+    if wanted in granted:
+        return True
+    return any(g.endswith("*") and wanted.startswith(g[:-1]) for g in granted)
+
+
+def _replace(verification: Verification, **changes: Any) -> Verification:
+    from dataclasses import replace
+
+    return replace(verification, **changes)
+
+
+class KeywardenError(Exception):
+    """The SDK could not reach a verdict: the service is unreachable, refused the service key,
+    or answered something unexpected. Resource servers should answer 503, not let the request in."""

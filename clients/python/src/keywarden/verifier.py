@@ -36,21 +36,21 @@ import weakref
 import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from keywarden import _jwt
 from keywarden._answers import Answers, fingerprint
+from keywarden._feed import KeyChangesFeed, service_time
+from keywarden._service import Service
 from keywarden._trust import TrustState, Vouched
 from keywarden.verification import (
     EXPIRED,
     MALFORMED,
     REVOKED,
     VALID,
-    KeywardenError,
     Verification,
     refused,
 )
@@ -62,9 +62,6 @@ log = logging.getLogger("keywarden")
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _OPAQUE_PREFIX = "kw_"
 _MAX_CREDENTIAL = 32 * 1024
-# Events commit a moment after the time they carry; each poll reads this far back again.
-_FEED_OVERLAP = timedelta(seconds=60)
-_FEED_PAGE = 100
 # An unknown `kid` fetches the keys again at most this often.
 _KEYS_REFETCH_INTERVAL = 10.0
 
@@ -102,29 +99,22 @@ class Verifier:
         async_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._service_key = service_key
+        self._service = Service(self.base_url, service_key, timeout, transport, async_transport)
         ttl = float(os.environ.get("KEYWARDEN_CACHE_TTL", "5")) if cache_ttl is None else cache_ttl
         self.poll_interval = poll_interval
         self.stale_after = stale_after
-        self._timeout = timeout
-        self._transport = transport
-        self._async_transport = async_transport
         self._answers = Answers(ttl)
         self._trust = TrustState()
         self._trust.on_key_change.append(self._answers.drop_key)
         self._trust.on_owner_change.append(self._answers.drop_owner)
         self._keys = _jwt.SigningKeys()
         self._config: _Config | None = None
-        self._synced_at = float("-inf")
-        self._feed_seen: dict[str, datetime] = {}
-        self._feed_from: datetime | None = None
+        self._feed: KeyChangesFeed | None = None
         self._refetch_keys = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
         self._start_lock = threading.Lock()
-        self._client: httpx.Client | None = None
-        self._async_client: httpx.AsyncClient | None = None
         _after_fork.add(self)
 
     # --- public ---------------------------------------------------------------------
@@ -139,7 +129,7 @@ class Verifier:
         if isinstance(plan, Verification):
             return plan.requiring(permissions)
         asked_at = time.monotonic()
-        body = self._post("/v1/keys/verify", {"key": plan.credential})
+        body = self._service.post("/v1/keys/verify", {"key": plan.credential})
         return self._learn(plan, body, asked_at).requiring(permissions)
 
     async def averify(self, key: str, permissions: Collection[str] = ()) -> Verification:
@@ -152,7 +142,7 @@ class Verifier:
         if isinstance(plan, Verification):
             return plan.requiring(permissions)
         asked_at = time.monotonic()
-        body = await self._apost("/v1/keys/verify", {"key": plan.credential})
+        body = await self._service.apost("/v1/keys/verify", {"key": plan.credential})
         return self._learn(plan, body, asked_at).requiring(permissions)
 
     def verify_hmac(
@@ -168,7 +158,7 @@ class Verifier:
         `url` is the request target as received (path and query, `/orders?limit=5`); `headers`
         must hold `host`, `x-ms-date`, `x-ms-content-sha256` and `authorization`.
         """
-        answer = self._post("/v1/hmac/verify", _hmac_body(method, url, headers, body, permissions))
+        answer = self._service.post("/v1/hmac/verify", _hmac_body(method, url, headers, body, permissions))
         return Verification.from_service(answer)
 
     async def averify_hmac(
@@ -179,7 +169,7 @@ class Verifier:
         body: bytes = b"",
         permissions: Collection[str] = (),
     ) -> Verification:
-        answer = await self._apost("/v1/hmac/verify", _hmac_body(method, url, headers, body, permissions))
+        answer = await self._service.apost("/v1/hmac/verify", _hmac_body(method, url, headers, body, permissions))
         return Verification.from_service(answer)
 
     def start(self) -> None:
@@ -208,15 +198,11 @@ class Verifier:
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._service.close()
 
     async def aclose(self) -> None:
         self.close()
-        if self._async_client is not None:
-            await self._async_client.aclose()
-            self._async_client = None
+        await self._service.aclose()
 
     def __enter__(self) -> Verifier:
         return self
@@ -253,7 +239,8 @@ class Verifier:
     def _plan_jwt(self, token: str, mark: bytes) -> Verification | _Ask:
         config = self._config
         assert config is not None
-        if time.monotonic() - self._synced_at > self.stale_after:
+        assert self._feed is not None
+        if time.monotonic() - self._feed.synced_at > self.stale_after:
             return _Ask(token, mark)  # the feed is behind: nothing offline can be trusted
         parsed = _jwt.parse(token)
         if parsed is None:
@@ -298,60 +285,28 @@ class Verifier:
 
     # --- the service ----------------------------------------------------------------------
 
-    def _headers(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self._service_key}", "user-agent": "keywarden-python"}
-
-    def _http(self) -> httpx.Client:
-        if self._pid != os.getpid():
-            self._forked()
-        if self._client is None:
-            self._client = httpx.Client(
-                base_url=self.base_url, headers=self._headers(), timeout=self._timeout, transport=self._transport
-            )
-        return self._client
-
-    def _post(self, path: str, payload: Mapping[str, Any]) -> Mapping[str, Any]:
-        try:
-            response = self._http().post(path, json=payload)
-        except httpx.HTTPError as error:
-            raise KeywardenError(f"Keywarden could not be reached ({type(error).__name__})") from None
-        return _answer(response)
-
-    async def _apost(self, path: str, payload: Mapping[str, Any]) -> Mapping[str, Any]:
-        if self._async_client is None:
-            self._async_client = httpx.AsyncClient(
-                base_url=self.base_url, headers=self._headers(), timeout=self._timeout, transport=self._async_transport
-            )
-        try:
-            response = await self._async_client.post(path, json=payload)
-        except httpx.HTTPError as error:
-            raise KeywardenError(f"Keywarden could not be reached ({type(error).__name__})") from None
-        return _answer(response)
-
-    def _get(self, path: str, params: Mapping[str, str] | None = None) -> httpx.Response:
-        try:
-            response = self._http().get(path, params=params)
-        except httpx.HTTPError as error:
-            raise KeywardenError(f"Keywarden could not be reached ({type(error).__name__})") from None
-        _answer(response)
-        return response
-
     def _read_config(self) -> _Config:
-        response = self._get("/v1/verifier")
+        response = self._service.get("/v1/verifier")
         body = response.json()
-        server_now = _server_time(response)
-        self._feed_from = server_now - _FEED_OVERLAP
-        return _Config(
+        config = _Config(
             project_id=body["project_id"],
             issuer=body["issuer"],
             jwks_uri=body["jwks_uri"],
             key_changes_uri=body["key_changes_uri"],
             service_cache_ttl=float(body["cache_ttl_seconds"]),
         )
+        self._feed = KeyChangesFeed(
+            config.key_changes_uri, self._trust, config.service_cache_ttl, service_time(response)
+        )
+        return config
+
+    def _poll_feed(self) -> None:
+        assert self._feed is not None
+        self._feed.poll(self._service.get, time.monotonic())
 
     def _fetch_keys(self) -> None:
         assert self._config is not None
-        response = self._get(self._config.jwks_uri)
+        response = self._service.get(self._config.jwks_uri)
         self._keys.load(response.json(), response.headers.get("cache-control"))
 
     # --- the poller -----------------------------------------------------------------------
@@ -371,49 +326,11 @@ class Verifier:
             except Exception as error:  # the poller must outlive any one failure
                 log.warning("keywarden: could not read the key-changes feed: %s", error)
 
-    def _poll_feed(self) -> None:
-        """Reads every change since the last poll (less the overlap) and applies the new ones."""
-        config = self._config
-        assert config is not None and self._feed_from is not None
-        asked_at = time.monotonic()
-        params = {"since": _rfc3339(self._feed_from), "limit": str(_FEED_PAGE)}
-        newest = self._feed_from + _FEED_OVERLAP
-        while True:
-            response = self._get(config.key_changes_uri, params)
-            # The service's clock moves the window on even when nothing changes.
-            newest = max(newest, _server_time(response))
-            page = response.json()
-            for item in page.get("items", []):
-                at = datetime.fromisoformat(item["at"])
-                newest = max(newest, at)
-                if item["id"] in self._feed_seen:
-                    continue
-                self._feed_seen[item["id"]] = at
-                self._apply(item, config)
-            cursor = page.get("next_cursor")
-            if not cursor:
-                break
-            params = {"cursor": cursor, "limit": str(_FEED_PAGE)}
-        self._feed_from = newest - _FEED_OVERLAP
-        for event_id in [e for e, at in self._feed_seen.items() if at < self._feed_from]:
-            del self._feed_seen[event_id]
-        self._synced_at = asked_at
-
-    def _apply(self, item: Mapping[str, Any], config: _Config) -> None:
-        change, key_ids = item.get("change"), list(item.get("key_ids") or [])
-        if change == "revoked":
-            self._trust.revoked(key_ids)
-        elif change == "expiry_changed":
-            self._trust.expiry_changed(key_ids, config.service_cache_ttl)
-        elif change == "owner_changed" and item.get("owner_id"):
-            self._trust.owner_changed(item["owner_id"], config.service_cache_ttl)
-
     def _forked(self) -> None:
         """In a child process: its own locks, connections and poller; what was learned stays."""
         self._pid = os.getpid()
         self._thread = None
-        self._client = None
-        self._async_client = None
+        self._service.forget_connections()
         self._start_lock = threading.Lock()
         self._trust.reset_locks()
         self._answers.reset_locks()
@@ -438,20 +355,6 @@ class _Forks:
 
 
 _after_fork = _Forks()
-
-
-def _answer(response: httpx.Response) -> Mapping[str, Any]:
-    if response.status_code == 401:
-        raise KeywardenError("Keywarden refused the service key (401): check KEYWARDEN_SERVICE_KEY")
-    if response.status_code != 200:
-        raise KeywardenError(f"Keywarden answered {response.status_code} to {response.request.url.path}")
-    try:
-        body = response.json()
-    except ValueError:
-        raise KeywardenError("Keywarden's answer was not JSON") from None
-    if not isinstance(body, dict):
-        raise KeywardenError("Keywarden's answer was not a JSON object")
-    return body
 
 
 def _hmac_body(
@@ -492,14 +395,3 @@ def _checksum_ok(key: str) -> bool:
         value, digit = divmod(value, 62)
         digits.append(_BASE62[digit])
     return "".join(reversed(digits)) == body[-6:]
-
-
-def _server_time(response: httpx.Response) -> datetime:
-    try:
-        return parsedate_to_datetime(response.headers["date"]).astimezone(UTC)
-    except (KeyError, TypeError, ValueError):
-        return datetime.now(UTC)
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from keywarden.cli.files import write_private
+
 FORMAT_VERSION = 1
 
 
@@ -55,18 +57,7 @@ def _write(sessions: dict[str, Any]) -> None:
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     text = json.dumps({"version": FORMAT_VERSION, "sessions": sessions}, indent=2, sort_keys=True) + "\n"
-    # A new file created 0600 and renamed over the old one: the token is never readable by others,
-    # not even for a moment, and a crash leaves the old file whole.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        raise
+    write_private(path, text, overwrite=True)
 
 
 def load(base_url: str) -> LocalSignIn | None:

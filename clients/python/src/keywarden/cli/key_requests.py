@@ -9,8 +9,6 @@ added after them as `KEYWARDEN_API_KEY=<key>` (HMAC keys: `KEYWARDEN_API_KEY=<to
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import click
 
 from keywarden.cli.errors import CliError, ExitCode
+from keywarden.cli.files import write_private
 from keywarden.cli.options import timestamp
 from keywarden.cli.output import Column, echo_fields, echo_json, echo_secret, field
 from keywarden.cli.session import Group, Session, list_options, pass_session, project_option
@@ -164,26 +163,6 @@ def env_text(claimed: dict[str, Any], key_var: str) -> str:
     return str(claimed["dotenv"]) + lines
 
 
-def _write_private(path: Path, text: str, overwrite: bool) -> None:
-    """Writes `text` readable by its owner only (0600), never over a file unless `overwrite`."""
-    if not overwrite:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-        return
-    # Over an existing file: a new 0600 file renamed over it, so the old file's mode never applies.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        raise
-
-
 @requests.command()
 @project_option
 @click.argument("request_id")
@@ -223,7 +202,7 @@ def claim(session: Session, pid: str, request_id: str, env_file: Path | None, fo
             click.echo(text, nl=False)
         return
     try:
-        _write_private(env_file, text, overwrite=force)
+        write_private(env_file, text, overwrite=force)
     except OSError as error:
         # The claim is spent: the text must not be lost with the error.
         click.echo(text, nl=False)

@@ -55,9 +55,10 @@ class UnauthenticatedError(KeywardenError):
 
     def headers(self) -> dict[str, str]:
         # RFC 6749 section 5.2: a client that tried HTTP Basic (an OAuth client at the
-        # introspection endpoint) is challenged with its own scheme too, after Bearer.
+        # introspection endpoint) is challenged with its own scheme too, after Bearer (without
+        # `error`: no bearer token was sent, RFC 6750 section 3.1).
         if self.basic:
-            return {"WWW-Authenticate": 'Bearer error="invalid_token", Basic realm="keywarden"'}
+            return {"WWW-Authenticate": 'Bearer, Basic realm="keywarden"'}
         # RFC 6750 section 3: name the scheme, and say why when a token was sent.
         if self.token_given:
             return {"WWW-Authenticate": 'Bearer error="invalid_token"'}

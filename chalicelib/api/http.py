@@ -178,7 +178,7 @@ class Router:
                 raise TypeError(f"{method} {path}: every person's route under {{pid}}, and only those, has an action")
             if step_up and action is None:
                 raise TypeError(f"{method} {path}: step-up is checked with the action; declare one")
-            if service_key_too and (action is None or method != "GET"):
+            if service_key_too and (action is None or method != "GET" or step_up):
                 raise TypeError(f"{method} {path}: only reads under {{pid}} are open to the project's service key")
             if system_admin and (auth != AUTH_PERSON or action is not None):
                 raise TypeError(f"{method} {path}: system administrators' routes are people's, outside projects")

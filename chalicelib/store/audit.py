@@ -10,7 +10,7 @@ from chalicelib.domain.ids import first_id_at, new_id
 from chalicelib.domain.page import Page
 from chalicelib.store.base import Transaction
 from chalicelib.store.models import AuditEventModel
-from chalicelib.store.pagination import decode_cursor, paginate, query_page
+from chalicelib.store.pagination import decode_cursor, encode_cursor, query_page
 
 
 def record(
@@ -62,6 +62,7 @@ KEY_CHANGE_ACTIONS = (
     "member.added",
     "member.role_changed",
     "member.removed",
+    "member.keys_updated",
 )
 
 
@@ -69,6 +70,9 @@ def key_changes(project_id: str, since_ms: int | None, limit: int, cursor: str |
     """Events that change whether a key verifies beyond what it carries, oldest first, from
     `since_ms` on: revocations, expiries brought forward (a reroll, a PATCH), and owners'
     memberships. A `key.updated` that left `expires_at` alone is skipped. Strongly consistent.
+
+    One call reads at most `_MAX_EVENTS_READ` events, matching or not, and then hands out a
+    cursor at the last one read (a page may then hold fewer than `limit` items, even none).
     """
     start = decode_cursor(cursor, ["id"])
     if start is not None:
@@ -77,12 +81,16 @@ def key_changes(project_id: str, since_ms: int | None, limit: int, cursor: str |
         condition = AuditEventModel.id >= first_id_at("evt", since_ms)
     else:
         condition = None
-    results = AuditEventModel.query(
-        project_id,
-        range_key_condition=condition,
-        filter_condition=AuditEventModel.action.is_in(*KEY_CHANGE_ACTIONS),
-        consistent_read=True,
-        page_size=max(limit, 100),
-    )
-    relevant = (e for e in results if e.action != "key.updated" or "expires_at" in (e.details or {}).get("changed", ()))
-    return paginate(relevant, limit, lambda e: {"id": e.id})
+    results = AuditEventModel.query(project_id, range_key_condition=condition, consistent_read=True)
+    items: list[AuditEventModel] = []
+    for read, event in enumerate(results, start=1):
+        if event.action in KEY_CHANGE_ACTIONS and (
+            event.action != "key.updated" or "expires_at" in (event.details or {}).get("changed", ())
+        ):
+            items.append(event)
+        if len(items) == limit or read == _MAX_EVENTS_READ:
+            return Page(items, encode_cursor({"id": event.id}))
+    return Page(items, None)
+
+
+_MAX_EVENTS_READ = 1000

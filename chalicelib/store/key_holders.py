@@ -80,13 +80,21 @@ def holder_digests(project_id: str, owner_id: str) -> list[str]:
     return sorted(_holder(project_id, owner_id).digests or ())
 
 
-def flip_remaining(project_id: str, owner_id: str, lookups: list[str], permitted: bool, *, start: int = CHUNK) -> bool:
+def flip_remaining(
+    project_id: str, owner_id: str, lookups: list[str], permitted: bool, actor: str, *, start: int = CHUNK
+) -> bool:
     """Flips `owner_permitted` on the keys from `start` on, each chunk on condition that the
     member's role still says `permitted`; returns False when it does not (and stops).
 
     The condition makes the tails of two quick role changes safe in any order: the tail of
     a change that a later one overtook fails instead of undoing it. Idempotent.
+
+    The last chunk records `member.keys_updated`: the membership's own event committed with
+    the first chunk only, and an offline verifier (the key-changes feed) must hear again when
+    the rest of the owner's keys say what the role says.
     """
+    from chalicelib.store import audit
+
     holding = [role.value for role in MemberRole if may(role, Action.HOLD_KEYS)]
     # NOT IN is also true of a member no longer there: IN is false on a missing attribute.
     holds = MemberModel.role.is_in(*holding)
@@ -98,6 +106,9 @@ def flip_remaining(project_id: str, owner_id: str, lookups: list[str], permitted
                 txn.condition_check(MemberModel, project_id, owner_id, condition=still, label="member")
                 for lookup in chunk:
                     key_lookup.set_owner_permitted(txn, lookup, permitted)
+                if begin + CHUNK >= len(lookups):
+                    details = {"keys": len(lookups), "api_calls": permitted}
+                    audit.record(txn, project_id, actor, "member.keys_updated", ("member", owner_id), details)
         except TransactionCancelledError as error:
             if "member" in error.failed:
                 return False

@@ -35,7 +35,7 @@ def put_member(
         # Nothing to change; but a repeat is how a caller finishes a change whose tail of key
         # flips was interrupted, so make every key say what the role says.
         digests = key_holders.holder_digests(project.id, user_id)
-        key_holders.flip_remaining(project.id, user_id, digests, may(role, Action.HOLD_KEYS), start=0)
+        key_holders.flip_remaining(project.id, user_id, digests, may(role, Action.HOLD_KEYS), actor, start=0)
         return current
     delta = _owner_delta(old_role, role)
     right = key_holders.owner_right_changes(old_role, role)
@@ -80,7 +80,7 @@ def put_member(
     if right is not None:
         # The keys past the first chunk, after the commit and on condition that the role still
         # says so (see flip_remaining); verification caches bound the delay anyway.
-        key_holders.flip_remaining(project.id, user_id, digests, right)
+        key_holders.flip_remaining(project.id, user_id, digests, right, actor)
     cache.key_records.invalidate(digests)
     member.role = role.value
     member.updated_at = at
@@ -112,7 +112,7 @@ def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> No
     except TransactionCancelledError as error:
         raise _explain(error, project.id) from None
     if right is not None:
-        key_holders.flip_remaining(project.id, current.user_id, digests, right)
+        key_holders.flip_remaining(project.id, current.user_id, digests, right, actor)
     cache.key_records.invalidate(digests)
 
 

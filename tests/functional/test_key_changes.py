@@ -125,3 +125,59 @@ def test_the_feeds_answer_the_projects_own_service_key_and_people_with_the_right
         assert basic.status == 401
         assert api.get(path, as_user="vic").status == 403  # a viewer does not manage keys
         assert api.get(path).status == 401
+
+
+def test_the_feed_hears_again_when_the_tail_of_an_owners_keys_is_flipped(api: Api, keys: Keys) -> None:
+    """The membership's own event commits with the first 40 keys; the rest follow after it, and
+    an offline verifier that re-checked a key meanwhile must hear once they are done."""
+    from chalicelib.store.key_holders import CHUNK
+
+    role_id = keys.role(["a"])
+    for _ in range(CHUNK + 2):
+        keys.issue(role_id, owner_id="dave")
+    before = {i["id"] for i in changes(api, keys)}
+    assert api.put(f"/v1/projects/{keys.pid}/members/dave", {"role": "viewer"}, as_user="ann").status == 200
+    new = [(i["change"], i["owner_id"]) for i in changes(api, keys) if i["id"] not in before]
+    assert new == [("owner_changed", "dave"), ("owner_changed", "dave")]  # the change, then its tail done
+    audit = api.get(f"/v1/projects/{keys.pid}/audit-events", as_user="ann").json["items"]
+    tail = next(e for e in audit if e["action"] == "member.keys_updated")
+    assert tail["details"] == {"keys": CHUNK + 2, "api_calls": False}
+
+
+def test_the_feed_reads_a_bounded_number_of_events_per_call(
+    api: Api, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.store import audit
+
+    monkeypatch.setattr(audit, "_MAX_EVENTS_READ", 3)
+    role_id = keys.role(["a"])  # role.created: an event that is not a key change
+    issued = [keys.issue(role_id)[0]["id"] for _ in range(2)]
+    for key_id in issued:
+        keys.delete(key_id)
+    seen: list[str] = []
+    pages = 0
+    path = f"/v1/projects/{keys.pid}/key-changes"
+    while True:
+        reply = as_service(api, keys, path)
+        assert reply.status == 200, reply.body
+        pages += 1
+        seen += [k for i in reply.json["items"] for k in i["key_ids"]]
+        if reply.json["next_cursor"] is None:
+            break
+        path = f"/v1/projects/{keys.pid}/key-changes?cursor={reply.json['next_cursor']}"
+    assert seen == issued
+    assert pages > 2  # the members added, the role and the keys issued are read 3 at a time
+
+
+def test_only_reads_without_step_up_under_a_project_may_take_the_service_key() -> None:
+    from chalicelib.api.http import Router
+    from chalicelib.domain.policy import Action
+
+    router = Router("probe", "probe")
+    for method, step_up in (("POST", False), ("GET", True)):
+        with pytest.raises(TypeError, match="service key"):
+            router.route(
+                method, "/v1/projects/{pid}/probe", action=Action.MANAGE_KEYS, step_up=step_up, service_key_too=True
+            )(lambda call: None)
+    with pytest.raises(TypeError):
+        router.route("GET", "/v1/verifier-probe", service_key_too=True)(lambda call: None)

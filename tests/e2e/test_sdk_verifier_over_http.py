@@ -3,6 +3,8 @@ how it lives through fork(), and the Flask middleware on a real WSGI server."""
 
 from __future__ import annotations
 
+import base64
+import json
 import multiprocessing
 import threading
 import time
@@ -18,6 +20,7 @@ from flask import Flask, g
 from keywarden import KeywardenError, Verifier
 from keywarden.flask import KeywardenFlask
 from keywarden.httpx_auth import HmacAuth
+from keywarden.signing import sign_request
 from werkzeug.serving import make_server
 
 from tests.e2e.conftest import JsonClient
@@ -30,12 +33,15 @@ class Switchable(httpx.BaseTransport):
     def __init__(self) -> None:
         self.inner = httpx.HTTPTransport()
         self.calls: Counter[str] = Counter()
+        self.sent: list[dict[str, Any]] = []  # the JSON bodies of the POSTs
         self.down = False
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("the network is down", request=request)
         self.calls[request.url.path] += 1
+        if request.method == "POST":
+            self.sent.append(json.loads(request.read()))
         return self.inner.handle_request(request)
 
 
@@ -206,3 +212,46 @@ def test_the_feed_window_moves_on_when_nothing_changes(stack_url: str, project: 
         time.sleep(3)
     # Each poll reads from a minute before the service's "now", not from when the verifier started.
     assert len(asked) >= 4 and asked[-1] > asked[0], asked
+
+
+def test_hmac_requests_send_only_the_signed_headers_and_no_body(
+    verifier: Verifier, project: Project, network: Switchable
+) -> None:
+    _, signing = project.issue("hmac", project.writer)
+    body = b'{"item": "tea"}'
+    signed = sign_request(signing["token"], signing["secret"], "POST", "https://api.example.com/orders?n=1", body)
+    received = {**signed, "cookie": "session=private", "x-api-key": "kw_someone_elses", "content-length": "15"}
+
+    verdict = verifier.verify_hmac("POST", "/orders?n=1", received, body, ["orders:write"])
+    assert verdict.valid, verdict
+    payload = network.sent[-1]
+    assert set(payload["headers"]) == {"host", "x-ms-date", "x-ms-content-sha256", "authorization"}
+    assert "body" not in payload and "private" not in json.dumps(payload)
+
+    asked = network.calls["/v1/hmac/verify"]
+    assert verifier.verify_hmac("POST", "/orders?n=1", received, b'{"item": "cake"}').code == "INVALID_SIGNATURE"
+    assert network.calls["/v1/hmac/verify"] == asked  # a body that is not the one signed: refused here
+
+    oversized = {**received, "x-ms-date": "x" * 9000}  # past the service's limit on a header value
+    assert verifier.verify_hmac("POST", "/orders?n=1", oversized, body).code == "MALFORMED"
+
+
+def test_offline_answers_repeat_what_the_service_said_of_the_key(verifier: Verifier, project: Project) -> None:
+    _, token = project.issue("jwt", project.reader, meta={"tenant": "t-1"})
+    online = verifier.verify(token)
+    assert online.valid and not online.offline
+    time.sleep(verifier._answers.ttl + 0.2)  # past the kept answer: the signature is checked
+    offline = verifier.verify(token)
+    assert offline.offline
+    assert (offline.meta, offline.role_id, offline.permissions, offline.expires_at) == (
+        online.meta,
+        online.role_id,
+        online.permissions,
+        online.expires_at,
+    )
+
+
+def test_a_hostile_token_is_an_answer_not_an_error(verifier: Verifier) -> None:
+    nested = base64.urlsafe_b64encode(b"[" * 5000).rstrip(b"=").decode()
+    assert verifier.verify(f"{nested}.e30.c2ln").code == "MALFORMED"
+    assert verifier.verify("kw_" + "A" * 40_000).code == "MALFORMED"

@@ -5,7 +5,9 @@ a JWT key without asking (keywarden._trust, keywarden._answers)."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import httpx
 import jwt
@@ -15,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from keywarden import _jwt
 from keywarden._answers import Answers, fingerprint
+from keywarden._feed import KeyChangesFeed
 from keywarden._trust import TrustState, Vouched
 from keywarden.httpx_auth import HmacAuth
 from keywarden.signing import signature
@@ -62,7 +65,7 @@ def _token(key: ec.EllipticCurvePrivateKey, **claims: object) -> _jwt.Token:
 def test_jwt_claims_are_refused_with_the_services_codes() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     public = key.public_key()
-    ok = _jwt.verified_claims(_token(key, exp=time.time() + 60), public, "prj_1", "urn:test")
+    ok = _jwt.verified_claims(_token(key, exp=time.time() + 60), public, "prj_1", "urn:test", time.time())
     assert ok["jti"] == "key_1"
     cases = {
         "EXPIRED": _token(key, exp=time.time() - 1),
@@ -72,11 +75,11 @@ def test_jwt_claims_are_refused_with_the_services_codes() -> None:
     }
     for code, token in cases.items():
         with pytest.raises(_jwt.Refused) as refused:
-            _jwt.verified_claims(token, public, "prj_1", "urn:test")
+            _jwt.verified_claims(token, public, "prj_1", "urn:test", time.time())
         assert refused.value.code == code
     other = ec.generate_private_key(ec.SECP256R1()).public_key()
     with pytest.raises(_jwt.Refused, match="INVALID_SIGNATURE"):
-        _jwt.verified_claims(_token(key), other, "prj_1", "urn:test")
+        _jwt.verified_claims(_token(key), other, "prj_1", "urn:test", time.time())
 
 
 def test_only_es256_tokens_of_our_type_are_parsed() -> None:
@@ -104,24 +107,50 @@ def test_the_jwks_keeps_only_p256_signing_keys_for_its_max_age() -> None:
 
 def test_a_change_heard_of_keeps_answers_from_vouching_until_the_services_cache_has_turned() -> None:
     state = TrustState()
-    before = time.monotonic()
-    state.vouch("key_1", Vouched(None, "ann"), before)
+    ttl = 0.3
+    state.vouch("key_1", Vouched(None, "ann"), time.monotonic(), ttl)
     assert "key_1" in state.vouched
 
-    state.owner_changed("ann", service_cache_ttl=0.3)
+    state.owner_changed("ann", service_cache_ttl=ttl)
     assert "key_1" not in state.vouched
-    state.vouch("key_1", Vouched(None, "ann"), time.monotonic())  # asked too soon: the service may be stale
+    state.vouch("key_1", Vouched(None, "ann"), time.monotonic(), ttl)  # asked too soon: the service may be stale
     assert "key_1" not in state.vouched
     time.sleep(0.35)
-    state.vouch("key_1", Vouched(None, "ann"), time.monotonic())
+    state.vouch("key_1", Vouched(None, "ann"), time.monotonic(), ttl)
     assert "key_1" in state.vouched
 
-    state.expiry_changed(["key_1"], service_cache_ttl=0.3)
+    state.expiry_changed(["key_1"], service_cache_ttl=ttl)
     assert "key_1" not in state.vouched
     state.revoked(["key_1"])
     time.sleep(0.35)
-    state.vouch("key_1", Vouched(None, "ann"), time.monotonic())
+    state.vouch("key_1", Vouched(None, "ann"), time.monotonic(), ttl)
     assert "key_1" not in state.vouched and state.refused["key_1"] == "REVOKED"  # for good
+
+
+def test_a_slow_answer_does_not_vouch_even_after_the_doubt_is_forgotten() -> None:
+    state = TrustState()
+    asked_at = time.monotonic()
+    state.owner_changed("ann", service_cache_ttl=0.1)  # heard while the request was on its way
+    time.sleep(0.15)
+    state.forget_doubts()
+    state.vouch("key_1", Vouched(None, "ann"), asked_at, 0.1)
+    assert "key_1" not in state.vouched
+
+
+def test_the_feed_reads_back_past_the_services_cache_bound_and_notices_a_skewed_clock() -> None:
+    service_now = datetime.now(UTC) + timedelta(seconds=30)  # the service's clock runs 30 s ahead
+    asked: list[str] = []
+
+    def get(path: str, params: Mapping[str, str]) -> httpx.Response:
+        asked.append(params["since"])
+        date = format_datetime(service_now, usegmt=True)
+        return httpx.Response(200, json={"items": [], "next_cursor": None}, headers={"date": date})
+
+    feed = KeyChangesFeed("/feed", TrustState(), service_cache_ttl=120, service_now=service_now)
+    feed.poll(get, time.monotonic())
+    first = datetime.fromisoformat(asked[0])
+    assert timedelta(seconds=124) <= service_now - first <= timedelta(seconds=126)  # 120 s + 5, not 60
+    assert 28 <= feed.skew <= 31
 
 
 def test_kept_answers_expire_and_are_dropped_by_key_and_owner() -> None:

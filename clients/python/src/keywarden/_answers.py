@@ -69,9 +69,13 @@ class Answers:
                 self._answers.pop(fingerprint, None)
 
     def _evict_expired_or_oldest(self) -> None:
+        """Makes room in one sweep: every expired answer, or else the oldest tenth (so that a
+        full cache of live answers costs one sweep per thousand new ones, not one per put)."""
         moment = time.monotonic()
         stale = [f for f, a in self._answers.items() if a.until <= moment]
-        for fingerprint in stale or [next(iter(self._answers))]:
+        if not stale:
+            stale = list(self._answers)[: max(1, len(self._answers) // 10)]
+        for fingerprint in stale:
             del self._answers[fingerprint]
         live = set(self._answers)
         for index in (self._by_key, self._by_owner):

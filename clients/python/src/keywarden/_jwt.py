@@ -64,7 +64,8 @@ def parse(token: str) -> Token | None:
         header = json.loads(_unb64url(header_segment))
         claims = json.loads(_unb64url(payload_segment))
         signature = _unb64url(signature_segment)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested deeper than the interpreter's stack, before any signature check.
         return None
     if not isinstance(header, dict) or header.get("alg") != "ES256" or header.get("typ") not in _TYPES:
         return None
@@ -74,8 +75,11 @@ def parse(token: str) -> Token | None:
     return Token(kid, f"{header_segment}.{payload_segment}".encode("ascii"), signature, claims)
 
 
-def verified_claims(token: Token, key: ec.EllipticCurvePublicKey, project_id: str, issuer: str) -> dict[str, Any]:
-    """The claims of a token `key` signed, or `Refused` with the service's code for why not."""
+def verified_claims(
+    token: Token, key: ec.EllipticCurvePublicKey, project_id: str, issuer: str, now: float
+) -> dict[str, Any]:
+    """The claims of a token `key` signed, or `Refused` with the service's code for why not
+    (`exp` judged at `now`, the service's time)."""
     r = int.from_bytes(token.signature[:32], "big")
     s = int.from_bytes(token.signature[32:], "big")
     try:
@@ -90,7 +94,7 @@ def verified_claims(token: Token, key: ec.EllipticCurvePublicKey, project_id: st
     expires = claims.get("exp")
     if expires is not None and (not isinstance(expires, int | float) or isinstance(expires, bool)):
         raise Refused("MALFORMED")
-    if expires is not None and expires <= time.time():
+    if expires is not None and expires <= now:
         raise Refused("EXPIRED")
     if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("sub"), str):
         raise Refused("MALFORMED")

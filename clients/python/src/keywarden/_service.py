@@ -15,6 +15,10 @@ import httpx
 from keywarden.verification import KeywardenError
 
 
+class Unprocessable(KeywardenError):
+    """The service refused the request itself (400, 413, 422): what was presented cannot be a key."""
+
+
 class Service:
     def __init__(
         self,
@@ -90,6 +94,8 @@ def _unreachable(error: httpx.HTTPError) -> KeywardenError:
 def _body(response: httpx.Response) -> Mapping[str, Any]:
     if response.status_code == 401:
         raise KeywardenError("Keywarden refused the service key (401): check KEYWARDEN_SERVICE_KEY")
+    if response.status_code in (400, 413, 422):
+        raise Unprocessable(f"Keywarden refused the request ({response.status_code})")
     if response.status_code != 200:
         raise KeywardenError(f"Keywarden answered {response.status_code} to {response.request.url.path}")
     try:

@@ -17,17 +17,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
 class Vouched:
-    """A JWT key the service has confirmed: valid until `expires_at` (epoch seconds; the
-    service's expiry, which may be earlier than the token's `exp`), owned by `owner_id`."""
+    """A JWT key the service has confirmed, as the service described it: valid until
+    `expires_at` (epoch seconds; the service's expiry, which may be earlier than the token's
+    `exp`), owned by `owner_id`, with the role, permissions and meta offline answers repeat."""
 
     expires_at: float | None
     owner_id: str
+    role_id: str | None = None
+    permissions: tuple[str, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 class TrustState:
@@ -49,14 +54,23 @@ class TrustState:
         """In a forked child: a lock held by a thread of the parent would never be released."""
         self._lock = threading.Lock()
 
-    def may_vouch(self, key_id: str, owner_id: str, asked_at: float) -> bool:
-        """Whether an answer asked for at `asked_at` (monotonic) is fresh enough to vouch."""
+    def may_vouch(self, key_id: str, owner_id: str, asked_at: float, service_cache_ttl: float) -> bool:
+        """Whether an answer asked for at `asked_at` (monotonic) may be trusted beyond its request:
+        asked after every doubt on the key and its owner ended, and not so long ago that a doubt
+        raised and forgotten since could have been missed (a slow answer)."""
+        if time.monotonic() - asked_at > service_cache_ttl:
+            return False
         return asked_at >= self._key_doubt.get(key_id, 0.0) and asked_at >= self._owner_doubt.get(owner_id, 0.0)
 
-    def vouch(self, key_id: str, record: Vouched, asked_at: float) -> None:
+    def vouch(self, key_id: str, record: Vouched, asked_at: float, service_cache_ttl: float) -> None:
         with self._lock:
-            if key_id not in self.refused and self.may_vouch(key_id, record.owner_id, asked_at):
+            if key_id not in self.refused and self.may_vouch(key_id, record.owner_id, asked_at, service_cache_ttl):
                 self.vouched[key_id] = record
+
+    def unvouch(self, key_id: str) -> None:
+        """The service said no (the owner lost the right, the key is gone): ask it again next time."""
+        with self._lock:
+            self.vouched.pop(key_id, None)
 
     def refuse(self, key_id: str, code: str) -> None:
         with self._lock:

@@ -23,6 +23,7 @@ Needs the `fastapi` extra (Starlette).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -34,6 +35,8 @@ from keywarden.verification import KeywardenError, Verification
 from keywarden.verifier import Verifier
 
 __all__ = ["KeyRefused", "KeywardenAuth"]
+
+log = logging.getLogger("keywarden")
 
 
 class KeyRefused(Exception):
@@ -74,6 +77,9 @@ class KeywardenAuth:
             else:
                 verdict = await self.verifier.averify(credential[1], permissions)
         except KeywardenError:
+            raise KeyRefused(problems.unavailable()) from None
+        except Exception:  # no verdict is no entry: log it, and answer 503 rather than 500
+            log.exception("keywarden: verification failed unexpectedly")
             raise KeyRefused(problems.unavailable()) from None
         if not verdict.valid:
             raise KeyRefused(problems.refused(verdict, permissions))

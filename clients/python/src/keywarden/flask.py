@@ -21,6 +21,7 @@ Reads the key as `keywarden.fastapi` does (Bearer, X-API-Key, HMAC-SHA256) and a
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,6 +32,8 @@ from keywarden.verification import KeywardenError, Verification
 from keywarden.verifier import Verifier
 
 __all__ = ["KeywardenFlask"]
+
+log = logging.getLogger("keywarden")
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -70,21 +73,29 @@ class KeywardenFlask:
                 verdict = self.verifier.verify(credential[1], permissions)
         except KeywardenError:
             return _answer(problems.unavailable())
+        except Exception:  # no verdict is no entry: log it, and answer 503 rather than 500
+            log.exception("keywarden: verification failed unexpectedly")
+            return _answer(problems.unavailable())
         if not verdict.valid:
             return _answer(problems.refused(verdict, permissions))
         return verdict
 
 
 def _target() -> str:
-    """The request target as sent (percent-encoded path and query): what an HMAC signature covers."""
+    """The request target as sent (percent-encoded path and query): what an HMAC signature covers.
+
+    Gunicorn (`RAW_URI`) and werkzeug (`REQUEST_URI`) keep it as received. Other servers give only
+    the decoded path: it is encoded again (`SCRIPT_NAME` + `PATH_INFO`, WSGI's latin-1 bytes), which
+    matches what clients send unless they escaped characters that need no escaping.
+    """
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     if raw:
         return str(raw)
-    path = request.environ.get("PATH_INFO", "/").encode("latin-1").decode("latin-1")
-    query = request.environ.get("QUERY_STRING", "")
     from urllib.parse import quote
 
-    target = quote(path, safe="/%:@!$&'()*+,;=-._~")
+    path = (request.environ.get("SCRIPT_NAME", "") + request.environ.get("PATH_INFO", "")).encode("latin-1")
+    target = quote(path, safe="/:@!$&'()*+,;=-._~") or "/"
+    query = request.environ.get("QUERY_STRING", "")
     return f"{target}?{query}" if query else target
 
 

@@ -26,7 +26,6 @@ Example::
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import logging
 import os
@@ -44,10 +43,12 @@ import httpx
 from keywarden import _jwt
 from keywarden._answers import Answers, fingerprint
 from keywarden._feed import KeyChangesFeed, service_time
-from keywarden._service import Service
+from keywarden._service import Service, Unprocessable
 from keywarden._trust import TrustState, Vouched
+from keywarden.signing import content_hash
 from keywarden.verification import (
     EXPIRED,
+    INVALID_SIGNATURE,
     MALFORMED,
     REVOKED,
     VALID,
@@ -129,20 +130,28 @@ class Verifier:
         if isinstance(plan, Verification):
             return plan.requiring(permissions)
         asked_at = time.monotonic()
-        body = self._service.post("/v1/keys/verify", {"key": plan.credential})
+        try:
+            body = self._service.post("/v1/keys/verify", {"key": plan.credential})
+        except Unprocessable:
+            return refused(MALFORMED)
         return self._learn(plan, body, asked_at).requiring(permissions)
 
     async def averify(self, key: str, permissions: Collection[str] = ()) -> Verification:
         """`verify` for async code: the offline path is the same; the service is called without blocking."""
-        if self._config is None or self._pid != os.getpid():
+        if self._thread is None or self._pid != os.getpid():
             import asyncio
 
+            # Starting reads from the service: never on the event loop, not even while waiting
+            # for another request's start.
             await asyncio.to_thread(self.start)
         plan = self._plan(key)
         if isinstance(plan, Verification):
             return plan.requiring(permissions)
         asked_at = time.monotonic()
-        body = await self._service.apost("/v1/keys/verify", {"key": plan.credential})
+        try:
+            body = await self._service.apost("/v1/keys/verify", {"key": plan.credential})
+        except Unprocessable:
+            return refused(MALFORMED)
         return self._learn(plan, body, asked_at).requiring(permissions)
 
     def verify_hmac(
@@ -156,10 +165,17 @@ class Verifier:
         """The verdict on an HMAC-signed request, from the service (the secret never leaves it).
 
         `url` is the request target as received (path and query, `/orders?limit=5`); `headers`
-        must hold `host`, `x-ms-date`, `x-ms-content-sha256` and `authorization`.
+        must hold `host`, `x-ms-date`, `x-ms-content-sha256` and `authorization`, and only those
+        four are sent on. The body is checked against `x-ms-content-sha256` here and not sent:
+        the signature covers that hash.
         """
-        answer = self._service.post("/v1/hmac/verify", _hmac_body(method, url, headers, body, permissions))
-        return Verification.from_service(answer)
+        payload = _hmac_payload(method, url, headers, body, permissions)
+        if isinstance(payload, Verification):
+            return payload
+        try:
+            return Verification.from_service(self._service.post("/v1/hmac/verify", payload))
+        except Unprocessable:
+            return refused(MALFORMED)
 
     async def averify_hmac(
         self,
@@ -169,8 +185,13 @@ class Verifier:
         body: bytes = b"",
         permissions: Collection[str] = (),
     ) -> Verification:
-        answer = await self._service.apost("/v1/hmac/verify", _hmac_body(method, url, headers, body, permissions))
-        return Verification.from_service(answer)
+        payload = _hmac_payload(method, url, headers, body, permissions)
+        if isinstance(payload, Verification):
+            return payload
+        try:
+            return Verification.from_service(await self._service.apost("/v1/hmac/verify", payload))
+        except Unprocessable:
+            return refused(MALFORMED)
 
     def start(self) -> None:
         """Reads the project's settings, the signing keys and the feed, and starts the poller.
@@ -188,8 +209,11 @@ class Verifier:
                 self._fetch_keys()
                 self._poll_feed()
             if self._thread is None:
-                self._stop.clear()
-                self._thread = threading.Thread(target=self._run, name="keywarden-verifier", daemon=True)
+                # A new Event per poller: a poller of an earlier start, stuck in a call, stays stopped.
+                self._stop = threading.Event()
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._stop,), name="keywarden-verifier", daemon=True
+                )
                 self._thread.start()
 
     def close(self) -> None:
@@ -229,7 +253,9 @@ class Verifier:
         mark = fingerprint(credential)
         cached = self._answers.get(mark)
         if cached is not None:
-            if cached.valid and cached.expires_at is not None and cached.expires_at.timestamp() <= time.time():
+            if cached.key_id is not None and cached.key_id in self._trust.refused:
+                return refused(self._trust.refused[cached.key_id])
+            if cached.valid and cached.expires_at is not None and cached.expires_at.timestamp() <= self._now():
                 return refused(EXPIRED)
             return cached
         if _jwt.looks_like_jwt(credential):
@@ -250,7 +276,7 @@ class Verifier:
             self._refetch_keys.set()  # the poller fetches them at once; the service answers this one
             return _Ask(token, mark)
         try:
-            claims = _jwt.verified_claims(parsed, key, config.project_id, config.issuer)
+            claims = _jwt.verified_claims(parsed, key, config.project_id, config.issuer, self._now())
         except _jwt.Refused as refusal:
             return refused(refusal.code)
         key_id, owner_id = claims["jti"], claims["sub"]
@@ -260,28 +286,40 @@ class Verifier:
         vouched = self._trust.vouched.get(key_id)
         if vouched is None:
             return _Ask(token, mark, key_id, owner_id)
-        if vouched.expires_at is not None and vouched.expires_at <= time.time():
+        if vouched.expires_at is not None and vouched.expires_at <= self._now():
             return refused(EXPIRED)
-        return _offline_verdict(claims, config.project_id, vouched)
+        return _offline_verdict(key_id, owner_id, config.project_id, vouched)
 
     def _learn(self, plan: _Ask, body: Mapping[str, Any], asked_at: float) -> Verification:
+        assert self._config is not None
+        ttl = self._config.service_cache_ttl
         verdict = Verification.from_service(body)
         key_id = verdict.key_id or plan.jwt_id
         if key_id is not None:
             code = self._trust.refused.get(key_id)
             if code is not None:  # the feed heard of a revocation the service's cache has not
                 return refused(code)
-        if plan.jwt_id is not None:
-            if verdict.valid and verdict.key_id == plan.jwt_id and verdict.owner_id is not None:
-                expires = verdict.expires_at.timestamp() if verdict.expires_at is not None else None
-                self._trust.vouch(plan.jwt_id, Vouched(expires, verdict.owner_id), asked_at)
-            elif verdict.code in (REVOKED, EXPIRED):
-                self._trust.refuse(plan.jwt_id, verdict.code)
+        if plan.jwt_id is not None and verdict.valid and verdict.key_id == plan.jwt_id and verdict.owner_id:
+            self._trust.vouch(plan.jwt_id, _vouched(verdict), asked_at, ttl)
+        elif plan.jwt_id is not None and verdict.code in (REVOKED, EXPIRED):
+            self._trust.refuse(plan.jwt_id, verdict.code)
+        elif verdict.key_id is not None and not verdict.valid:
+            self._trust.unvouch(verdict.key_id)  # the service says no: no offline "yes" until it says yes
         owner = verdict.owner_id or plan.owner_id or ""
-        if key_id is None or self._trust.may_vouch(key_id, owner, asked_at):
+        if key_id is None or self._trust.may_vouch(key_id, owner, asked_at, ttl):
             # Kept as later requests will see it: answered without a call.
             self._answers.put(plan.fingerprint, dataclasses.replace(verdict, offline=True), asked_at)
+            # The feed may have heard of a change between the check above and the put: its
+            # drop ran before the put, so look again (one of the two always sees the other).
+            if key_id is not None and (
+                key_id in self._trust.refused or not self._trust.may_vouch(key_id, owner, asked_at, ttl)
+            ):
+                self._answers.drop_key(key_id)
         return verdict
+
+    def _now(self) -> float:
+        """The service's time (this machine's, corrected when their clocks differ by more than 2 s)."""
+        return time.time() + (self._feed.skew if self._feed is not None else 0.0)
 
     # --- the service ----------------------------------------------------------------------
 
@@ -311,8 +349,8 @@ class Verifier:
 
     # --- the poller -----------------------------------------------------------------------
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.poll_interval):
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.wait(self.poll_interval):
             if self._pid != os.getpid():
                 return
             try:
@@ -331,6 +369,10 @@ class Verifier:
         self._pid = os.getpid()
         self._thread = None
         self._service.forget_connections()
+        self._stop = threading.Event()
+        self._refetch_keys = threading.Event()
+        if self._feed is not None:
+            self._feed.forked()
         self._start_lock = threading.Lock()
         self._trust.reset_locks()
         self._answers.reset_locks()
@@ -357,29 +399,54 @@ class _Forks:
 _after_fork = _Forks()
 
 
-def _hmac_body(
+_HMAC_HEADERS = ("host", "x-ms-date", "x-ms-content-sha256", "authorization")
+
+
+def _hmac_payload(
     method: str, url: str, headers: Mapping[str, str], body: bytes, permissions: Collection[str]
-) -> dict[str, Any]:
-    payload: dict[str, Any] = {"method": method, "url": url, "headers": {k.lower(): v for k, v in headers.items()}}
-    if body:
-        payload["body"] = base64.b64encode(body).decode("ascii")
+) -> dict[str, Any] | Verification:
+    """What `/v1/hmac/verify` needs, or the verdict when the body is not the one signed.
+
+    Only the four signed headers go to the service (not the request's cookies or other
+    credentials), and not the body: its hash is compared here, and the signature covers it.
+    """
+    folded = {name.lower(): value for name, value in headers.items()}
+    if content_hash(body) != folded.get("x-ms-content-sha256"):
+        return refused(INVALID_SIGNATURE)
+    payload: dict[str, Any] = {
+        "method": method,
+        "url": url,
+        "headers": {name: folded[name] for name in _HMAC_HEADERS if name in folded},
+    }
     if permissions:
         payload["permissions"] = list(permissions)
     return payload
 
 
-def _offline_verdict(claims: Mapping[str, Any], project_id: str, vouched: Vouched) -> Verification:
-    permissions = claims.get("permissions")
+def _vouched(verdict: Verification) -> Vouched:
+    assert verdict.owner_id is not None
+    return Vouched(
+        expires_at=verdict.expires_at.timestamp() if verdict.expires_at is not None else None,
+        owner_id=verdict.owner_id,
+        role_id=verdict.role_id,
+        permissions=verdict.permissions,
+        meta=verdict.meta,
+    )
+
+
+def _offline_verdict(key_id: str, owner_id: str, project_id: str, vouched: Vouched) -> Verification:
+    """The service's own answer for this key, repeated: what it said when it vouched."""
     expires = vouched.expires_at
     return Verification(
         valid=True,
         code=VALID,
-        key_id=claims["jti"],
+        key_id=key_id,
         project_id=project_id,
-        owner_id=claims["sub"],
-        role_id=claims.get("role") if isinstance(claims.get("role"), str) else None,
-        permissions=tuple(p for p in permissions if isinstance(p, str)) if isinstance(permissions, list) else (),
+        owner_id=owner_id,
+        role_id=vouched.role_id,
+        permissions=vouched.permissions,
         expires_at=datetime.fromtimestamp(expires, UTC) if expires is not None else None,
+        meta=vouched.meta,
         offline=True,
     )
 

@@ -21,24 +21,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
 from keywarden import Verifier
 
-ROOT = Path(__file__).resolve().parent.parent
-READY = re.compile(r"Keywarden local stack ready at (http://127\.0\.0\.1:\d+)")
+from tests.e2e.conftest import LocalStack
 
 
 class Counted(httpx.BaseTransport):
@@ -56,26 +50,6 @@ class Counted(httpx.BaseTransport):
 
     def snapshot(self) -> tuple[int, int]:
         return sum(self.request_path.values()), sum(self.background.values())
-
-
-def start_stack() -> tuple[subprocess.Popen[str], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    env.update(PORT="0", PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devstack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        found = READY.search(line)
-        if found:
-            threading.Thread(target=lambda: [None for _ in process.stdout or ()], daemon=True).start()
-            return process, found.group(1)
-    raise RuntimeError("the local stack did not start")
 
 
 class Project:
@@ -198,7 +172,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5000)
     args = parser.parse_args()
-    process, url = start_stack()
+    stack = LocalStack()  # the local stack as tests/e2e runs it: its own process, a free port
+    url = stack.wait_ready()
     try:
         with httpx.Client(base_url=url, timeout=30) as http:
             project = Project(http)
@@ -222,8 +197,7 @@ def main() -> None:
                     },
                 }
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
+        stack.stop(signal.SIGTERM)
     print(json.dumps(results))
 
 

@@ -33,9 +33,9 @@ from chalicelib.errors import (
     NotFoundError,
     ValidationFailedError,
 )
-from chalicelib.store import key_revocation, keys, roles
+from chalicelib.store import audit, key_revocation, keys, roles
 from chalicelib.store.event_data import key_data
-from chalicelib.store.models import ApiKeyModel, RoleModel
+from chalicelib.store.models import ApiKeyModel, AuditEventModel, RoleModel
 
 router = Router("keys", "api keys")
 
@@ -264,15 +264,13 @@ def key_changes(call: Call[None, RevokedQuery]) -> Page[KeyChange]:
     Poll with `since` a little before the newest event seen (events commit a moment after
     their time) and skip ids already seen; follow `next_cursor` for more.
     """
-    from chalicelib.store import audit
-
     query = call.query
     since_ms = int(_epoch(_parse_since(query.since), "since") * 1000) if query.since is not None else None
     page = audit.key_changes(call.params["pid"], since_ms, query.limit, query.cursor)
     return Page([_key_change(e) for e in page.items], page.next_cursor)
 
 
-def _key_change(event: Any) -> KeyChange:
+def _key_change(event: AuditEventModel) -> KeyChange:
     details = event.details or {}
     if event.action == "key.revoked":
         key_ids = list(details.get("key_ids") or [event.target_id])

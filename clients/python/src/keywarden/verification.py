@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +46,7 @@ class Verification:
         """This verdict for a request that needs every one of `permissions`."""
         if not self.valid or all(self.holds(p) for p in permissions):
             return self
-        return _replace(self, valid=False, code=INSUFFICIENT_PERMISSIONS)
+        return replace(self, valid=False, code=INSUFFICIENT_PERMISSIONS)
 
     @classmethod
     def from_service(cls, body: Mapping[str, Any]) -> Verification:
@@ -73,12 +73,6 @@ def holds(granted: Collection[str], wanted: str) -> bool:
     if wanted in granted:
         return True
     return any(g.endswith("*") and wanted.startswith(g[:-1]) for g in granted)
-
-
-def _replace(verification: Verification, **changes: Any) -> Verification:
-    from dataclasses import replace
-
-    return replace(verification, **changes)
 
 
 class KeywardenError(Exception):

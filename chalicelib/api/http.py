@@ -20,8 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -30,6 +29,7 @@ from msgspec import Struct, field
 
 from chalicelib.api import request_log
 from chalicelib.api.access import ProjectAccess, authorize_project
+from chalicelib.api.binding import decode_body, decode_form, decode_path_params, decode_query
 from chalicelib.api.problems import UNEXPECTED, new_request_id, problem_response, stamped
 from chalicelib.api.schemas import encode
 from chalicelib.auth.people import authenticate_person
@@ -41,10 +41,8 @@ from chalicelib.errors import (
     FieldError,
     ForbiddenError,
     KeywardenError,
-    MalformedRequestError,
     NotFoundError,
     PayloadTooLargeError,
-    UnsupportedMediaTypeError,
     ValidationFailedError,
 )
 
@@ -54,10 +52,7 @@ MAX_BODY_BYTES = 256 * 1024
 AUTH_NONE = "none"
 AUTH_PERSON = "person"
 AUTH_SERVICE = "service"
-_MAX_PATH_PARAM = 255
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-_MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
-_MSGSPEC_FIELD = re.compile(r"^Object (?P<kind>missing required|contains unknown) field `(?P<name>[^`]*)`$")
 
 
 B = TypeVar("B")
@@ -233,9 +228,7 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
     settings = get_settings()
     if endpoint.local_only and not settings.is_local:
         raise NotFoundError("no such route in this stage")
-    for value in params.values():
-        if len(value) > _MAX_PATH_PARAM or not value.isprintable():
-            raise NotFoundError("no such resource")
+    params = decode_path_params(params)
     if "pid" in params:
         request_log.note(project=params["pid"])
     raw = request.raw_body or b""
@@ -263,9 +256,9 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
 
         service_project = authenticate_service(headers.get("authorization"))
         request_log.note(project=service_project, caller=f"service:{service_project}")
-    decode = _decode_form if endpoint.form else _decode_body
+    decode = decode_form if endpoint.form else decode_body
     body = decode(endpoint.body, raw, headers.get("content-type")) if endpoint.body else None
-    query = _decode_query(endpoint.query, request.query_params) if endpoint.query else None
+    query = decode_query(endpoint.query, request.query_params) if endpoint.query else None
     access = None
     if endpoint.action is not None and service_project is None:
         # Before any replay: a stored response is only for a caller who may still act.
@@ -286,82 +279,6 @@ def _carries_service_key(authorization: str | None) -> bool:
     scheme, _, credentials = (authorization or "").strip().partition(" ")
     scheme = scheme.lower()
     return scheme == "basic" or (scheme == "bearer" and credentials.strip().startswith(SERVICE_KEY_PREFIX))
-
-
-def _decode_body(schema: type, raw: bytes, content_type: str | None) -> Any:
-    if not raw.strip():
-        raw = b"{}"  # an absent body is an empty object: required fields then say what is missing
-    elif content_type is not None:
-        mime, *parameters = (part.strip().lower() for part in content_type.split(";"))
-        if not (mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))):
-            raise UnsupportedMediaTypeError("send the body as application/json")
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
-                raise UnsupportedMediaTypeError("send the body as UTF-8")
-    try:
-        return msgspec.json.decode(raw, type=schema)
-    except msgspec.ValidationError as error:
-        raise ValidationFailedError([field_error(str(error))]) from None
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        # msgspec reports invalid UTF-8 inside a string as UnicodeDecodeError.
-        raise MalformedRequestError("the body is not valid JSON (UTF-8)") from None
-    except RecursionError:
-        # msgspec refuses nesting deeper than the interpreter's recursion limit (~1,000).
-        raise MalformedRequestError("the body is nested too deeply") from None
-
-
-_MAX_FORM_FIELDS = 50
-
-
-def _decode_form(schema: type, raw: bytes, content_type: str | None) -> Any:
-    """An OAuth request's form body (RFC 6749 section 3.2: UTF-8, each parameter at most once)."""
-    mime = (content_type or "").split(";")[0].strip().lower()
-    if raw.strip() and mime != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaTypeError("send the body as application/x-www-form-urlencoded")
-    try:
-        pairs = urllib.parse.parse_qsl(
-            raw.decode("utf-8"),
-            keep_blank_values=True,
-            strict_parsing=bool(raw.strip()),
-            errors="strict",  # a %-escape that is not UTF-8 is an error, not U+FFFD
-            max_num_fields=_MAX_FORM_FIELDS,
-        )
-    except (UnicodeDecodeError, ValueError):
-        raise MalformedRequestError("the body is not a UTF-8 form (name=value&...)") from None
-    values: dict[str, str] = {}
-    for name, value in pairs:
-        if name in values:
-            raise MalformedRequestError(f"the parameter {name!r} is given more than once")
-        values[name] = value
-    try:
-        return msgspec.convert(values, type=schema)
-    except msgspec.ValidationError as error:
-        raise ValidationFailedError([field_error(str(error))]) from None
-
-
-def _decode_query(schema: type, query_params: Mapping[str, str] | None) -> Any:
-    values = {name: query_params[name] for name in query_params} if query_params else {}
-    try:
-        return msgspec.convert(values, type=schema, strict=False)
-    except msgspec.ValidationError as error:
-        raise ValidationFailedError([field_error(str(error))]) from None
-
-
-def field_error(message: str) -> FieldError:
-    """Turns msgspec's message (`Expected int - at $.a[0]`) into a field path and a sentence.
-
-    >>> field_error("Object missing required field `name` - at `$.info_fields[0]`")
-    FieldError(field='info_fields[0].name', message='is required')
-    """
-    match = _MSGSPEC_PATH.match(message)
-    assert match is not None  # the pattern matches any string
-    text, path = match["message"], (match["path"] or "").lstrip(".")
-    named = _MSGSPEC_FIELD.match(text)
-    if named:
-        path = f"{path}.{named['name']}" if path else named["name"]
-        text = "is required" if named["kind"] == "missing required" else "is not a known field"
-    return FieldError(path or "body", text)
 
 
 def _respond(endpoint: Endpoint, result: Any) -> Response:

@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 import pytest
 
-from chalicelib.api.http import field_error
+from chalicelib.api.binding import field_error
 from chalicelib.config import load_settings
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.errors import ConfigError, FieldError

@@ -50,7 +50,9 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
 
     from chalicelib.jobs import run_job
     from chalicelib.resets import reset_all
-    from chalicelib.store import keys, projects, roles, webhooks
+    from chalicelib.services import keys as key_cases
+    from chalicelib.services import projects as project_cases
+    from chalicelib.store import roles, webhooks
     from chalicelib.store.base import create_tables
     from devstack.aws import create_kms_keys
 
@@ -68,18 +70,16 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{receiver.server_port}/hook"
-    from chalicelib.services.minting import minter
-
     results = []
     for size in sizes:
-        project = projects.create_project(f"bench {size}", "", "bench-owner")
+        project = project_cases.create_project(f"bench {size}", "", "bench-owner")
         role = roles.create_role(project.id, "reader", "", ["orders:read"], "bench-owner")
         for i in range(size):
             webhooks.create_webhook(project.id, url, ["key.created"], f"endpoint {i}", "bench-owner")
         run_job("webhook-dispatch")  # nothing due: warms connections and caches
-        spec = keys.NewKey("opaque", "k", "", "bench-owner", role, None, {})
+        spec = key_cases.NewKey("opaque", "k", "", "bench-owner", role, None, {})
         transaction_items.clear()
-        keys.create_key(project, spec, minter("opaque"), "bench-owner")
+        key_cases.issue_key(project, spec, "bench-owner")
         change_items = transaction_items[-1]
         calls.clear()
         _Receiver.hits = 0

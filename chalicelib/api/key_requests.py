@@ -22,9 +22,11 @@ from chalicelib.lazy import lazy_module
 from chalicelib.store.event_data import request_data
 
 if TYPE_CHECKING:
+    from chalicelib.services import key_requests as request_cases
     from chalicelib.store import key_requests, templates
     from chalicelib.store.workflow_models import KeyRequestModel
 else:  # at first use: see chalicelib.lazy
+    request_cases = lazy_module("chalicelib.services.key_requests")
     key_requests = lazy_module("chalicelib.store.key_requests")
     templates = lazy_module("chalicelib.store.templates")
 
@@ -42,12 +44,6 @@ def _visible_request(call: Call[Any, Any]) -> KeyRequestModel:
     if not (own or call.access.may(Action.DECIDE_REQUESTS)):
         raise NotFoundError("key request not found")
     return model
-
-
-def _minter(key_type: str):  # type: ignore[no-untyped-def]
-    from chalicelib.services.minting import minter
-
-    return minter(key_type)
 
 
 @router.route(
@@ -68,8 +64,7 @@ def create_request(call: Call[RequestCreate, None]) -> KeyRequest:
         template = templates.get_template(project.id, body.template_id)
     except NotFoundError:
         raise ValidationFailedError.single("template_id", "no such template in this project") from None
-    mint = _minter(template.type) if template.auto_approve else None
-    model = key_requests.create_request(project, template, call.person.sub, body.justification, mint)
+    model = request_cases.create_request(project, template, call.person.sub, body.justification)
     return request_view(model)
 
 
@@ -113,7 +108,7 @@ def approve_request(call: Call[Approve, None]) -> KeyRequest:
     project, body = call.access.project, call.body
     model = key_requests.get_request(project.id, call.params["request_id"])
     expires_at = future_epoch(body.expires_at, "expires_at") if body.expires_at is not None else None
-    approved = key_requests.approve(project, model, call.person.sub, body.note, expires_at, _minter)
+    approved = request_cases.approve(project, model, call.person.sub, body.note, expires_at)
     return request_view(approved)
 
 
@@ -127,7 +122,7 @@ def approve_request(call: Call[Approve, None]) -> KeyRequest:
 def deny_request(call: Call[Deny, None]) -> KeyRequest:
     """Denies a pending request (409 if it is no longer pending; 403 for its own requester)."""
     model = key_requests.get_request(call.access.project.id, call.params["request_id"])
-    return request_view(key_requests.deny(model, call.person.sub, call.body.reason))
+    return request_view(request_cases.deny(model, call.person.sub, call.body.reason))
 
 
 @router.route(
@@ -138,7 +133,7 @@ def deny_request(call: Call[Deny, None]) -> KeyRequest:
 )
 def cancel_request(call: Call[None, None]) -> KeyRequest:
     """The requester withdraws a pending request."""
-    return request_view(key_requests.cancel(_visible_request(call), call.person.sub))
+    return request_view(request_cases.cancel(_visible_request(call), call.person.sub))
 
 
 @router.route(
@@ -153,5 +148,5 @@ def claim_request(call: Call[None, None]) -> Reply:
     """The requester takes the approved key, once: its secret, and the template's info fields
     as `secrets` and as `.env` text. Nothing of them is kept afterwards (409 on a second claim)."""
     model = _visible_request(call)
-    _, key, secret, secrets = key_requests.claim(model, call.person.sub)
+    _, key, secret, secrets = request_cases.claim(model, call.person.sub)
     return Reply(Claimed(key=key_view(key), secret=secret, secrets=secrets, dotenv=info_fields.dotenv(secrets)))

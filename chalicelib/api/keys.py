@@ -33,7 +33,8 @@ from chalicelib.errors import (
     NotFoundError,
     ValidationFailedError,
 )
-from chalicelib.store import audit, key_revocation, keys, roles
+from chalicelib.services import keys as key_cases
+from chalicelib.store import audit, keys, roles
 from chalicelib.store.event_data import key_data
 from chalicelib.store.models import ApiKeyModel, AuditEventModel, RoleModel
 
@@ -127,7 +128,7 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
         expires_at = future_epoch(body.expires_at, "expires_at")
     elif body.ttl_seconds is not UNSET:
         expires_at = now() + body.ttl_seconds
-    spec = keys.NewKey(
+    spec = key_cases.NewKey(
         key_type=body.type,
         name=body.name,
         description=body.description,
@@ -136,10 +137,8 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
         expires_at=expires_at,
         meta=body.meta,
     )
-    from chalicelib.services.minting import minter
-
-    key, secret = keys.create_key(project, spec, minter(body.type), call.person.sub)
-    return KeyIssued(key=key_view(key), secret=secret)
+    issued = key_cases.issue_key(project, spec, call.person.sub)
+    return KeyIssued(key=key_view(issued.key), secret=issued.secret)
 
 
 @router.route("GET", "/v1/projects/{pid}/keys", query=KeyListQuery, response=Page[Key], action=Action.REQUEST_KEYS)
@@ -184,7 +183,7 @@ def update_key(call: Call[KeyUpdate, None]) -> Key:
     if "expires_at" in given and given["expires_at"] is not None:
         given["expires_at"] = future_epoch(given["expires_at"], "expires_at")
     key = keys.get_key(project.id, call.params["key_id"])
-    return key_view(keys.update_key(key, given, call.person.sub))
+    return key_view(key_cases.update_key(key, given, call.person.sub))
 
 
 @router.route("DELETE", "/v1/projects/{pid}/keys/{key_id}", status=204, action=Action.MANAGE_KEYS)
@@ -192,7 +191,7 @@ def delete_key(call: Call[None, None]) -> None:
     """Revokes a key; it stops verifying everywhere within KEYWARDEN_CACHE_TTL seconds."""
     project = call.access.project
     key = keys.get_key(project.id, call.params["key_id"])
-    key_revocation.revoke_keys(project.id, [key], call.person.sub)
+    key_cases.revoke_keys(project.id, [key], call.person.sub)
 
 
 @router.route(
@@ -205,7 +204,7 @@ def batch_delete_keys(call: Call[BatchDelete, None]) -> BatchDeleted:
         raise ConfirmationRequiredError("batch deletion revokes keys for good: send confirm: true")
     wanted = list(dict.fromkeys(body.key_ids))
     found = keys.keys_by_ids(project.id, wanted)
-    key_revocation.revoke_keys(project.id, list(found.values()), call.person.sub)
+    key_cases.revoke_keys(project.id, list(found.values()), call.person.sub)
     return BatchDeleted(
         deleted=[key_id for key_id in wanted if key_id in found],
         not_found=[key_id for key_id in wanted if key_id not in found],
@@ -225,10 +224,8 @@ def reroll_key(call: Call[Reroll, None]) -> Reply:
     project = call.access.project
     old = keys.get_key(project.id, call.params["key_id"])
     role = _role_for_key(project.id, old.role_id)
-    from chalicelib.services.minting import minter
-
-    new, secret = keys.reroll_key(project, old, role, minter(old.type), call.body.grace_seconds, call.person.sub)
-    return Reply(KeyIssued(key=key_view(new), secret=secret))
+    issued = key_cases.reroll_key(project, old, role, call.body.grace_seconds, call.person.sub)
+    return Reply(KeyIssued(key=key_view(issued.key), secret=issued.secret))
 
 
 @router.route(

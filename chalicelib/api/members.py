@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Member, MemberPut, Page
-from chalicelib.domain.policy import Action, MemberRole, authorize_member_change
-from chalicelib.errors import NotFoundError
-from chalicelib.store import members, projects
+from chalicelib.domain.policy import Action, MemberRole
+from chalicelib.services import members
+from chalicelib.store import members as member_store
 from chalicelib.store.models import MemberModel
 
 router = Router("members", "members")
@@ -26,44 +26,24 @@ def member_view(member: MemberModel) -> Member:
 @router.route("GET", "/v1/projects/{pid}/members", query=ListQuery, response=Page[Member], action=Action.READ_PROJECT)
 def list_members(call: Call[None, ListQuery]) -> Page[Member]:
     """The members of a project, by user id."""
-    page = members.list_members(call.access.project.id, call.query.limit, call.query.cursor)
+    page = member_store.list_members(call.access.project.id, call.query.limit, call.query.cursor)
     return Page([member_view(m) for m in page.items], page.next_cursor)
 
 
 # Members are managed under finer rules than one action (anyone may leave; admins may not touch
-# owners): the route asks for membership, and authorize_member_change decides the rest.
+# owners): the route asks for membership, and the use case decides the rest in the domain.
 @router.route(
     "PUT", "/v1/projects/{pid}/members/{user_id}", body=MemberPut, response=Member, action=Action.READ_PROJECT
 )
 def put_member(call: Call[MemberPut, None]) -> Member:
     """Adds a member or changes their role (owners manage all; admins all but owners)."""
-    project, membership = call.access.project, call.access.membership
-    user_id = call.params["user_id"]
-    current = membership if user_id == call.person.sub else projects.get_membership(project.id, user_id)
-    new_role = MemberRole(call.body.role)
-    authorize_member_change(
-        call.person,
-        MemberRole(membership.role) if membership else None,
-        user_id,
-        MemberRole(current.role) if current else None,
-        new_role,
-    )
-    return member_view(members.put_member(project, user_id, new_role, current, call.person.sub))
+    access = call.access
+    role = MemberRole(call.body.role)
+    return member_view(members.put_member(access.project, call.person, access.membership, call.params["user_id"], role))
 
 
 @router.route("DELETE", "/v1/projects/{pid}/members/{user_id}", status=204, action=Action.READ_PROJECT)
 def remove_member(call: Call[None, None]) -> None:
     """Removes a member; any member may remove themselves, but not the last owner."""
-    project, membership = call.access.project, call.access.membership
-    user_id = call.params["user_id"]
-    current = membership if user_id == call.person.sub else projects.get_membership(project.id, user_id)
-    authorize_member_change(
-        call.person,
-        MemberRole(membership.role) if membership else None,
-        user_id,
-        MemberRole(current.role) if current else None,
-        None,
-    )
-    if current is None:
-        raise NotFoundError("member not found")
-    members.remove_member(project, current, call.person.sub)
+    access = call.access
+    members.remove_member(access.project, call.person, access.membership, call.params["user_id"])

@@ -7,6 +7,7 @@ from msgspec import UNSET, structs
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Page, Project, ProjectCreate, ProjectUpdate
 from chalicelib.domain.policy import Action
+from chalicelib.services import projects as project_cases
 from chalicelib.store import projects
 from chalicelib.store.models import ProjectModel
 
@@ -27,7 +28,7 @@ def project_view(project: ProjectModel) -> Project:
 def create_project(call: Call[ProjectCreate, None]) -> Project:
     """Creates a project; the caller becomes its owner."""
     body = call.body
-    return project_view(projects.create_project(body.name, body.description, call.person.sub))
+    return project_view(project_cases.create_project(body.name, body.description, call.person.sub))
 
 
 @router.route("GET", "/v1/projects", query=ListQuery, response=Page[Project])
@@ -57,4 +58,4 @@ def delete_project(call: Call[None, None]) -> None:
     Deletion wins over every concurrent change. If it is interrupted, the project stays
     gone and a repeat of this request finishes the job.
     """
-    projects.delete_project(call.access.project, call.person.sub)
+    project_cases.delete_project(call.access.project, call.person.sub)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import Enum
 
 from chalicelib.domain.principal import Principal
-from chalicelib.errors import ForbiddenError, NotFoundError
+from chalicelib.errors import ForbiddenError, NotFoundError, OwnerNotPermittedError
 
 
 class MemberRole(str, Enum):
@@ -103,3 +103,26 @@ def authorize_member_change(
         raise ForbiddenError("only an owner may make someone an owner")
     if current_role is MemberRole.OWNER:
         raise ForbiddenError("only an owner may change or remove an owner")
+
+
+def require_key_holder(owner_id: str, role: MemberRole | None) -> MemberRole:
+    """The role of a key's owner-to-be, if it holds the "API calls" right; else why not.
+
+    Only members with the right hold working keys: an outsider or a viewer gets none.
+    """
+    if role is None:
+        raise OwnerNotPermittedError(f"{owner_id} is not a member of this project")
+    if not may(role, Action.HOLD_KEYS):
+        raise OwnerNotPermittedError(f"the {role.value} role may not hold API keys")
+    return role
+
+
+def key_right_change(old: MemberRole | None, new: MemberRole | None) -> bool | None:
+    """True/False when a role change grants/takes the "API calls" right; None when it does not change."""
+    before, after = may(old, Action.HOLD_KEYS), may(new, Action.HOLD_KEYS)
+    return None if before == after else after
+
+
+def roles_that_may(action: Action) -> list[MemberRole]:
+    """Every role with the right, in the table's order (for conditions on a stored role)."""
+    return [role for role in MemberRole if role in RIGHTS[action]]

@@ -16,6 +16,7 @@ from typing import Any
 
 
 def sweep() -> dict[str, Any]:
-    from chalicelib.store import key_expiry, key_requests
+    from chalicelib.services import key_requests
+    from chalicelib.store import key_expiry
 
     return {"keys": key_expiry.sweep(), "key_requests": key_requests.expire_lapsed()}

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.store.models import ApiKeyModel
 
 if TYPE_CHECKING:
     from chalicelib.domain.key_requests import KeyRequest
 
 
+def status_of(key: ApiKeyModel, at: float | None = None) -> str:
+    """active, expired or revoked, as the key's management view shows it."""
+    if key.revoked_at is not None:
+        return "revoked"
+    expires = parse_rfc3339(key.expires_at) if key.expires_at else None
+    return "expired" if expires is not None and expires <= (now() if at is None else at) else "active"
+
+
 def key_data(key: ApiKeyModel, **changed: Any) -> dict[str, Any]:
     """The key's fields as GET returns them; `changed` overrides some (a write's new values)."""
-    from chalicelib.store.keys import status_of
-
     data: dict[str, Any] = {
         "id": key.id,
         "project_id": key.project_id,

@@ -13,9 +13,7 @@ from __future__ import annotations
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import cache
-from chalicelib.domain.policy import Action, MemberRole, may
-from chalicelib.store import key_lookup
+from chalicelib.store import audit, key_lookup
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.models import KeyHolderModel, MemberModel
 
@@ -56,17 +54,11 @@ def remove_keys(txn: Transaction, project_id: str, owner_id: str, lookups: set[s
     )
 
 
-def owner_right_changes(old: MemberRole | None, new: MemberRole | None) -> bool | None:
-    """True/False when a role change grants/takes the "API calls" right; None when it does not change."""
-    before, after = may(old, Action.HOLD_KEYS), may(new, Action.HOLD_KEYS)
-    return None if before == after else after
-
-
 def add_owner_right(txn: Transaction, project_id: str, owner_id: str, permitted: bool) -> list[str]:
     """Adds to `txn` the flip of `owner_permitted` on the owner's keys; returns their lookup ids.
 
     The holder's version is a condition, so a key created meanwhile fails the transaction
-    instead of being missed. Keys beyond the first chunk are flipped by `flip_remaining`.
+    instead of being missed. Keys beyond the first chunk are flipped by `flip_chunk`, a chunk at a time.
     """
     holder = _holder(project_id, owner_id)
     lookups = sorted(holder.digests or ())
@@ -80,39 +72,40 @@ def holder_digests(project_id: str, owner_id: str) -> list[str]:
     return sorted(_holder(project_id, owner_id).digests or ())
 
 
-def flip_remaining(
-    project_id: str, owner_id: str, lookups: list[str], permitted: bool, actor: str, *, start: int = CHUNK
+def flip_chunk(
+    project_id: str,
+    owner_id: str,
+    chunk: list[str],
+    permitted: bool,
+    holding_roles: list[str],
+    *,
+    last: tuple[str, int] | None,
 ) -> bool:
-    """Flips `owner_permitted` on the keys from `start` on, each chunk on condition that the
-    member's role still says `permitted`; returns False when it does not (and stops).
+    """Flips `owner_permitted` on the keys of `chunk`, on condition that the member's role still
+    says `permitted` (is one of `holding_roles`, or not); returns False when it does not.
 
     The condition makes the tails of two quick role changes safe in any order: the tail of
     a change that a later one overtook fails instead of undoing it. Idempotent.
 
-    The last chunk records `member.keys_updated`: the membership's own event committed with
-    the first chunk only, and an offline verifier (the key-changes feed) must hear again when
-    the rest of the owner's keys say what the role says.
+    `last` (the actor and the number of the owner's keys) marks the last chunk, which records
+    `member.keys_updated`: the membership's own event committed with the first chunk only, and
+    an offline verifier (the key-changes feed) must hear again when the rest of the owner's
+    keys say what the role says.
     """
-    from chalicelib.store import audit
-
-    holding = [role.value for role in MemberRole if may(role, Action.HOLD_KEYS)]
     # NOT IN is also true of a member no longer there: IN is false on a missing attribute.
-    holds = MemberModel.role.is_in(*holding)
+    holds = MemberModel.role.is_in(*holding_roles)
     still = holds if permitted else ~holds
-    for begin in range(start, len(lookups), CHUNK):
-        chunk = lookups[begin : begin + CHUNK]
-        try:
-            with transaction() as txn:
-                txn.condition_check(MemberModel, project_id, owner_id, condition=still, label="member")
-                for lookup in chunk:
-                    key_lookup.set_owner_permitted(txn, lookup, permitted)
-                if begin + CHUNK >= len(lookups):
-                    details = {"keys": len(lookups), "api_calls": permitted}
-                    audit.record(txn, project_id, actor, "member.keys_updated", ("member", owner_id), details)
-        except TransactionCancelledError as error:
-            if "member" in error.failed:
-                return False
-            raise
-        finally:
-            cache.key_records.invalidate(chunk)
+    try:
+        with transaction() as txn:
+            txn.condition_check(MemberModel, project_id, owner_id, condition=still, label="member")
+            for lookup in chunk:
+                key_lookup.set_owner_permitted(txn, lookup, permitted)
+            if last is not None:
+                actor, total = last
+                details = {"keys": total, "api_calls": permitted}
+                audit.record(txn, project_id, actor, "member.keys_updated", ("member", owner_id), details)
+    except TransactionCancelledError as error:
+        if "member" in error.failed:
+            return False
+        raise
     return True

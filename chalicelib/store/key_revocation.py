@@ -1,22 +1,20 @@
-"""Revoking keys: one, a batch, or every key of a project being deleted.
+"""Revocations as stored: a chunk of keys in one transaction.
 
 A revocation writes both of a key's records, takes the key off its owner's list and
 counts it off its role, in one transaction per chunk. Chunks are sized to DynamoDB's
 100 items per transaction; each is atomic and the whole is idempotent: running it
-again after a failure revokes what is left.
+again after a failure revokes what is left (`services.keys.revoke_keys` walks the chunks).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from chalicelib import cache
 from chalicelib.domain.clock import now, rfc3339
-from chalicelib.errors import ConflictError
 from chalicelib.store import audit, key_holders, key_lookup
-from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
+from chalicelib.store.base import Transaction, retrying, transaction
 from chalicelib.store.event_data import key_data
-from chalicelib.store.keys import all_keys, keys_by_ids
+from chalicelib.store.keys import keys_by_ids
 from chalicelib.store.models import ApiKeyModel, RoleModel
 
 # DynamoDB takes at most 100 items in a transaction; one is the audit event.
@@ -48,7 +46,7 @@ def add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> Non
         )
 
 
-def _revocation_chunks(keys: list[ApiKeyModel]) -> Iterator[list[ApiKeyModel]]:
+def chunks(keys: list[ApiKeyModel]) -> Iterator[list[ApiKeyModel]]:
     """Splits `keys` so that each chunk's transaction stays within DynamoDB's 100 items: a key
     writes 3 (both records and its `key.revoked` event), and each distinct owner and role in
     the chunk 1 more."""
@@ -67,25 +65,7 @@ def _revocation_chunks(keys: list[ApiKeyModel]) -> Iterator[list[ApiKeyModel]]:
         yield chunk
 
 
-def revoke_keys(project_id: str, keys: Iterable[ApiKeyModel], actor: str, reason: str = "revoked") -> list[str]:
-    """Revokes the live ones of `keys`, as many per transaction as fit; returns the ids it revoked.
-
-    A key revoked by someone else meanwhile is left out, not a 409.
-    """
-    live = [k for k in keys if k.revoked_at is None]
-    revoked: list[str] = []
-    for chunk in _revocation_chunks(live):
-        try:
-            done = _revoke_chunk(project_id, chunk, actor, reason)
-        except TransactionCancelledError as error:
-            raise ConflictError("keys kept changing while they were revoked; try again") from error
-        finally:
-            cache.key_records.invalidate([k.digest for k in chunk])
-        revoked.extend(k.id for k in done)
-    return revoked
-
-
-def _revoke_chunk(project_id: str, chunk: list[ApiKeyModel], actor: str, reason: str) -> list[ApiKeyModel]:
+def revoke_chunk(project_id: str, chunk: list[ApiKeyModel], actor: str, reason: str) -> list[ApiKeyModel]:
     """Revokes `chunk` in one transaction; returns the keys this call revoked."""
     pending = chunk
     read_again = False
@@ -134,17 +114,3 @@ def _commit_revocations(project_id: str, chunk: list[ApiKeyModel], actor: str, r
                 {"reason": reason, "key_ids": [k.id for k in chunk]},
                 data=revoked_data(chunk, at),
             )
-
-
-def revoke_all(project_id: str, actor: str, reason: str) -> None:
-    """Revokes every live key of the project (a deletion's step; nothing may add keys by then).
-
-    A chunk that fails because someone revoked one of its keys meanwhile is read again.
-    """
-    for _attempt in range(5):
-        try:
-            revoke_keys(project_id, all_keys(project_id), actor, reason=reason)
-            return
-        except ConflictError:
-            continue
-    raise ConflictError("keys of this project kept changing while it was deleted; repeat the deletion")

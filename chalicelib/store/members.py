@@ -1,17 +1,20 @@
-"""Membership changes, with the project's owner count kept in the same transaction."""
+"""Membership changes as stored, with the project's owner count kept in the same transaction.
+
+Who may change whom, and what a change does to the member's keys beyond the first chunk,
+is the use case's (`services.members`); each write here requires what its caller read.
+"""
 
 from __future__ import annotations
 
-from chalicelib import cache
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.page import Page
-from chalicelib.domain.policy import Action, MemberRole, may
+from chalicelib.domain.policy import MemberRole
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit, key_holders
 from chalicelib.store.base import TransactionCancelledError, retrying, transaction
 from chalicelib.store.models import MemberModel, ProjectModel
 from chalicelib.store.pagination import query_page
-from chalicelib.store.projects import live
+from chalicelib.store.projects import get_project, live
 
 _LAST_OWNER = "a project keeps at least one owner: make someone else owner first"
 _RACED = "the membership changed while this request ran; read it again and retry"
@@ -26,19 +29,22 @@ def _owner_delta(old: MemberRole | None, new: MemberRole | None) -> int:
 
 
 def put_member(
-    project: ProjectModel, user_id: str, role: MemberRole, current: MemberModel | None, actor: str
-) -> MemberModel:
-    """Adds `user_id` with `role`, or changes their role; `current` is what the caller read."""
+    project: ProjectModel,
+    user_id: str,
+    role: MemberRole,
+    current: MemberModel | None,
+    actor: str,
+    right: bool | None = None,
+) -> tuple[MemberModel, list[str]]:
+    """Adds `user_id` with `role`, or changes their role; `current` is what the caller read.
+
+    `right`: the "API calls" right the change grants (True) or takes (False), flipped on the
+    member's first chunk of keys in the same transaction; returns the member and the lookup
+    ids of all their keys (the rest are the caller's to flip, see key_holders.flip_chunk).
+    """
     at = rfc3339(now())
     old_role = MemberRole(current.role) if current else None
-    if current is not None and old_role is role:
-        # Nothing to change; but a repeat is how a caller finishes a change whose tail of key
-        # flips was interrupted, so make every key say what the role says.
-        digests = key_holders.holder_digests(project.id, user_id)
-        key_holders.flip_remaining(project.id, user_id, digests, may(role, Action.HOLD_KEYS), actor, start=0)
-        return current
     delta = _owner_delta(old_role, role)
-    right = key_holders.owner_right_changes(old_role, role)
 
     def attempt() -> tuple[MemberModel, list[str]]:
         digests: list[str] = []
@@ -77,20 +83,15 @@ def put_member(
         member, digests = retrying(attempt, retry_if=lambda error: error.failed == {"holder"})
     except TransactionCancelledError as error:
         raise _explain(error, project.id) from None
-    if right is not None:
-        # The keys past the first chunk, after the commit and on condition that the role still
-        # says so (see flip_remaining); verification caches bound the delay anyway.
-        key_holders.flip_remaining(project.id, user_id, digests, right, actor)
-    cache.key_records.invalidate(digests)
     member.role = role.value
     member.updated_at = at
-    return member
+    return member, digests
 
 
-def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> None:
+def remove_member(project: ProjectModel, current: MemberModel, actor: str, right: bool | None = None) -> list[str]:
+    """Removes the member as the caller read them; `right` and the answer as for put_member."""
     old_role = MemberRole(current.role)
     delta = _owner_delta(old_role, None)
-    right = key_holders.owner_right_changes(old_role, None)
 
     def attempt() -> list[str]:
         digests: list[str] = []
@@ -111,16 +112,12 @@ def remove_member(project: ProjectModel, current: MemberModel, actor: str) -> No
         digests = retrying(attempt, retry_if=lambda error: error.failed == {"holder"})
     except TransactionCancelledError as error:
         raise _explain(error, project.id) from None
-    if right is not None:
-        key_holders.flip_remaining(project.id, current.user_id, digests, right, actor)
-    cache.key_records.invalidate(digests)
+    return digests
 
 
 def _explain(error: TransactionCancelledError, project_id: str) -> Exception:
     if "project" in error.failed:
         # Either the project went away or this would remove its last owner.
-        from chalicelib.store.projects import get_project
-
         try:
             get_project(project_id)
         except NotFoundError as gone:

@@ -1,4 +1,9 @@
-"""Projects and the membership that gives people their rights in them."""
+"""Projects and the membership that gives people their rights in them, as stored.
+
+`live()` is the condition every write to a project's data carries. Creating a project with
+its secrets and deleting one with its keys are use cases (`services.projects`); the writes
+of each of their steps are here.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,26 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
 
 from chalicelib.domain.clock import now, rfc3339
-from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.ids import is_id
 from chalicelib.domain.page import Page
 from chalicelib.domain.policy import MemberRole
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
-from chalicelib.store.models import MemberModel, ProjectModel
+from chalicelib.store.models import MemberModel, ProjectModel, ServiceKeyModel
 from chalicelib.store.pagination import decode_cursor, paginate
 
 
-def create_project(name: str, description: str, creator: str) -> ProjectModel:
-    """A new project with its creator as owner, and its audit event, in one transaction."""
-    at = rfc3339(now())
+def create_project(
+    project_id: str, name: str, description: str, creator: str, at: str, items: list[tuple[Model, Condition]]
+) -> ProjectModel:
+    """A new project with its creator as owner, its audit event and `items` (each with its
+    condition: the project's secrets), in one transaction."""
     project = ProjectModel(
-        new_id("prj"),
+        project_id,
         name=name,
         description=description,
         created_at=at,
@@ -39,14 +47,11 @@ def create_project(name: str, description: str, creator: str) -> ProjectModel:
         updated_at=at,
         added_by=creator,
     )
-    from chalicelib.store import secrets
-
-    secret_items = secrets.initial_items(project.id, at)
     with transaction() as txn:
         # Fresh random ids and keys: the conditions make a collision fail instead of overwrite.
         txn.save(project, condition=ProjectModel.id.does_not_exist())
         txn.save(owner, condition=MemberModel.user_id.does_not_exist())
-        for item, condition in secret_items:
+        for item, condition in items:
             txn.save(item, condition=condition)
         audit.record(txn, project.id, creator, "project.created", ("project", project.id), {"name": name})
     return project
@@ -128,39 +133,30 @@ def update_project(project: ProjectModel, changes: Mapping[str, str], actor: str
     return get_project(project.id)
 
 
-def delete_project(project: ProjectModel, actor: str) -> None:
-    """Deletes the project: it disappears at once, every key is revoked, its service key stops.
+def begin_deletion(project: ProjectModel) -> ProjectModel:
+    """Marks the project `deleting` (step 1 of a deletion): from then on every other write to it
+    fails (they all require `live()`), so nothing can be added behind the deletion's back.
+    Someone else's deletion begun or finished meanwhile is taken over, or found done."""
+    if project.deleting_at is not None:
+        return project
+    started = rfc3339(now())
+    try:
+        with transaction() as txn:
+            txn.update(
+                project,
+                actions=[ProjectModel.deleting_at.set(started), ProjectModel.updated_at.set(started)],
+                condition=live(),
+                label="project",
+            )
+    except TransactionCancelledError as error:
+        if "project" not in error.failed:
+            raise
+        return get_project(project.id, deleting_ok=True)
+    return project
 
-    Three steps, each safe to repeat: (1) mark it `deleting`, after which every other write
-    to it fails (they are all conditional on `live()`), so nothing can be added behind the
-    deletion's back; (2) revoke every key, in chunks; (3) retire its service key values and
-    mark it deleted. The project is gone for users from step 1; if a step fails, a repeat of
-    the request (`deleting_ok` lets its owner reach it) resumes where it stopped.
-    """
-    from chalicelib import cache
-    from chalicelib.store import key_revocation, secrets
-    from chalicelib.store.models import ServiceKeyModel
 
-    if project.deleting_at is None:
-        started = rfc3339(now())
-        try:
-            with transaction() as txn:
-                txn.update(
-                    project,
-                    actions=[ProjectModel.deleting_at.set(started), ProjectModel.updated_at.set(started)],
-                    condition=live(),
-                    label="project",
-                )
-        except TransactionCancelledError as error:
-            if "project" not in error.failed:
-                raise
-            # Someone else began (or finished) the deletion: take it over, or find it done.
-            project = get_project(project.id, deleting_ok=True)
-
-    key_revocation.revoke_all(project.id, actor, reason="project deleted")
-
-    # Read only now: no rotation can commit after step 1, so these are all the values there are.
-    service_digests = secrets.service_key_digests(project.id, include_retired=True)
+def finish_deletion(project: ProjectModel, service_digests: list[str], actor: str) -> None:
+    """Marks the project deleted and deletes its service key values' lookups (the last step)."""
     at = rfc3339(now())
     try:
         with transaction() as txn:
@@ -179,8 +175,6 @@ def delete_project(project: ProjectModel, actor: str) -> None:
             raise
         get_project(project.id, deleting_ok=True)  # NotFoundError: a concurrent run finished it
         raise
-    finally:
-        cache.service_keys.invalidate(service_digests)
 
 
 def project_is_live(txn: Transaction, project_id: str) -> None:

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from chalicelib.errors import ConflictError, KeywardenError
-from chalicelib.store import key_revocation as revocation_store
-from chalicelib.store import keys as key_store
+from chalicelib.services import keys as key_cases
 from chalicelib.store import projects as project_store
 from chalicelib.store import secrets as secret_store
 from chalicelib.store.models import AuditEventModel, ProjectModel
@@ -87,8 +86,8 @@ class Scene:
         assert reply.status == 201, reply.body
         return reply.json["key"]["id"], reply.json["secret"]["key"]
 
-    def spec(self, role_id: str, owner_id: str = "ann") -> key_store.NewKey:
-        return key_store.NewKey(
+    def spec(self, role_id: str, owner_id: str = "ann") -> key_cases.NewKey:
+        return key_cases.NewKey(
             key_type="opaque",
             name="k",
             description="",
@@ -121,7 +120,7 @@ class Scene:
             raise ConflictError("simulated: the deletion stopped here")
 
         with monkeypatch.context() as patched:
-            patched.setattr(revocation_store, "revoke_all", interrupted)
+            patched.setattr(key_cases, "revoke_all", interrupted)
             reply = self.api.delete(f"/v1/projects/{self.pid}", as_user="ann")
         assert reply.status == 409, reply.body
         stored = raw_project(self.pid)

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.services.minting import minter
+from chalicelib.services import keys as key_cases
 from chalicelib.store import key_holders as holder_store
-from chalicelib.store import key_revocation as revocation_store
 from chalicelib.store import keys as key_store
 from chalicelib.store import projects as project_store
 from chalicelib.store import secrets as secret_store
@@ -79,7 +78,7 @@ def test_no_write_succeeds_against_a_project_being_deleted(api: Api, project: tu
 
     for attempt in (
         lambda: secret_store.rotate(pid, "secure_key", None, 0, "ann"),
-        lambda: key_store.create_key(stale, _spec(pid, role_id), minter("opaque"), "ann"),
+        lambda: key_cases.issue_key(stale, _spec(pid, role_id), "ann"),
         lambda: project_store.update_project(stale, {"name": "renamed"}, "ann"),
     ):
         with pytest.raises(Exception) as raised:
@@ -92,10 +91,10 @@ def test_no_write_succeeds_against_a_project_being_deleted(api: Api, project: tu
     assert create_key(api, pid, role_id).status == 404
 
 
-def _spec(pid: str, role_id: str) -> key_store.NewKey:
+def _spec(pid: str, role_id: str) -> key_cases.NewKey:
     from chalicelib.store.roles import get_role
 
-    return key_store.NewKey(
+    return key_cases.NewKey(
         key_type="opaque",
         name="k",
         description="",
@@ -120,7 +119,7 @@ def test_an_interrupted_deletion_leaves_the_project_gone_and_a_repeat_finishes_i
         raise ConflictError("simulated: keys kept changing")
 
     with monkeypatch.context() as patched:
-        patched.setattr(revocation_store, "revoke_all", broken)
+        patched.setattr(key_cases, "revoke_all", broken)
         interrupted = api.delete(f"/v1/projects/{pid}", as_user="ann")
     assert interrupted.status == 409
     # As a user sees it: the project is gone (not live with its keys half revoked)...
@@ -275,10 +274,10 @@ def test_of_concurrent_rerolls_one_makes_a_successor(api: Api, project: tuple[st
     key_id = create_key(api, pid, role_id).json["key"]["id"]
     stale = key_store.get_key(pid, key_id)  # what every racing reroll read
     role_model = _spec(pid, role_id).role
-    winner, _ = key_store.reroll_key(ProjectModel.get(pid), stale, role_model, minter("opaque"), 60, "ann")
+    winner = key_cases.reroll_key(ProjectModel.get(pid), stale, role_model, 60, "ann").key
 
     with pytest.raises(Exception) as raised:
-        key_store.reroll_key(ProjectModel.get(pid), stale, role_model, minter("opaque"), 60, "ann")
+        key_cases.reroll_key(ProjectModel.get(pid), stale, role_model, 60, "ann")
     assert getattr(raised.value, "status", None) == 409
     assert raised.value.extensions() == {"rerolled_to": winner.id}  # type: ignore[attr-defined]
     assert len(list(ApiKeyModel.query(pid))) == 2  # the key and its one successor
@@ -337,7 +336,7 @@ def test_a_key_issued_while_the_owners_role_changes_without_losing_the_right_is_
     api: Api, project: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pid, role_id = project
-    real = key_store._owner_membership
+    real = key_cases.owner_role
     calls = {"n": 0}
 
     def role_changes_after_the_read(project_id: str, owner_id: str) -> Any:
@@ -347,7 +346,7 @@ def test_a_key_issued_while_the_owners_role_changes_without_losing_the_right_is_
             assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "editor"}, as_user="ann").status == 200
         return member
 
-    monkeypatch.setattr(key_store, "_owner_membership", role_changes_after_the_read)
+    monkeypatch.setattr(key_cases, "owner_role", role_changes_after_the_read)
     created = create_key(api, pid, role_id, owner_id="dev")
     assert created.status == 201, created.body
     assert calls["n"] == 2  # read again and retried inside, instead of answering 409
@@ -357,7 +356,7 @@ def test_a_key_issued_while_the_owner_loses_the_right_is_refused(
     api: Api, project: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pid, role_id = project
-    real = key_store._owner_membership
+    real = key_cases.owner_role
     calls = {"n": 0}
 
     def demoted_after_the_read(project_id: str, owner_id: str) -> Any:
@@ -367,7 +366,7 @@ def test_a_key_issued_while_the_owner_loses_the_right_is_refused(
             assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "viewer"}, as_user="ann").status == 200
         return member
 
-    monkeypatch.setattr(key_store, "_owner_membership", demoted_after_the_read)
+    monkeypatch.setattr(key_cases, "owner_role", demoted_after_the_read)
     created = create_key(api, pid, role_id, owner_id="dev")
     assert (created.status, created.code) == (422, "owner_not_permitted")
     assert list(ApiKeyModel.query(pid)) == []
@@ -401,7 +400,7 @@ def test_revocations_racing_each_other_both_succeed(api: Api, project: tuple[str
     stale = [key_store.get_key(pid, key_id) for key_id in ids]  # what a batch delete read
     assert api.delete(f"/v1/projects/{pid}/keys/{ids[1]}", as_user="ann").status == 204  # someone else was faster
 
-    revoked = revocation_store.revoke_keys(pid, stale, "ann")
+    revoked = key_cases.revoke_keys(pid, stale, "ann")
     assert revoked == [ids[0], ids[2]]  # the one revoked meanwhile is left out, not a 409
     assert all(key_store.get_key(pid, key_id).revoked_at is not None for key_id in ids)
     assert audit_actions(pid).count("key.revoked") == 2

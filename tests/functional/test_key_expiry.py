@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.clock import parse_rfc3339, rfc3339
-from chalicelib.store import key_expiry
+from chalicelib.store import event_data, key_expiry
 from chalicelib.store import keys as key_store
 from chalicelib.store.models import ApiKeyModel
 from tests.functional.conftest import Api
@@ -181,7 +181,7 @@ def test_a_key_is_announced_a_week_ahead_then_its_expiry_recorded_once(
 
     # Seen once time has passed, the key's view says expired.
     later = expires + DAY
-    monkeypatch.setattr(key_store, "now", lambda: later)
+    monkeypatch.setattr(event_data, "now", lambda: later)
     view = watch.get(key["id"])
     assert view["status"] == "expired" and view["expires_at"] == key["expires_at"]
 

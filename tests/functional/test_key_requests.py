@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.crypto.envelope import open_sealed
 from chalicelib.domain.clock import now
-from chalicelib.store import key_requests as request_store
+from chalicelib.services import key_requests as request_cases
 from chalicelib.store.workflow_models import KeyRequestModel, KeyRequestTileModel
 from tests.functional.conftest import Api, Reply
 from tests.functional.test_templates import Project, epoch, stamp
@@ -495,7 +495,7 @@ def test_unclaimed_requests_lapse_and_their_keys_are_revoked(project: Project, t
     claimed_before = stored(project, claimed)
 
     later = now() + 8 * 24 * 3600
-    assert request_store.expire_lapsed(at=later) == {"expired": 2, "keys_revoked": 1, "conflicts": 0}
+    assert request_cases.expire_lapsed(at=later) == {"expired": 2, "keys_revoked": 1, "conflicts": 0}
 
     assert status_of(project, pending) == "expired"
     assert status_of(project, approved) == "expired"
@@ -512,7 +512,7 @@ def test_unclaimed_requests_lapse_and_their_keys_are_revoked(project: Project, t
 
     # Running the sweep again finds nothing to do.
     snapshot, events = {r: stored(project, r) for r in (pending, approved, claimed)}, audit_events(project)
-    assert request_store.expire_lapsed(at=later) == {"expired": 0, "keys_revoked": 0, "conflicts": 0}
+    assert request_cases.expire_lapsed(at=later) == {"expired": 0, "keys_revoked": 0, "conflicts": 0}
     assert {r: stored(project, r) for r in (pending, approved, claimed)} == snapshot
     assert audit_events(project) == events
 
@@ -538,7 +538,7 @@ def test_the_sweep_leaves_requests_within_their_deadline(project: Project, templ
     approved = project.request(template_id, "ed")["id"]
     project.approve(approved)
     before = {r: stored(project, r) for r in (pending, approved)}
-    assert request_store.expire_lapsed(at=now() + 6 * 24 * 3600) == {"expired": 0, "keys_revoked": 0, "conflicts": 0}
+    assert request_cases.expire_lapsed(at=now() + 6 * 24 * 3600) == {"expired": 0, "keys_revoked": 0, "conflicts": 0}
     assert {r: stored(project, r) for r in (pending, approved)} == before
     project.claim(approved, "ed")
 
@@ -549,10 +549,10 @@ N = 8
 
 
 def all_read_then_write_one_at_a_time(monkeypatch: pytest.MonkeyPatch, operation: str) -> None:
-    """Every concurrent call of the store's `operation` waits until all N have read what they act on;
+    """Every concurrent call of the use case `operation` waits until all N have read what they act on;
     their writes then run one at a time, since moto's transactions are not isolated (PLATFORM.md).
     Each call thus acts on the state all of them read: only the store's conditions tell them apart."""
-    real = getattr(request_store, operation)
+    real = getattr(request_cases, operation)
     everyone_read = threading.Barrier(N, timeout=30)
     one_writer = threading.Lock()
 
@@ -561,7 +561,7 @@ def all_read_then_write_one_at_a_time(monkeypatch: pytest.MonkeyPatch, operation
         with one_writer:
             return real(*args, **kwargs)
 
-    monkeypatch.setattr(request_store, operation, gated)
+    monkeypatch.setattr(request_cases, operation, gated)
 
 
 def at_once(send: Callable[[], Reply]) -> list[Reply]:

@@ -16,9 +16,8 @@ import pytest
 from chalicelib.api import keys as key_routes
 from chalicelib.domain import opaque_keys
 from chalicelib.domain.clock import now
-from chalicelib.services.minting import minter
+from chalicelib.services import keys as key_cases
 from chalicelib.store import key_holders as holder_store
-from chalicelib.store import key_revocation as revocation_store
 from chalicelib.store import keys as key_store
 from chalicelib.store.models import ApiKeyModel, KeyLookupModel, RoleModel
 from chalicelib.store.pepper import digest
@@ -68,7 +67,7 @@ def test_a_new_key_whose_id_collides_overwrites_nothing(api: Api, monkeypatch: p
     role_id = scene.role()
     key_id, secret = scene.issue(role_id)
     before, events = stored_key(scene.pid, key_id), audit_actions(scene.pid)
-    monkeypatch.setattr(key_store, "new_id", lambda prefix: key_id)
+    monkeypatch.setattr(key_cases, "new_id", lambda prefix: key_id)
 
     reply = scene.issue_reply(role_id, name="second")
     assert (reply.status, reply.code) == (409, "conflict")
@@ -108,7 +107,7 @@ def test_a_reroll_that_read_the_key_before_its_revocation_is_refused(api: Api) -
     before, events = stored_key(scene.pid, key_id), audit_actions(scene.pid)
 
     with refused(409, "conflict"):
-        key_store.reroll_key(scene.project(), stale, scene.spec(role_id).role, minter("opaque"), 60, "ann")
+        key_cases.reroll_key(scene.project(), stale, scene.spec(role_id).role, 60, "ann")
     assert key_ids(scene.pid) == [key_id]
     assert stored_key(scene.pid, key_id) == before
     assert scene.verify(secret)["valid"] is False
@@ -142,7 +141,7 @@ def test_a_key_revoked_twice_at_once_is_revoked_once(api: Api) -> None:
     assert api.delete(f"/v1/projects/{scene.pid}/keys/{first}", as_user="ann").status == 204
     before = stored_key(scene.pid, first)
 
-    assert revocation_store.revoke_keys(scene.pid, [stale], "ann") == []  # nothing left for the loser to revoke
+    assert key_cases.revoke_keys(scene.pid, [stale], "ann") == []  # nothing left for the loser to revoke
     assert stored_key(scene.pid, first) == before
     assert audit_actions(scene.pid).count("key.revoked") == 1
     in_use = api.delete(f"/v1/projects/{scene.pid}/roles/{role_id}", as_user="ann")

@@ -11,8 +11,9 @@ import pytest
 
 from chalicelib.domain.clock import now
 from chalicelib.domain.ids import new_id
+from chalicelib.services import keys as key_cases
+from chalicelib.services import projects as project_cases
 from chalicelib.store import audit as audit_store
-from chalicelib.store import key_revocation as revocation_store
 from chalicelib.store import keys as key_store
 from chalicelib.store import nodes as node_store
 from chalicelib.store import projects as project_store
@@ -38,7 +39,7 @@ def test_a_new_project_whose_id_collides_with_anothers_overwrites_nothing(
     # same transaction (a colliding project id collides on both; each alone refuses it).
     first = Scene(api)
     before, secure_key, events = raw_project(first.pid), first.reveal("secure_key"), audit_actions(first.pid)
-    monkeypatch.setattr(project_store, "new_id", lambda prefix: first.pid)
+    monkeypatch.setattr(project_cases, "new_id", lambda prefix: first.pid)
 
     reply = api.post("/v1/projects", {"name": "Intruder"}, as_user="bob")
     assert (reply.status, reply.code) == (409, "conflict")
@@ -138,7 +139,7 @@ def test_a_deletion_that_read_the_project_before_another_deletion_finished_chang
     monkeypatch.setattr(project_store, "now", lambda: later)
 
     with refused(404, "not_found"):
-        project_store.delete_project(stale, "ann")
+        project_cases.delete_project(stale, "ann")
     assert raw_project(scene.pid) == before
     assert audit_actions(scene.pid).count("project.deleted") == 1
 
@@ -148,7 +149,7 @@ def test_two_deletions_that_both_began_finish_once(api: Api, monkeypatch: pytest
     # (a slow one and the owner's repeat that took over), only one marks the project deleted.
     scene = Scene(api)
     key_id, _ = scene.issue(scene.role())
-    real_revoke_all = revocation_store.revoke_all
+    real_revoke_all = key_cases.revoke_all
     repeats: list[int] = []
 
     def the_owner_repeats_meanwhile(project_id: str, actor: str, reason: str) -> None:
@@ -157,7 +158,7 @@ def test_two_deletions_that_both_began_finish_once(api: Api, monkeypatch: pytest
             repeats[0] = api.delete(f"/v1/projects/{scene.pid}", as_user="ann").status
         real_revoke_all(project_id, actor, reason)
 
-    monkeypatch.setattr(revocation_store, "revoke_all", the_owner_repeats_meanwhile)
+    monkeypatch.setattr(key_cases, "revoke_all", the_owner_repeats_meanwhile)
     first = api.delete(f"/v1/projects/{scene.pid}", as_user="ann")
     assert repeats == [204]
     assert (first.status, first.code) == (404, "not_found")  # found it finished by the repeat

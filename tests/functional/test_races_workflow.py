@@ -21,11 +21,12 @@ import pytest
 from chalicelib.domain import clock
 from chalicelib.domain.clock import now
 from chalicelib.errors import ConflictError
+from chalicelib.services import key_requests as request_cases
+from chalicelib.services import keys as key_cases
 from chalicelib.services import webhook_delivery
 from chalicelib.services.minting import minter
 from chalicelib.store import deliveries as delivery_store
 from chalicelib.store import key_requests as request_store
-from chalicelib.store import key_revocation as revocation_store
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store import projects as project_store
 from chalicelib.store import templates as template_store
@@ -63,7 +64,7 @@ def begin_deletion(api: Api, pid: str, monkeypatch: pytest.MonkeyPatch) -> None:
         raise ConflictError("simulated: the deletion stopped here")
 
     with monkeypatch.context() as patched:
-        patched.setattr(revocation_store, "revoke_all", interrupted)
+        patched.setattr(key_cases, "revoke_all", interrupted)
         reply = api.delete(f"/v1/projects/{pid}", as_user="ann")
     assert reply.status == 409, reply.body
 
@@ -211,13 +212,13 @@ def test_a_lapse_recorded_while_a_new_request_replaced_the_tile_leaves_the_new_t
         return tile
 
     monkeypatch.setattr(KeyRequestTileModel, "get", replaced_after_the_read)
-    assert request_store.expire_lapsed() == {"expired": 0, "keys_revoked": 0, "conflicts": 1}
+    assert request_cases.expire_lapsed() == {"expired": 0, "keys_revoked": 0, "conflicts": 1}
     assert project.my_request(template_id, "dave") == {"id": newer[0], "status": "pending"}
     again = project.create_request(template_id)
     assert (again.status, again.code) == (409, "conflict"), again.body
 
     # The next round reads the request again and records its lapse; the tile stays the new one's.
-    assert request_store.expire_lapsed() == {"expired": 1, "keys_revoked": 0, "conflicts": 0}
+    assert request_cases.expire_lapsed() == {"expired": 1, "keys_revoked": 0, "conflicts": 0}
     assert status_of(project, lapsed) == "expired"
     assert project.my_request(template_id, "dave") == {"id": newer[0], "status": "pending"}
 
@@ -231,7 +232,7 @@ def test_a_request_from_a_template_deleted_meanwhile_is_refused(project: Project
     events = audit_actions(project.pid)
 
     with refused(404, "not_found"):
-        request_store.create_request(project_store.get_project(project.pid), stale, "dave", "", None)
+        request_cases.create_request(project_store.get_project(project.pid), stale, "dave", "")
     assert [r["id"] for r in project.api.get(f"{project.path}/key-requests", as_user="ann").json["items"]] == []
     assert stored_tiles(project.pid) == []
     assert audit_actions(project.pid) == events
@@ -245,8 +246,8 @@ def test_a_new_request_whose_id_collides_overwrites_nothing(project: Project, mo
     project.approve(approved)
     other = project.template(name="Other")["id"]
     before, events = stored_request(project, approved), audit_actions(project.pid)
-    real_new_id = request_store.new_id
-    monkeypatch.setattr(request_store, "new_id", lambda prefix: approved if prefix == "krq" else real_new_id(prefix))
+    real_new_id = request_cases.new_id
+    monkeypatch.setattr(request_cases, "new_id", lambda prefix: approved if prefix == "krq" else real_new_id(prefix))
 
     reply = project.create_request(other, "ed")
     assert (reply.status, reply.code) == (409, "conflict"), reply.body
@@ -267,14 +268,16 @@ def test_a_request_whose_deadline_is_now_has_lapsed_for_a_new_request_too(
     first = project.request(template_id)["id"]
     at = now()
     move_deadline(project, first, at)
-    monkeypatch.setattr(request_store, "now", lambda: at)
+    monkeypatch.setattr(request_cases, "now", lambda: at)
 
     second = project.create_request(template_id)
     assert (second.status, second.json["status"]) == (201, "pending"), second.body
     assert project.my_request(template_id, "dave") == {"id": second.json["id"], "status": "pending"}
 
 
-def test_an_approval_that_read_the_template_before_it_changed_is_refused(project: Project) -> None:
+def test_an_approval_that_read_the_template_before_it_changed_is_refused(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Guard: the condition check KeyTemplateModel.version == template.version in approve. The
     # template's role was narrowed while the approval ran: without the guard the key would be
     # issued with the role the template no longer grants.
@@ -285,13 +288,15 @@ def test_an_approval_that_read_the_template_before_it_changed_is_refused(project
     before, events = stored_request(project, request_id), audit_actions(project.pid)
 
     def narrowed_meanwhile(key_type: str) -> Any:
-        # Called after the approval read the template, before its transaction.
+        # Called after the approval read the template, before its transaction commits.
         narrowed = project.patch_template(template_id, {"role_id": narrow})
         assert narrowed.status == 200, narrowed.body
         return minter(key_type)
 
+    monkeypatch.setattr(request_cases, "minter", narrowed_meanwhile)
     with refused(409, "conflict"):
-        request_store.approve(project_store.get_project(project.pid), model, "ann", None, None, narrowed_meanwhile)
+        request_cases.approve(project_store.get_project(project.pid), model, "ann", None, None)
+    monkeypatch.setattr(request_cases, "minter", minter)
     assert stored_request(project, request_id) == before
     assert keys_of_request(project, request_id) == []
     assert audit_actions(project.pid) == [*events, "template.updated"]
@@ -313,7 +318,7 @@ def test_an_auto_approval_from_a_template_changed_after_it_was_read_is_refused(p
     events = audit_actions(project.pid)
 
     with refused(409, "conflict"):
-        request_store.create_request(project_store.get_project(project.pid), stale, "dave", "", minter(stale.type))
+        request_cases.create_request(project_store.get_project(project.pid), stale, "dave", "")
     assert [r["id"] for r in project.api.get(f"{project.path}/key-requests", as_user="ann").json["items"]] == []
     assert stored_tiles(project.pid) == []
     assert audit_actions(project.pid) == events
@@ -343,13 +348,13 @@ def test_no_request_is_made_decided_or_claimed_once_the_projects_deletion_began(
     tiles, events = stored_tiles(project.pid), audit_actions(project.pid)
 
     with refused(404, "not_found"):
-        request_store.create_request(stale_project, stale_template, "ed", "", None)
+        request_cases.create_request(stale_project, stale_template, "ed", "")
     with refused(404, "not_found"):
-        request_store.deny(stale_pending, "ann", None)
+        request_cases.deny(stale_pending, "ann", None)
     with refused(404, "not_found"):
-        request_store.cancel(stale_pending, "dave")
+        request_cases.cancel(stale_pending, "dave")
     with refused(404, "not_found"):
-        request_store.claim(stale_approved, "dave")
+        request_cases.claim(stale_approved, "dave")
     assert {r: stored_request(project, r) for r in (pending, approved)} == before
     assert stored_tiles(project.pid) == tiles
     assert audit_actions(project.pid) == events

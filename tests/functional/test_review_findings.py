@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.policy import MemberRole
-from chalicelib.store import key_holders as holder_store
+from chalicelib.services import members as member_cases
 from chalicelib.store import keys as key_store
 from chalicelib.store import members as member_store
 from chalicelib.store import projects as project_store
@@ -68,7 +68,7 @@ def test_a_demotion_from_a_stale_read_changes_no_key(api: Api) -> None:
     assert stale is not None
     assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "admin"}, as_user="owner").status == 200
     with pytest.raises(Exception) as raised:
-        member_store.put_member(project_store.get_project(pid), "dev", MemberRole.VIEWER, stale, "owner")
+        member_store.put_member(project_store.get_project(pid), "dev", MemberRole.VIEWER, stale, "owner", False)
     assert getattr(raised.value, "status", None) == 409
     assert codes(api, pid, secrets) == {"VALID": 45}
 
@@ -79,7 +79,7 @@ def test_the_tail_of_an_overtaken_promotion_does_not_undo_the_demotion(
     pid, role_id = setup(api, dev="developer")
     secrets = issue(api, pid, role_id, 45, owner="dev")
     assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "viewer"}, as_user="owner").status == 200
-    real = holder_store.flip_remaining
+    real = member_cases.flip_keys
     overtaken: list[int] = []
 
     def demoted_before_the_tail(*args: Any, **kwargs: Any) -> bool:
@@ -87,7 +87,7 @@ def test_the_tail_of_an_overtaken_promotion_does_not_undo_the_demotion(
             overtaken.append(api.put(f"/v1/projects/{pid}/members/dev", {"role": "viewer"}, as_user="owner").status)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(holder_store, "flip_remaining", demoted_before_the_tail)
+    monkeypatch.setattr(member_cases, "flip_keys", demoted_before_the_tail)
     assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "developer"}, as_user="owner").status == 200
     assert overtaken == [200]
     assert codes(api, pid, secrets) == {"OWNER_NOT_PERMITTED": 45}
@@ -97,7 +97,7 @@ def test_repeating_a_role_change_finishes_an_interrupted_tail(api: Api, monkeypa
     pid, role_id = setup(api, dev="developer")
     secrets = issue(api, pid, role_id, 45, owner="dev")
     with monkeypatch.context() as patched:
-        patched.setattr(holder_store, "flip_remaining", lambda *args, **kwargs: True)  # the process died after commit
+        patched.setattr(member_cases, "flip_keys", lambda *args, **kwargs: True)  # the process died after commit
         assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "viewer"}, as_user="owner").status == 200
     assert codes(api, pid, secrets) == {"OWNER_NOT_PERMITTED": 40, "VALID": 5}
     assert api.put(f"/v1/projects/{pid}/members/dev", {"role": "viewer"}, as_user="owner").status == 200

@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib.services import webhook_delivery
 from tests.functional.conftest import Api
-from tests.functional.test_templates import Project, node_ref
+from tests.functional.test_templates import Project, node_name_ref
 from tests.functional.test_webhook_dispatch import only_delivery
 from tests.functional.test_webhooks import Receiver, Scene, dispatch, serving
 
@@ -66,7 +66,7 @@ def test_info_fields_too_large_to_store_are_refused_on_save(project: Project) ->
 
 def test_info_fields_that_could_resolve_too_large_are_refused_on_save(project: Project) -> None:
     node = project.node("🚀" * 128)
-    fields = [{"name": f"F{i}", "value": node_ref(node) * 100} for i in range(5)]
+    fields = [{"name": f"F{i}", "value": node_name_ref(node) * 90} for i in range(5)]
     refused = project.create_template(project.role(), info_fields=fields)
     assert (refused.status, refused.code) == (422, "validation_failed"), refused.body
     assert "resolve" in refused.json["errors"][0]["message"]
@@ -74,7 +74,7 @@ def test_info_fields_that_could_resolve_too_large_are_refused_on_save(project: P
 
 def test_the_largest_template_allowed_is_issued_and_claimed(project: Project) -> None:
     node = project.node("🚀" * 128)
-    fields = [{"name": "F0", "value": node_ref(node) * 40}, {"name": "F1", "value": "Ж" * 4000}]
+    fields = [{"name": "F0", "value": node_name_ref(node) * 40}, {"name": "F1", "value": "Ж" * 4000}]
     template = project.template(info_fields=fields)
     claimed = project.issued(template["id"])
     assert claimed["secrets"] == {"F0": "🚀" * 128 * 40, "F1": "Ж" * 4000}

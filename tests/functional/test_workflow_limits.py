@@ -37,10 +37,18 @@ def test_an_editor_may_not_make_a_template_approve_by_itself(project: Project) -
     role = project.role("everything", ("*",))
     refused = project.create_template(role, as_user="ed", auto_approve=True)
     assert (refused.status, refused.code) == (403, "forbidden"), refused.body
+    assert project.templates() == []  # nothing was made
     plain = project.template(role)  # made by ann without auto_approve
     turned_on = project.patch_template(plain["id"], {"auto_approve": True}, as_user="ed")
     assert (turned_on.status, turned_on.code) == (403, "forbidden"), turned_on.body
+    assert project.get_template(plain["id"]).json["auto_approve"] is False
+    # Editors still make and change templates that wait for an approval.
+    assert project.create_template(role, as_user="ed", auto_approve=False).status == 201
+    assert project.patch_template(plain["id"], {"auto_approve": False}, as_user="ed").status == 200
+    # Owners and admins may do both.
     assert project.create_template(role, as_user="alice", auto_approve=True).status == 201
+    turned_on = project.patch_template(plain["id"], {"auto_approve": True}, as_user="ann")
+    assert (turned_on.status, turned_on.json["auto_approve"]) == (200, True), turned_on.body
 
 
 def test_an_editor_may_not_change_a_template_that_approves_by_itself(project: Project) -> None:

@@ -26,7 +26,10 @@ class InfoField(Body):
         Meta(
             max_length=4096,
             pattern=r"^[^\x00]*$",
-            description="may hold {{project.id}} and {{node:<node_id>}}, resolved when the key is issued",
+            description=(
+                "may hold {{project.id}}, {{node:<node_id>}} (the node's id) and {{node:<node_id>.name}}"
+                " (its name), resolved when the key is issued"
+            ),
         ),
     ]
     description: Description = ""

@@ -1,8 +1,8 @@
 """ES256 signing in KMS: the private key never leaves it.
 
 KMS signs the raw signing input (`MessageType="RAW"`, ECDSA_SHA_256) and returns a DER
-signature; JWS wants the two 32-byte integers side by side (RFC 7518 §3.4). The public
-half is read once per key and published as a JWK.
+signature; JWS wants the two 32-byte integers side by side (RFC 7518 §3.4), with s in
+its low half (domain.jwt_keys). The public half is read once per key and published as a JWK.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.crypto.kms import key_alias, kms_client
-from chalicelib.domain.jwt_keys import b64url, thumbprint
+from chalicelib.domain.jwt_keys import b64url, jws_signature, thumbprint
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
@@ -36,8 +36,8 @@ class KmsSigner:
         der = kms_client().sign(
             KeyId=self.kms_key_id, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
         )["Signature"]
-        r, s = decode_dss_signature(der)
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        # KMS returns either of ECDSA's two signatures, (r, s) or (r, n - s): minted low-S.
+        return jws_signature(*decode_dss_signature(der))
 
 
 def public_jwk(kms_key_id: str) -> tuple[str, str, dict[str, str]]:

@@ -1,15 +1,23 @@
 """A template's information fields: names, placeholders, and the `.env` text a claim hands out.
 
-A field's value may hold two placeholders, resolved when the key is issued:
+A field's value may hold three placeholders, resolved when the key is issued:
 
 - `{{project.id}}`: the project's id;
-- `{{node:<node_id>}}`: the name of one of the project's nodes.
+- `{{node:<node_id>}}`: the id of one of the project's nodes (the identifier of the
+  selected node, as a service addresses it);
+- `{{node:<node_id>.name}}`: that node's name.
+
+A node either form names must exist when the template is saved, and cannot be deleted
+while a template names it.
 
 Anything else between `{{` and `}}` is refused when the template is saved, so a typo
 does not reach a requester's `.env` file as literal braces.
 
->>> placeholders_of("https://{{node:nod_01jd3v8m4q7e2x5w6y7z8a9b0c}}/{{project.id}}")
+>>> placeholders_of("https://{{node:nod_01jd3v8m4q7e2x5w6y7z8a9b0c.name}}/{{project.id}}")
 {'nod_01jd3v8m4q7e2x5w6y7z8a9b0c'}
+>>> resolve("{{node:nod_01jd3v8m4q7e2x5w6y7z8a9b0c}} is {{node:nod_01jd3v8m4q7e2x5w6y7z8a9b0c.name}}",
+...         "prj_1", {"nod_01jd3v8m4q7e2x5w6y7z8a9b0c": "eu-west"})
+'nod_01jd3v8m4q7e2x5w6y7z8a9b0c is eu-west'
 >>> dotenv({"API_URL": "https://example.com", "GREETING": "it's here"})
 'API_URL=https://example.com\\nGREETING="it\\'s here"\\n'
 """
@@ -26,13 +34,23 @@ NAME_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}(?!\n)$"
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _PROJECT_ID = "project.id"
 _NODE = "node:"
+_NAME = ".name"
 # Values a shell or a dotenv parser reads back unchanged without quotes.
 _BARE = re.compile(r"[A-Za-z0-9_./:@+,=%-]*")
 
 
+def _node_of(inner: str) -> tuple[str, bool] | None:
+    """(the node id, whether its name is wanted) of a node placeholder's inside, else None."""
+    if not inner.startswith(_NODE):
+        return None
+    node_id = inner[len(_NODE) :]
+    wants_name = node_id.endswith(_NAME)
+    return (node_id[: -len(_NAME)] if wants_name else node_id), wants_name
+
+
 def placeholders_of(value: str) -> set[str]:
-    """The node ids `value` refers to."""
-    return {inner[len(_NODE) :] for inner in _PLACEHOLDER.findall(value) if inner.startswith(_NODE)}
+    """The node ids `value` refers to, by id or by name."""
+    return {node[0] for inner in _PLACEHOLDER.findall(value) if (node := _node_of(inner)) is not None}
 
 
 def placeholder_errors(field: str, value: str) -> list[FieldError]:
@@ -41,24 +59,32 @@ def placeholder_errors(field: str, value: str) -> list[FieldError]:
     for inner in _PLACEHOLDER.findall(value):
         if inner == _PROJECT_ID:
             continue
-        if inner.startswith(_NODE) and is_id(inner[len(_NODE) :], "nod"):
+        node = _node_of(inner)
+        if node is not None and is_id(node[0], "nod"):
             continue
         errors.append(
             FieldError(
-                field, f"unknown placeholder {{{{{inner[:80]}}}}}: use {{{{project.id}}}} or {{{{node:<node_id>}}}}"
+                field,
+                f"unknown placeholder {{{{{inner[:80]}}}}}: use {{{{project.id}}}}, {{{{node:<node_id>}}}} (its id)"
+                " or {{node:<node_id>.name}} (its name)",
             )
         )
     return errors
 
 
 def resolve(value: str, project_id: str, node_names: Mapping[str, str]) -> str:
-    """`value` with its placeholders replaced; every node it names must be in `node_names`."""
+    """`value` with its placeholders replaced (its placeholders were checked when the template
+    was saved); every node it names by name must be in `node_names`."""
 
     def replace(match: re.Match[str]) -> str:
         inner = match.group(1)
         if inner == _PROJECT_ID:
             return project_id
-        return node_names[inner[len(_NODE) :]]
+        node = _node_of(inner)
+        if node is None:
+            raise ValueError(f"not a placeholder: {{{{{inner[:80]}}}}}")
+        node_id, wants_name = node
+        return node_names[node_id] if wants_name else node_id
 
     return _PLACEHOLDER.sub(replace, value)
 

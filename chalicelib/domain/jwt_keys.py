@@ -40,6 +40,9 @@ _SEGMENT = re.compile(r"^[A-Za-z0-9_-]*$")
 # verifier that followed them would let the token choose its own key.
 _REFUSED_HEADERS = frozenset({"jku", "x5u", "jwk", "x5c", "crit"})
 _TYPES = frozenset({TYPE, "application/" + TYPE})
+# The order n of P-256's group. ECDSA's (r, s) and (r, n - s) verify alike, so each token
+# would have a twin; only the low half (s <= n/2, the rule of Bitcoin's BIP 62) is ours.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 def b64url(data: bytes) -> str:
@@ -83,6 +86,14 @@ def claims_of(draft: Draft) -> dict[str, Any]:
         # Keys expire on whole seconds (store.keys rounds up), so this is the record's own expiry.
         claims["exp"] = math.ceil(draft.expires_at)
     return claims
+
+
+def jws_signature(r: int, s: int) -> bytes:
+    """The JWS form of an ES256 signature (RFC 7518 §3.4: r and s, 32 bytes each), low-S:
+    a signer may return either (r, s) or (r, n - s), and the service mints only the low one."""
+    if s > P256_ORDER // 2:
+        s = P256_ORDER - s
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def hint(token: str) -> str:
@@ -150,7 +161,9 @@ def parse(candidate: str) -> ParsedJwt | None:
 def signature_valid(token: ParsedJwt, public_key: EllipticCurvePublicKey) -> bool:
     """Whether `public_key` (one the service published) signed `token` with ES256.
 
-    Only ES256 is accepted, whatever the token claims: `none` and HS* are never run.
+    Only ES256 is accepted, whatever the token claims: `none` and HS* are never run. Only
+    the low-S form is accepted: the high-S twin of a token is another string for the same
+    key, and one key has one token.
     """
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
@@ -161,6 +174,8 @@ def signature_valid(token: ParsedJwt, public_key: EllipticCurvePublicKey) -> boo
         return False
     r = int.from_bytes(token.signature[:32], "big")
     s = int.from_bytes(token.signature[32:], "big")
+    if s > P256_ORDER // 2:
+        return False
     try:
         public_key.verify(encode_dss_signature(r, s), token.signing_input, ECDSA(SHA256()))
     except InvalidSignature:

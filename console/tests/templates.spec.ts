@@ -43,11 +43,17 @@ test("two people at once: an admin makes a template, a developer requests, the a
   await second.getByLabel("Description").fill("Where the gateway node listens");
   const value = second.getByLabel("Value");
   await value.fill("https://gw.example.com/nodes/?region=eu");
-  // The cursor after "/nodes/": the node id goes there, not at the end.
+  // The cursor after "/nodes/": the node's name goes there, not at the end.
   await value.evaluate((input: HTMLInputElement) => input.setSelectionRange(29, 29));
   await second.getByLabel("Node").selectOption({ label: "payments-gw-eu (input)" });
-  await second.getByRole("button", { name: "Insert node id" }).click();
-  await expect(value).toHaveValue(`https://gw.example.com/nodes/{{node:${node.id}}}?region=eu`);
+  await second.getByRole("button", { name: "Insert node name" }).click();
+  await expect(value).toHaveValue(`https://gw.example.com/nodes/{{node:${node.id}.name}}?region=eu`);
+  await editor.getByRole("button", { name: "Add field" }).click();
+  const third = editor.getByRole("group", { name: "Field 3" });
+  await third.getByLabel("Name").fill("GATEWAY_NODE");
+  await third.getByLabel("Node").selectOption({ label: "payments-gw-eu (input)" });
+  await third.getByRole("button", { name: "Insert node id" }).click();
+  await expect(third.getByLabel("Value")).toHaveValue(`{{node:${node.id}}}`);
   await expectAccessible(a);
   await editor.getByRole("button", { name: "Create template" }).click();
   await expect(editor).toBeHidden();
@@ -100,14 +106,19 @@ test("two people at once: an admin makes a template, a developer requests, the a
   const key = (await claim.getByTestId("claimed-key").textContent()) ?? "";
   expect(key).toMatch(/^kw_[0-9A-Za-z]+$/);
   await expect(claim.getByTestId("info-PROJECT_ID")).toHaveText(seeded.pid);
-  // The service resolves a node placeholder to the node's name.
+  // The service resolves {{node:<id>.name}} to the node's name and {{node:<id>}} to its id.
   await expect(claim.getByTestId("info-GATEWAY_URL")).toHaveText("https://gw.example.com/nodes/payments-gw-eu?region=eu");
+  await expect(claim.getByTestId("info-GATEWAY_NODE")).toHaveText(node.id);
   await expectAccessible(b);
   await panelShot(b, "claimed-key");
   const [download] = await Promise.all([b.waitForEvent("download"), claim.getByRole("button", { name: "Download .env" }).click()]);
   expect(download.suggestedFilename()).toBe("payments-sandbox.env");
   const dotenv = parseDotenv(await readFile(await download.path(), "utf8"));
-  expect(dotenv).toEqual({ PROJECT_ID: seeded.pid, GATEWAY_URL: "https://gw.example.com/nodes/payments-gw-eu?region=eu" });
+  expect(dotenv).toEqual({
+    PROJECT_ID: seeded.pid,
+    GATEWAY_URL: "https://gw.example.com/nodes/payments-gw-eu?region=eu",
+    GATEWAY_NODE: node.id,
+  });
 
   // The project's servers accept the key, as the developer's.
   const verified = await request.post("/v1/keys/verify", {

@@ -235,7 +235,11 @@ def request_approve_claim(project: Project, receiver: Receiver, developer: str, 
     subscribe(project, receiver)
     fields = [
         {"name": "PROJECT_ID", "value": "{{project.id}}"},
-        {"name": "ORDERS_URL", "description": "the API", "value": f"https://{{{{node:{node.body['id']}}}}}.example/v1"},
+        {
+            "name": "ORDERS_URL",
+            "description": "the API",
+            "value": f"https://{{{{node:{node.body['id']}.name}}}}.example/v1",
+        },
     ]
     template = create_template(project, key_type, ttl_seconds=TTL_SECONDS, info_fields=fields)
     assert (template["type"], template["ttl_seconds"], template["my_request"]) == (key_type, TTL_SECONDS, None)

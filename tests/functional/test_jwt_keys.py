@@ -90,15 +90,28 @@ def local_signer(private_key: ec.EllipticCurvePrivateKey) -> Callable[[bytes], b
     return lambda message: der_to_raw_signature(private_key.sign(message, ec.ECDSA(SHA256())), ec.SECP256R1())
 
 
+# The order of P-256's group: ECDSA's (r, s) and (r, n - s) both verify, and the service takes the low one only.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def with_s(signature: bytes, high: bool) -> bytes:
+    """A raw ES256 signature (r || s) in its high-S (s > n/2) or low-S form: the same proof twice."""
+    r, s = signature[:32], int.from_bytes(signature[32:], "big")
+    if (s > P256_ORDER // 2) != high:
+        s = P256_ORDER - s
+    return r + s.to_bytes(32, "big")
+
+
 def kms_signer(kid: str) -> Callable[[bytes], bytes]:
-    """ES256 with the service's own KMS key of `kid`: a token only the service could have made."""
+    """ES256 with the service's own KMS key of `kid`: a token only the service could have made
+    (low-S, as the service makes them; KMS returns either form)."""
     kms_key_id = SigningKeyModel.get(kid, consistent_read=True).kms_key_id
 
     def sign(message: bytes) -> bytes:
         der = aws.client("kms").sign(
             KeyId=kms_key_id, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
         )["Signature"]
-        return der_to_raw_signature(der, ec.SECP256R1())
+        return with_s(der_to_raw_signature(der, ec.SECP256R1()), high=False)
 
     return sign
 

@@ -22,8 +22,13 @@ READERS = ["ann", "alice", "ed", "dave", "vic"]
 
 
 def node_ref(node_id: str) -> str:
-    """The placeholder of a node in an info field's value."""
+    """The placeholder of a node's id in an info field's value."""
     return "{{node:" + node_id + "}}"
+
+
+def node_name_ref(node_id: str) -> str:
+    """The placeholder of a node's name in an info field's value."""
+    return "{{node:" + node_id + ".name}}"
 
 
 def epoch(value: str) -> float:
@@ -298,8 +303,9 @@ def test_an_info_field_named_twice_is_refused(project: Project) -> None:
 def test_placeholders_for_the_project_and_its_nodes_are_kept_as_written(project: Project) -> None:
     db, queue = project.node("orders-db"), project.node("orders-queue", "output")
     fields = [
-        {"name": "DB_HOST", "value": node_ref(db) + ".internal"},
-        {"name": "QUEUE", "value": "sqs://" + node_ref(queue) + "/{{project.id}}"},
+        {"name": "DB_HOST", "value": node_name_ref(db) + ".internal"},
+        {"name": "DB_NODE", "value": node_ref(db)},
+        {"name": "QUEUE", "value": "sqs://" + node_name_ref(queue) + "/{{project.id}}"},
         {"name": "PROJECT", "value": "{{project.id}}"},
         {"name": "BRACES", "value": "{ not a placeholder } {{"},
     ]
@@ -318,6 +324,9 @@ def test_placeholders_for_the_project_and_its_nodes_are_kept_as_written(project:
         "{{project.ID}}",
         "{{project}}",
         "{{node:rol_00000000000000000000000000}}",
+        "{{node:x.name}}",
+        "{{node:nod_00000000000000000000000000.id}}",
+        "{{node:nod_00000000000000000000000000.NAME}}",
         "ok {{project.id}} then {{PROJECT_ID}}",
     ],
 )
@@ -339,8 +348,8 @@ def test_a_placeholder_naming_a_missing_node_is_refused_on_save(api: Api, projec
     role_id = project.role()
     template = project.template(role_id)
     their_node = Project(api, name="Other").node("their-db")
-    for node_id in (MISSING_NODE, their_node):
-        fields = [{"name": "DB_HOST", "value": node_ref(node_id)}]
+    for node_id, ref in [(n, r) for n in (MISSING_NODE, their_node) for r in (node_ref, node_name_ref)]:
+        fields = [{"name": "DB_HOST", "value": ref(node_id)}]
 
         created = project.create_template(role_id, info_fields=fields)
         assert (created.status, created.code) == (422, "validation_failed"), created.body
@@ -438,8 +447,8 @@ def test_a_node_named_by_a_template_stays_until_the_template_lets_go(project: Pr
     template = project.template(
         info_fields=[
             {"name": "DB", "value": node_ref(db)},
-            {"name": "DB_AGAIN", "value": node_ref(db) + ":5432"},
-            {"name": "QUEUE", "value": node_ref(queue)},
+            {"name": "DB_AGAIN", "value": node_name_ref(db) + ":5432"},
+            {"name": "QUEUE", "value": node_name_ref(queue)},
         ]
     )
     for node_id in (db, queue):
@@ -522,7 +531,8 @@ def test_a_claimed_key_works_for_the_projects_servers(project: Project, key_type
         role_id,
         type=key_type,
         info_fields=[
-            {"name": "DB_HOST", "value": node_ref(node_id) + ".internal"},
+            {"name": "DB_HOST", "value": node_name_ref(node_id) + ".internal"},
+            {"name": "DB_NODE_ID", "value": node_ref(node_id)},
             {"name": "PROJECT_ID", "value": "{{project.id}}"},
             {"name": "API_URL", "value": "https://api.example.com/v1"},
         ],
@@ -533,13 +543,16 @@ def test_a_claimed_key_works_for_the_projects_servers(project: Project, key_type
     assert (key["type"], key["owner_id"], key["role_id"], key["status"]) == (key_type, "dave", role_id, "active")
     assert (key["template_id"], key["name"]) == (template["id"], "Orders reader")
     assert key["request_id"] and key["created_by"] == "ann"
+    # {{node:<id>}} is the node's identifier, {{node:<id>.name}} its name.
     assert claimed["secrets"] == {
         "DB_HOST": "orders-db.internal",
+        "DB_NODE_ID": node_id,
         "PROJECT_ID": project.pid,
         "API_URL": "https://api.example.com/v1",
     }
     assert claimed["dotenv"] == (
-        f"DB_HOST=orders-db.internal\nPROJECT_ID={project.pid}\nAPI_URL=https://api.example.com/v1\n"
+        f"DB_HOST=orders-db.internal\nDB_NODE_ID={node_id}\nPROJECT_ID={project.pid}\n"
+        "API_URL=https://api.example.com/v1\n"
     )
 
     if key_type == "hmac":
@@ -555,11 +568,13 @@ def test_a_claimed_key_works_for_the_projects_servers(project: Project, key_type
 
 def test_a_template_changed_after_approval_does_not_change_the_claim(project: Project) -> None:
     node_id = project.node("orders-db")
-    template = project.template(info_fields=[{"name": "DB", "value": node_ref(node_id)}])
+    template = project.template(
+        info_fields=[{"name": "DB", "value": node_name_ref(node_id)}, {"name": "DB_ID", "value": node_ref(node_id)}]
+    )
     request_id = project.request(template["id"])["id"]
     project.approve(request_id)
     assert project.patch_template(template["id"], {"info_fields": [{"name": "OTHER", "value": "x"}]}).status == 200
-    assert project.claim(request_id)["secrets"] == {"DB": "orders-db"}
+    assert project.claim(request_id)["secrets"] == {"DB": "orders-db", "DB_ID": node_id}
 
 
 VALUES = {

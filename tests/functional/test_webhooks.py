@@ -464,6 +464,8 @@ INNER_URLS = [
     "https://0x7f.0.0.1/",
     "https://127.1/",
     "https://internal.example.com/",  # a name that resolves to a private address
+    "https://192.0.0.192/",  # special-purpose (IETF protocol assignments), global to Python 3.11.7
+    "https://special.example.com/",  # a name that resolves to one
 ]
 
 
@@ -473,7 +475,11 @@ def test_outside_the_local_stage_an_endpoint_is_https_and_public(
 ) -> None:
     fake_dns(
         monkeypatch,
-        lambda host: {"internal.example.com": ["10.1.2.3"], "hooks.example.com": ["93.184.216.34"]}.get(host),
+        lambda host: {
+            "internal.example.com": ["10.1.2.3"],
+            "special.example.com": ["192.0.0.192"],
+            "hooks.example.com": ["93.184.216.34"],
+        }.get(host),
     )
     pid = dev_project(dev_stage)
     for url in INNER_URLS:

@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib.services import webhook_delivery
 from tests.functional.conftest import Api
-from tests.functional.test_templates import Project, node_ref
+from tests.functional.test_templates import Project, node_name_ref
 from tests.functional.test_webhook_dispatch import only_delivery
 from tests.functional.test_webhooks import Receiver, Scene, dispatch, serving
 
@@ -37,10 +37,18 @@ def test_an_editor_may_not_make_a_template_approve_by_itself(project: Project) -
     role = project.role("everything", ("*",))
     refused = project.create_template(role, as_user="ed", auto_approve=True)
     assert (refused.status, refused.code) == (403, "forbidden"), refused.body
+    assert project.templates() == []  # nothing was made
     plain = project.template(role)  # made by ann without auto_approve
     turned_on = project.patch_template(plain["id"], {"auto_approve": True}, as_user="ed")
     assert (turned_on.status, turned_on.code) == (403, "forbidden"), turned_on.body
+    assert project.get_template(plain["id"]).json["auto_approve"] is False
+    # Editors still make and change templates that wait for an approval.
+    assert project.create_template(role, as_user="ed", auto_approve=False).status == 201
+    assert project.patch_template(plain["id"], {"auto_approve": False}, as_user="ed").status == 200
+    # Owners and admins may do both.
     assert project.create_template(role, as_user="alice", auto_approve=True).status == 201
+    turned_on = project.patch_template(plain["id"], {"auto_approve": True}, as_user="ann")
+    assert (turned_on.status, turned_on.json["auto_approve"]) == (200, True), turned_on.body
 
 
 def test_an_editor_may_not_change_a_template_that_approves_by_itself(project: Project) -> None:
@@ -66,7 +74,7 @@ def test_info_fields_too_large_to_store_are_refused_on_save(project: Project) ->
 
 def test_info_fields_that_could_resolve_too_large_are_refused_on_save(project: Project) -> None:
     node = project.node("🚀" * 128)
-    fields = [{"name": f"F{i}", "value": node_ref(node) * 100} for i in range(5)]
+    fields = [{"name": f"F{i}", "value": node_name_ref(node) * 90} for i in range(5)]
     refused = project.create_template(project.role(), info_fields=fields)
     assert (refused.status, refused.code) == (422, "validation_failed"), refused.body
     assert "resolve" in refused.json["errors"][0]["message"]
@@ -74,7 +82,7 @@ def test_info_fields_that_could_resolve_too_large_are_refused_on_save(project: P
 
 def test_the_largest_template_allowed_is_issued_and_claimed(project: Project) -> None:
     node = project.node("🚀" * 128)
-    fields = [{"name": "F0", "value": node_ref(node) * 40}, {"name": "F1", "value": "Ж" * 4000}]
+    fields = [{"name": "F0", "value": node_name_ref(node) * 40}, {"name": "F1", "value": "Ж" * 4000}]
     template = project.template(info_fields=fields)
     claimed = project.issued(template["id"])
     assert claimed["secrets"] == {"F0": "🚀" * 128 * 40, "F1": "Ж" * 4000}

@@ -18,7 +18,7 @@ OTHER_NODE = "nod_01jd3v8m4q7e2x5w6y7z8a9b0d"
 
 
 def test_placeholders_name_the_nodes_they_refer_to() -> None:
-    value = f"https://{{{{node:{NODE}}}}}/p/{{{{project.id}}}}?peer={{{{node:{OTHER_NODE}}}}}"
+    value = f"https://{{{{node:{NODE}}}}}/p/{{{{project.id}}}}?peer={{{{node:{OTHER_NODE}.name}}}}"
     assert placeholders_of(value) == {NODE, OTHER_NODE}
     assert placeholder_errors("info_fields[0].value", value) == []
 
@@ -32,6 +32,12 @@ def test_placeholders_name_the_nodes_they_refer_to() -> None:
         "{{ project.id }}",
         "{{PROJECT.ID}}",
         "{{node:prj_01jd3v8m4q7e2x5w6y7z8a9b0c}}",
+        "{{node:.name}}",
+        "{{node:x.name}}",
+        f"{{{{node:{NODE}.id}}}}",
+        f"{{{{node:{NODE}.Name}}}}",
+        f"{{{{node:{NODE}.name.name}}}}",
+        f"{{{{node:{NODE} .name}}}}",
     ],
 )
 def test_anything_else_in_braces_is_refused_with_the_field_named(value: str) -> None:
@@ -44,9 +50,11 @@ def test_a_value_without_placeholders_is_left_as_it_is() -> None:
     assert resolve("plain {single} braces", "prj_1", {}) == "plain {single} braces"
 
 
-def test_resolution_puts_the_project_id_and_node_names_in() -> None:
-    value = f"{{{{node:{NODE}}}}}.{{{{project.id}}}}"
-    assert resolve(value, "prj_9", {NODE: "orders-api"}) == "orders-api.prj_9"
+def test_resolution_puts_the_project_id_and_the_nodes_ids_and_names_in() -> None:
+    # {{node:<id>}} is the node's identifier, {{node:<id>.name}} its name (API.md, seed 002).
+    value = f"{{{{node:{NODE}}}}}/{{{{node:{NODE}.name}}}}.{{{{project.id}}}}"
+    assert resolve(value, "prj_9", {NODE: "orders-api"}) == f"{NODE}/orders-api.prj_9"
+    assert resolve(f"id={{{{node:{OTHER_NODE}}}}}", "prj_9", {}) == f"id={OTHER_NODE}"
 
 
 @pytest.mark.parametrize("name", ["API_URL", "A", "X1_2", "A" * 64])

@@ -25,9 +25,13 @@ from chalicelib.domain import hmac_keys, jwt_keys, opaque_keys
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.key_kinds import Draft, KeyKind, Made, for_credential, kinds
 
+# The order of P-256's group: (r, s) and (r, n - s) are the same signature's two forms.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
 
 class LocalSigner:
-    """An ES256 signer with a key made in the test, standing in for KMS."""
+    """An ES256 signer with a key made in the test, standing in for the service's KMS signer
+    (which hands out the low-S form only)."""
 
     def __init__(self) -> None:
         self.private = ec.generate_private_key(ec.SECP256R1())
@@ -35,6 +39,7 @@ class LocalSigner:
 
     def sign(self, message: bytes) -> bytes:
         r, s = decode_dss_signature(self.private.sign(message, ec.ECDSA(SHA256())))
+        s = min(s, P256_ORDER - s)
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
@@ -155,6 +160,18 @@ class TestJwtKeys(KindContract):
         made = self.kind.make(key_draft, self.signer)
         assert made.handle == key_draft.key_id
         assert made.sealed_material is None
+
+    def test_the_high_s_twin_of_a_token_is_refused(self) -> None:
+        # (r, n - s) verifies as mathematically as (r, s): a second string for the same key.
+        token = self.credential(self.make())
+        signing_input, _, signature_text = token.rpartition(".")
+        signature = base64.urlsafe_b64decode(signature_text + "=" * (-len(signature_text) % 4))
+        r, s = signature[:32], int.from_bytes(signature[32:], "big")
+        assert s <= P256_ORDER // 2
+        twin_signature = r + (P256_ORDER - s).to_bytes(32, "big")
+        twin = f"{signing_input}.{base64.urlsafe_b64encode(twin_signature).rstrip(b'=').decode()}"
+        assert self.accepted_as(token) is not None
+        assert self.accepted_as(twin) is None
 
     def test_making_one_needs_a_signer(self) -> None:
         with pytest.raises(ValueError):

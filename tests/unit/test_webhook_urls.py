@@ -99,6 +99,80 @@ def test_ipv6_addresses_that_carry_an_inner_ipv4_address_are_judged_by_it(addres
     assert is_public_address(address) is False  # 6to4 of 127.0.0.1 and 10.0.0.5; Teredo of 192.0.2.45
 
 
+# IANA's special-purpose blocks that are not globally reachable, at both ends of each: no
+# webhook may point at one, whatever the Python in use thinks of it (3.11.7 calls 192.0.0.192 global).
+SPECIAL_PURPOSE = [
+    "0.1.2.3",  # "this network"
+    "100.64.0.1",  # shared address space (carrier-grade NAT)
+    "100.127.255.254",
+    "192.0.0.0",  # IETF protocol assignments
+    "192.0.0.192",
+    "192.0.0.255",
+    "192.0.2.1",  # TEST-NET-1
+    "192.88.99.1",  # the deprecated 6to4 relay anycast
+    "198.18.0.1",  # benchmarking
+    "198.19.255.254",
+    "198.51.100.7",  # TEST-NET-2
+    "203.0.113.9",  # TEST-NET-3
+    "240.0.0.1",  # reserved
+    "254.255.255.255",
+    "239.255.255.250",  # multicast (SSDP)
+    "2001:db8::1",  # documentation
+    "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+    "3fff::1",  # documentation (RFC 9637)
+    "2001:2::1",  # benchmarking
+    "2001:10::1",  # ORCHID
+    "2001:1ff:ffff::1",  # the end of the IETF protocol assignments
+    "64:ff9b:1::1",  # local-use IPv4/IPv6 translation
+    "100::1",  # discard-only
+    "5f00::1",  # SRv6 SIDs
+    "fec0::1",  # site-local, deprecated
+    "ff0e::1",  # global-scope multicast
+    # IPv4 special-purpose addresses carried in IPv6: mapped, 6to4, Teredo.
+    "::ffff:192.0.0.192",
+    "::ffff:198.18.0.1",
+    "2002:c000:c0::1",  # 6to4 of 192.0.0.192
+    "2002:6440:1::1",  # 6to4 of 100.64.0.1
+    "2001:0:4136:e378:8000:63bf:3fff:ff3f",  # Teredo of 192.0.0.192
+]
+
+
+@pytest.mark.parametrize("address", SPECIAL_PURPOSE)
+def test_special_purpose_addresses_are_not_public(address: str) -> None:
+    assert is_public_address(address) is False
+
+
+@pytest.mark.parametrize("address", SPECIAL_PURPOSE)
+def test_a_webhook_url_naming_a_special_purpose_address_is_refused(address: str) -> None:
+    host = f"[{address}]" if ":" in address else address
+    assert url_problem(f"https://{host}/hook", local=False) == (
+        "must not point at a private, loopback, link-local or reserved address"
+    )
+    assert url_problem(f"http://{host}/hook", local=True) is None  # the local stack delivers anywhere
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "1.1.1.1",
+        "192.0.1.255",  # next to 192.0.0.0/24
+        "192.0.3.1",  # next to TEST-NET-1
+        "198.17.255.254",  # next to the benchmarking block
+        "198.20.0.1",
+        "100.63.255.254",  # next to the shared address space
+        "100.128.0.1",
+        "223.255.255.254",  # the last unicast block before multicast
+        "2001:200::1",  # just past 2001::/23
+        "2001:db9::1",  # next to 2001:db8::/32
+        "::ffff:8.8.8.8",  # mapped, 6to4 and Teredo of a public address
+        "2002:808:808::1",
+        "2001:0:4136:e378:8000:63bf:f7f7:f7f7",
+    ],
+)
+def test_public_neighbours_of_the_special_purpose_blocks_stay_public(address: str) -> None:
+    assert is_public_address(address) is True
+
+
 def test_the_event_types_schemas_accept_are_the_domain_s() -> None:
     from typing import get_args
 

@@ -53,7 +53,7 @@ export const settingsText = messages(
     create: "Create",
 
     nodes: "Nodes",
-    nodesHelp: "Nodes are the services keys are issued for; templates refer to them as {{node:<id>}}.",
+    nodesHelp: "Nodes are the services keys are issued for; templates refer to a node's id as {{node:<id>}} and to its name as {{node:<id>.name}}.",
     kind: "Kind",
     "kind.input": "input",
     "kind.output": "output",
@@ -123,7 +123,7 @@ export const settingsText = messages(
     create: "Создать",
 
     nodes: "Узлы",
-    nodesHelp: "Узлы — это сервисы, для которых выпускаются ключи; шаблоны ссылаются на них как {{node:<id>}}.",
+    nodesHelp: "Узлы — это сервисы, для которых выпускаются ключи; в шаблонах {{node:<id>}} — это ID узла, а {{node:<id>.name}} — его название.",
     kind: "Тип",
     "kind.input": "входной",
     "kind.output": "выходной",

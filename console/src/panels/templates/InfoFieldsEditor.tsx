@@ -1,5 +1,5 @@
-// The rows of a template's information fields, with buttons that insert the project id or
-// a node id placeholder into a value where the cursor is.
+// The rows of a template's information fields, with buttons that insert a placeholder of the
+// project id, a node's id or a node's name into a value where the cursor is.
 import { useRef, useState } from "preact/hooks";
 import type { ProjectNode } from "../../api/client";
 import { useT } from "../../i18n";
@@ -8,7 +8,9 @@ import { templatesText } from "./messages";
 
 export const FIELD_NAME_PATTERN = "[A-Z][A-Z0-9_]{0,63}";
 const PROJECT_PLACEHOLDER = "{{project.id}}";
-const nodePlaceholder = (nodeId: string) => `{{node:${nodeId}}}`;
+// The service puts the node's id in for the first, its name for the second.
+const nodeIdPlaceholder = (nodeId: string) => `{{node:${nodeId}}}`;
+const nodeNamePlaceholder = (nodeId: string) => `{{node:${nodeId}.name}}`;
 
 export function InfoFieldsEditor(props: {
   fields: InfoField[];
@@ -123,8 +125,11 @@ function FieldRow(props: {
                 ))}
               </select>
             </label>
-            <button type="button" disabled={!nodeId} onClick={() => insert(nodePlaceholder(nodeId))}>
+            <button type="button" disabled={!nodeId} onClick={() => insert(nodeIdPlaceholder(nodeId))}>
               {t("insertNode")}
+            </button>
+            <button type="button" disabled={!nodeId} onClick={() => insert(nodeNamePlaceholder(nodeId))}>
+              {t("insertNodeName")}
             </button>
           </>
         ) : (

@@ -50,7 +50,7 @@ export const templatesText = messages(
     save: "Save",
     createButton: "Create template",
     fieldsHelp:
-      "Handed to the member with the key, as secrets and as a .env file. When the key is issued, {{project.id}} becomes the project's id and {{node:…}} the node's name.",
+      "Handed to the member with the key, as secrets and as a .env file. When the key is issued, {{project.id}} becomes the project's id, {{node:…}} the node's id and {{node:….name}} the node's name.",
     field: "Field {n}",
     fieldName: "Name",
     fieldNameHint: "Capital letters, digits and _, starting with a letter (an environment variable name)",
@@ -58,6 +58,7 @@ export const templatesText = messages(
     fieldValue: "Value",
     insertProjectId: "Insert project id",
     insertNode: "Insert node id",
+    insertNodeName: "Insert node name",
     node: "Node",
     noNodes: "No nodes in this project.",
     nodeOption: "{name} ({kind})",
@@ -173,7 +174,7 @@ export const templatesText = messages(
     save: "Сохранить",
     createButton: "Создать шаблон",
     fieldsHelp:
-      "Передаются участнику вместе с ключом — как секреты и как файл .env. При выпуске ключа {{project.id}} заменяется на ID проекта, а {{node:…}} — на название узла.",
+      "Передаются участнику вместе с ключом — как секреты и как файл .env. При выпуске ключа {{project.id}} заменяется на ID проекта, {{node:…}} — на ID узла, а {{node:….name}} — на название узла.",
     field: "Поле {n}",
     fieldName: "Имя",
     fieldNameHint: "Заглавные латинские буквы, цифры и _, начиная с буквы (имя переменной окружения)",
@@ -181,6 +182,7 @@ export const templatesText = messages(
     fieldValue: "Значение",
     insertProjectId: "Вставить ID проекта",
     insertNode: "Вставить ID узла",
+    insertNodeName: "Вставить название узла",
     node: "Узел",
     noNodes: "В проекте нет узлов.",
     nodeOption: "{name} ({kind})",

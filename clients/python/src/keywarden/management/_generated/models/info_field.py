@@ -15,7 +15,8 @@ class InfoField:
     """
     Attributes:
         name (str): an environment variable name
-        value (str): may hold {{project.id}} and {{node:<node_id>}}, resolved when the key is issued
+        value (str): may hold {{project.id}}, {{node:<node_id>}} (the node's id) and {{node:<node_id>.name}} (its name),
+            resolved when the key is issued
         description (str | Unset):  Default: ''.
     """
 

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from keywarden import _jwt
 from keywarden._answers import Answers, fingerprint
 from keywarden._feed import KeyChangesFeed
+from keywarden._opaque import checksum_ok
 from keywarden._trust import TrustState, Vouched
 from keywarden.httpx_auth import HmacAuth
 from keywarden.signing import signature
 from keywarden.verification import Verification, holds
-from keywarden.verifier import _checksum_ok
 
 from chalicelib.domain import verification as service
 from chalicelib.domain.opaque_keys import generate
@@ -47,11 +47,11 @@ def test_a_valid_verdict_lacking_a_permission_becomes_insufficient_permissions()
 def test_opaque_checksums_are_the_services() -> None:
     for _ in range(200):
         key = generate()
-        assert _checksum_ok(key)
+        assert checksum_ok(key)
         typo = key[:10] + ("A" if key[10] != "A" else "B") + key[11:]
-        assert not _checksum_ok(typo)
-    assert not _checksum_ok("kw_")
-    assert not _checksum_ok("kw_ééééééééééé")
+        assert not checksum_ok(typo)
+    assert not checksum_ok("kw_")
+    assert not checksum_ok("kw_ééééééééééé")
 
 
 def _token(key: ec.EllipticCurvePrivateKey, **claims: object) -> _jwt.Token:

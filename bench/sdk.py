@@ -84,9 +84,9 @@ def jwt_case(verifier: Verifier, counted: Counted, token: str, runs: int) -> dic
     verdict = verifier.verify(token, ["orders:read"])  # the first sight: the service vouches once
     assert verdict.valid, verdict
     assert verifier.verify(token, ["orders:read"]).offline
-    config = verifier._config
+    config = verifier._knowledge.config
     assert config is not None
-    public_key = verifier._keys.key(jwt.get_unverified_header(token)["kid"])
+    public_key = verifier._knowledge.keys.key(jwt.get_unverified_header(token)["kid"])
     assert public_key is not None
     ours: list[int] = []
     pyjwt: list[int] = []
@@ -118,13 +118,13 @@ def opaque_case(verifier: Verifier, counted: Counted, key: str, runs: int) -> di
     samples: list[int] = []
     clock = time.perf_counter_ns
     before = counted.snapshot()
-    deadline = time.monotonic() + 0.8 * verifier._answers.ttl
+    deadline = time.monotonic() + 0.8 * verifier._knowledge.answers.ttl
     done = 0
     while done < runs:
         if time.monotonic() > deadline:  # keep every sample a hit: refill before the TTL
             assert verifier.verify(key).valid
             before = (before[0] + 1, before[1])
-            deadline = time.monotonic() + 0.8 * verifier._answers.ttl
+            deadline = time.monotonic() + 0.8 * verifier._knowledge.answers.ttl
         start = clock()
         result = verifier.verify(key, ["orders:read"])
         samples.append(clock() - start)

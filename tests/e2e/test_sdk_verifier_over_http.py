@@ -107,7 +107,7 @@ def test_when_the_feed_cannot_be_read_jwt_keys_are_not_trusted_offline(
 
     network.down = True
     # Past the feed's staleness bound and the kept answer's lifetime (KEYWARDEN_CACHE_TTL):
-    time.sleep(max(verifier.stale_after, verifier._answers.ttl) + 1.5)
+    time.sleep(max(verifier.stale_after, verifier._knowledge.answers.ttl) + 1.5)
     # the feed is stale, so a key that may have been revoked meanwhile is not let in.
     with pytest.raises(KeywardenError, match="could not be reached"):
         verifier.verify(token)
@@ -240,7 +240,7 @@ def test_offline_answers_repeat_what_the_service_said_of_the_key(verifier: Verif
     _, token = project.issue("jwt", project.reader, meta={"tenant": "t-1"})
     online = verifier.verify(token)
     assert online.valid and not online.offline
-    time.sleep(verifier._answers.ttl + 0.2)  # past the kept answer: the signature is checked
+    time.sleep(verifier._knowledge.answers.ttl + 0.2)  # past the kept answer: the signature is checked
     offline = verifier.verify(token)
     assert offline.offline
     assert (offline.meta, offline.role_id, offline.permissions, offline.expires_at) == (

@@ -4,6 +4,8 @@ a JWT key without asking (keywarden._trust, keywarden._answers)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -13,16 +15,19 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.hashes import SHA256
 from hypothesis import given
 from hypothesis import strategies as st
 from keywarden import _jwt
 from keywarden._answers import Answers, fingerprint
 from keywarden._feed import KeyChangesFeed
+from keywarden._opaque import checksum_ok
 from keywarden._trust import TrustState, Vouched
 from keywarden.httpx_auth import HmacAuth
 from keywarden.signing import signature
 from keywarden.verification import Verification, holds
-from keywarden.verifier import _checksum_ok
+from keywarden.verifier import Verifier
 
 from chalicelib.domain import verification as service
 from chalicelib.domain.opaque_keys import generate
@@ -47,17 +52,40 @@ def test_a_valid_verdict_lacking_a_permission_becomes_insufficient_permissions()
 def test_opaque_checksums_are_the_services() -> None:
     for _ in range(200):
         key = generate()
-        assert _checksum_ok(key)
+        assert checksum_ok(key)
         typo = key[:10] + ("A" if key[10] != "A" else "B") + key[11:]
-        assert not _checksum_ok(typo)
-    assert not _checksum_ok("kw_")
-    assert not _checksum_ok("kw_ééééééééééé")
+        assert not checksum_ok(typo)
+    assert not checksum_ok("kw_")
+    assert not checksum_ok("kw_ééééééééééé")
+
+
+# The order n of P-256's group, written out here (not taken from the SDK) so that the twin test
+# below checks the SDK's value: a wrong n here would make the twin fail to verify.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def _signature(token: str) -> tuple[int, int]:
+    raw = base64.urlsafe_b64decode(token.rsplit(".", 1)[1] + "==")
+    return int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+
+
+def _with_s(token: str, s: int) -> str:
+    """`token` with the `s` of its signature replaced."""
+    r, _ = _signature(token)
+    raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return token.rsplit(".", 1)[0] + "." + base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _signed(key: ec.EllipticCurvePrivateKey, **claims: object) -> str:
+    """A token as the service mints it: our header and claims, signed low-S (ECDSA gives either form)."""
+    body = {"iss": "urn:test", "aud": "prj_1", "sub": "ann", "jti": "key_1", **claims}
+    text = jwt.encode(body, key, algorithm="ES256", headers={"kid": "k1", "typ": "apikey+jwt"})
+    _, s = _signature(text)
+    return _with_s(text, min(s, P256_ORDER - s))
 
 
 def _token(key: ec.EllipticCurvePrivateKey, **claims: object) -> _jwt.Token:
-    body = {"iss": "urn:test", "aud": "prj_1", "sub": "ann", "jti": "key_1", **claims}
-    text = jwt.encode(body, key, algorithm="ES256", headers={"kid": "k1", "typ": "apikey+jwt"})
-    parsed = _jwt.parse(text)
+    parsed = _jwt.parse(_signed(key, **claims))
     assert parsed is not None
     return parsed
 
@@ -80,6 +108,38 @@ def test_jwt_claims_are_refused_with_the_services_codes() -> None:
     other = ec.generate_private_key(ec.SECP256R1()).public_key()
     with pytest.raises(_jwt.Refused, match="INVALID_SIGNATURE"):
         _jwt.verified_claims(_token(key), other, "prj_1", "urn:test", time.time())
+
+
+def test_the_high_s_twin_of_a_vouched_token_is_refused_offline() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    token = _signed(key)
+    r, s = _signature(token)
+    twin = _with_s(token, P256_ORDER - s)
+    # The twin's signature is as valid as the original's: only the low-S rule tells them apart.
+    signing_input = token.rsplit(".", 1)[0].encode("ascii")
+    key.public_key().verify(encode_dss_signature(r, P256_ORDER - s), signing_input, ec.ECDSA(SHA256()))
+    jwk = jwt.algorithms.ECAlgorithm.to_jwk(key.public_key(), as_dict=True) | {"kid": "k1"}
+    asked: list[str] = []
+
+    def service(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/verifier":
+            settings = {"project_id": "prj_1", "issuer": "urn:test", "jwks_uri": "/jwks", "key_changes_uri": "/feed"}
+            return httpx.Response(200, json=settings | {"cache_ttl_seconds": 5})
+        if request.url.path == "/jwks":
+            return httpx.Response(200, json={"keys": [jwk]})
+        if request.url.path == "/feed":
+            return httpx.Response(200, json={"items": [], "next_cursor": None})
+        asked.append(json.loads(request.content)["key"])
+        return httpx.Response(200, json={"valid": True, "code": "VALID", "key_id": "key_1", "owner_id": "ann"})
+
+    # No kept answers: every verdict after the first is the offline JWT check's.
+    transport = httpx.MockTransport(service)
+    with Verifier("https://keys.test", "kws_test", cache_ttl=0, poll_interval=3600, transport=transport) as verifier:
+        assert verifier.verify(token).valid  # the service vouches for the key once
+        assert verifier.verify(token).offline  # and its token verifies offline from then on
+        verdict = verifier.verify(twin)
+    assert (verdict.valid, verdict.code) == (False, "INVALID_SIGNATURE")
+    assert asked == [token]  # the twin was refused offline, not asked about
 
 
 def test_only_es256_tokens_of_our_type_are_parsed() -> None:

@@ -3,10 +3,11 @@
 Only keys from the service's own JWKS (at the URL the service names, never one a token names:
 `jku`, `x5u`, `jwk`, `x5c` are not followed) verify a token; the token's `kid` only picks among
 them, and only ES256 is ever run, whatever the header says. The token is parsed once: the
-header picks the key, `cryptography` checks the signature (as the service itself does), and
-the claims the service checks are checked here the same way (`iss`, `aud`, `exp`), with its
-codes. This is the whole of JWT validation these tokens need, at about 0.8 x the CPU of PyJWT's
-`jwt.decode`, which parses the token a second time and validates claims we never issue.
+header picks the key, `cryptography` checks the signature (as the service itself does, and in
+its low-S form only, the one the service mints and accepts), and the claims the service checks
+are checked here the same way (`iss`, `aud`, `exp`), with its codes. This is the whole of JWT
+validation these tokens need, at about 0.8 x the CPU of PyJWT's `jwt.decode`, which parses the
+token a second time and validates claims we never issue.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ DEFAULT_MAX_AGE = 300.0
 # And never more often than this, whatever the header says.
 MIN_MAX_AGE = 10.0
 _ECDSA = ec.ECDSA(SHA256())
+# The order n of P-256's group. An ECDSA signature (r, s) has a twin, (r, n - s), that verifies
+# alike: a second spelling of the same token, which would verify offline as the key the service
+# vouched for. The service mints and accepts only the low form (s <= n / 2): so does the SDK.
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 class Refused(Exception):
@@ -82,6 +87,8 @@ def verified_claims(
     (`exp` judged at `now`, the service's time)."""
     r = int.from_bytes(token.signature[:32], "big")
     s = int.from_bytes(token.signature[32:], "big")
+    if s > _P256_ORDER // 2:
+        raise Refused("INVALID_SIGNATURE")  # the high-S twin of a token: never one the service minted
     try:
         key.verify(encode_dss_signature(r, s), token.signing_input, _ECDSA)
     except InvalidSignature:

@@ -1,8 +1,9 @@
 """HMAC-SHA256 request signing for Keywarden (the Azure App Configuration / Comindware scheme).
 
 The signed string is ``METHOD + "\\n" + path_and_query + "\\n" + date + ";" + host + ";" + content_hash``;
-the key is the base64-decoded secret. This module imports only the standard library;
-:class:`HmacAuth` (for ``requests``) is loaded from :mod:`keywarden.requests_auth` on first use.
+the key is the base64-decoded secret. This module imports only the standard library; the
+auth classes built on it are :class:`keywarden.requests_auth.HmacAuth` (for ``requests``) and
+:class:`keywarden.httpx_auth.HmacAuth` (for ``httpx``).
 
 Example::
 
@@ -18,13 +19,9 @@ import base64
 import hashlib
 import hmac
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from keywarden.requests_auth import HmacAuth
-
-__all__ = ["SIGNED_HEADERS", "HmacAuth", "content_hash", "sign_request", "signature", "string_to_sign"]
+__all__ = ["SIGNED_HEADERS", "content_hash", "sign_request", "signature", "string_to_sign"]
 
 SIGNED_HEADERS = "x-ms-date;host;x-ms-content-sha256"
 
@@ -115,12 +112,3 @@ def sign_request(
         "host": host,
         "authorization": f"HMAC-SHA256 Credential={token}&SignedHeaders={SIGNED_HEADERS}&Signature={sig}",
     }
-
-
-def __getattr__(name: str) -> Any:
-    # HmacAuth needs requests: import it only when asked for.
-    if name == "HmacAuth":
-        from keywarden.requests_auth import HmacAuth
-
-        return HmacAuth
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

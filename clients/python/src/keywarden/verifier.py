@@ -26,64 +26,28 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import threading
 import time
 import weakref
-import zlib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from keywarden import _jwt
-from keywarden._answers import Answers, fingerprint
-from keywarden._feed import KeyChangesFeed, service_time
+from keywarden._feed import service_time
+from keywarden._knowledge import Ask, Config, Knowledge, screened
 from keywarden._service import Service, Unprocessable
-from keywarden._trust import TrustState, Vouched
 from keywarden.signing import content_hash
-from keywarden.verification import (
-    EXPIRED,
-    INVALID_SIGNATURE,
-    MALFORMED,
-    REVOKED,
-    VALID,
-    Verification,
-    refused,
-)
+from keywarden.verification import INVALID_SIGNATURE, MALFORMED, Verification, refused
 
 __all__ = ["Verifier"]
 
 log = logging.getLogger("keywarden")
 
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_OPAQUE_PREFIX = "kw_"
-_MAX_CREDENTIAL = 32 * 1024
 # An unknown `kid` fetches the keys again at most this often.
 _KEYS_REFETCH_INTERVAL = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Config:
-    project_id: str
-    issuer: str
-    jwks_uri: str
-    key_changes_uri: str
-    service_cache_ttl: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Ask:
-    """A verdict the service must give: the credential, and what the offline check learned."""
-
-    credential: str
-    fingerprint: bytes
-    jwt_id: str | None = None
-    owner_id: str | None = None
 
 
 class Verifier:
@@ -104,14 +68,7 @@ class Verifier:
         ttl = float(os.environ.get("KEYWARDEN_CACHE_TTL", "5")) if cache_ttl is None else cache_ttl
         self.poll_interval = poll_interval
         self.stale_after = stale_after
-        self._answers = Answers(ttl)
-        self._trust = TrustState()
-        self._trust.on_key_change.append(self._answers.drop_key)
-        self._trust.on_owner_change.append(self._answers.drop_owner)
-        self._keys = _jwt.SigningKeys()
-        self._config: _Config | None = None
-        self._feed: KeyChangesFeed | None = None
-        self._refetch_keys = threading.Event()
+        self._knowledge = Knowledge(ttl)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
@@ -134,7 +91,7 @@ class Verifier:
             body = self._service.post("/v1/keys/verify", {"key": plan.credential})
         except Unprocessable:
             return refused(MALFORMED)
-        return self._learn(plan, body, asked_at).requiring(permissions)
+        return self._knowledge.learn(plan, body, asked_at).requiring(permissions)
 
     async def averify(self, key: str, permissions: Collection[str] = ()) -> Verification:
         """`verify` for async code: the offline path is the same; the service is called without blocking."""
@@ -152,7 +109,7 @@ class Verifier:
             body = await self._service.apost("/v1/keys/verify", {"key": plan.credential})
         except Unprocessable:
             return refused(MALFORMED)
-        return self._learn(plan, body, asked_at).requiring(permissions)
+        return self._knowledge.learn(plan, body, asked_at).requiring(permissions)
 
     def verify_hmac(
         self,
@@ -199,13 +156,13 @@ class Verifier:
         Called on first use; call it at your app's start to pay that before the first request.
         Raises `KeywardenError` when the service cannot be reached or refuses the service key.
         """
-        if self._config is not None and self._pid == os.getpid() and self._thread is not None:
+        if self._knowledge.config is not None and self._pid == os.getpid() and self._thread is not None:
             return
         with self._start_lock:
             if self._pid != os.getpid():
                 self._forked()
-            if self._config is None:
-                self._config = self._read_config()
+            if self._knowledge.config is None:
+                self._read_config()
                 self._fetch_keys()
                 self._poll_feed()
             if self._thread is None:
@@ -238,114 +195,33 @@ class Verifier:
     def project_id(self) -> str:
         """The project whose keys this verifier accepts (after `start`)."""
         self.start()
-        assert self._config is not None
-        return self._config.project_id
+        assert self._knowledge.config is not None
+        return self._knowledge.config.project_id
 
     # --- the request path ---------------------------------------------------------------
 
-    def _plan(self, credential: str) -> Verification | _Ask:
+    def _plan(self, credential: str) -> Verification | Ask:
         """A verdict reached without the network, or what to ask the service."""
-        if not credential or len(credential) > _MAX_CREDENTIAL:
-            return refused(MALFORMED)
-        if credential.startswith(_OPAQUE_PREFIX) and not _checksum_ok(credential):
-            return refused(MALFORMED)
+        malformed = screened(credential)
+        if malformed is not None:
+            return malformed
         self.start()
-        mark = fingerprint(credential)
-        cached = self._answers.get(mark)
-        if cached is not None:
-            if cached.key_id is not None and cached.key_id in self._trust.refused:
-                return refused(self._trust.refused[cached.key_id])
-            if cached.valid and cached.expires_at is not None and cached.expires_at.timestamp() <= self._now():
-                return refused(EXPIRED)
-            return cached
-        if _jwt.looks_like_jwt(credential):
-            return self._plan_jwt(credential, mark)
-        return _Ask(credential, mark)
-
-    def _plan_jwt(self, token: str, mark: bytes) -> Verification | _Ask:
-        config = self._config
-        assert config is not None
-        assert self._feed is not None
-        if time.monotonic() - self._feed.synced_at > self.stale_after:
-            return _Ask(token, mark)  # the feed is behind: nothing offline can be trusted
-        parsed = _jwt.parse(token)
-        if parsed is None:
-            return _Ask(token, mark)
-        key = self._keys.key(parsed.kid)
-        if key is None:
-            self._refetch_keys.set()  # the poller fetches them at once; the service answers this one
-            return _Ask(token, mark)
-        try:
-            claims = _jwt.verified_claims(parsed, key, config.project_id, config.issuer, self._now())
-        except _jwt.Refused as refusal:
-            return refused(refusal.code)
-        key_id, owner_id = claims["jti"], claims["sub"]
-        code = self._trust.refused.get(key_id)
-        if code is not None:
-            return refused(code)
-        vouched = self._trust.vouched.get(key_id)
-        if vouched is None:
-            return _Ask(token, mark, key_id, owner_id)
-        if vouched.expires_at is not None and vouched.expires_at <= self._now():
-            return refused(EXPIRED)
-        return _offline_verdict(key_id, owner_id, config.project_id, vouched)
-
-    def _learn(self, plan: _Ask, body: Mapping[str, Any], asked_at: float) -> Verification:
-        assert self._config is not None
-        ttl = self._config.service_cache_ttl
-        verdict = Verification.from_service(body)
-        key_id = verdict.key_id or plan.jwt_id
-        if key_id is not None:
-            code = self._trust.refused.get(key_id)
-            if code is not None:  # the feed heard of a revocation the service's cache has not
-                return refused(code)
-        if plan.jwt_id is not None and verdict.valid and verdict.key_id == plan.jwt_id and verdict.owner_id:
-            self._trust.vouch(plan.jwt_id, _vouched(verdict), asked_at, ttl)
-        elif plan.jwt_id is not None and verdict.code in (REVOKED, EXPIRED):
-            self._trust.refuse(plan.jwt_id, verdict.code)
-        elif verdict.key_id is not None and not verdict.valid:
-            self._trust.unvouch(verdict.key_id)  # the service says no: no offline "yes" until it says yes
-        owner = verdict.owner_id or plan.owner_id or ""
-        if key_id is None or self._trust.may_vouch(key_id, owner, asked_at, ttl):
-            # Kept as later requests will see it: answered without a call.
-            self._answers.put(plan.fingerprint, dataclasses.replace(verdict, offline=True), asked_at)
-            # The feed may have heard of a change between the check above and the put: its
-            # drop ran before the put, so look again (one of the two always sees the other).
-            if key_id is not None and (
-                key_id in self._trust.refused or not self._trust.may_vouch(key_id, owner, asked_at, ttl)
-            ):
-                self._answers.drop_key(key_id)
-        return verdict
-
-    def _now(self) -> float:
-        """The service's time (this machine's, corrected when their clocks differ by more than 2 s)."""
-        return time.time() + (self._feed.skew if self._feed is not None else 0.0)
+        return self._knowledge.plan(credential, self.stale_after)
 
     # --- the service ----------------------------------------------------------------------
 
-    def _read_config(self) -> _Config:
+    def _read_config(self) -> None:
         response = self._service.get("/v1/verifier")
-        body = response.json()
-        config = _Config(
-            project_id=body["project_id"],
-            issuer=body["issuer"],
-            jwks_uri=body["jwks_uri"],
-            key_changes_uri=body["key_changes_uri"],
-            service_cache_ttl=float(body["cache_ttl_seconds"]),
-        )
-        self._feed = KeyChangesFeed(
-            config.key_changes_uri, self._trust, config.service_cache_ttl, service_time(response)
-        )
-        return config
+        self._knowledge.configure(Config.from_service(response.json()), service_time(response))
 
     def _poll_feed(self) -> None:
-        assert self._feed is not None
-        self._feed.poll(self._service.get, time.monotonic())
+        assert self._knowledge.feed is not None
+        self._knowledge.feed.poll(self._service.get, time.monotonic())
 
     def _fetch_keys(self) -> None:
-        assert self._config is not None
-        response = self._service.get(self._config.jwks_uri)
-        self._keys.load(response.json(), response.headers.get("cache-control"))
+        assert self._knowledge.config is not None
+        response = self._service.get(self._knowledge.config.jwks_uri)
+        self._knowledge.keys.load(response.json(), response.headers.get("cache-control"))
 
     # --- the poller -----------------------------------------------------------------------
 
@@ -356,11 +232,12 @@ class Verifier:
             try:
                 self._poll_feed()
                 moment = time.monotonic()
-                refetch = self._refetch_keys.is_set() and moment - self._keys.fetched_at > _KEYS_REFETCH_INTERVAL
-                if moment >= self._keys.fresh_until or refetch:
-                    self._refetch_keys.clear()
+                keys = self._knowledge.keys
+                refetch = self._knowledge.keys_wanted.is_set() and moment - keys.fetched_at > _KEYS_REFETCH_INTERVAL
+                if moment >= keys.fresh_until or refetch:
+                    self._knowledge.keys_wanted.clear()
                     self._fetch_keys()
-                self._trust.forget_doubts()
+                self._knowledge.trust.forget_doubts()
             except Exception as error:  # the poller must outlive any one failure
                 log.warning("keywarden: could not read the key-changes feed: %s", error)
 
@@ -370,12 +247,8 @@ class Verifier:
         self._thread = None
         self._service.forget_connections()
         self._stop = threading.Event()
-        self._refetch_keys = threading.Event()
-        if self._feed is not None:
-            self._feed.forked()
         self._start_lock = threading.Lock()
-        self._trust.reset_locks()
-        self._answers.reset_locks()
+        self._knowledge.forked()
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -421,44 +294,3 @@ def _hmac_payload(
     if permissions:
         payload["permissions"] = list(permissions)
     return payload
-
-
-def _vouched(verdict: Verification) -> Vouched:
-    assert verdict.owner_id is not None
-    return Vouched(
-        expires_at=verdict.expires_at.timestamp() if verdict.expires_at is not None else None,
-        owner_id=verdict.owner_id,
-        role_id=verdict.role_id,
-        permissions=verdict.permissions,
-        meta=verdict.meta,
-    )
-
-
-def _offline_verdict(key_id: str, owner_id: str, project_id: str, vouched: Vouched) -> Verification:
-    """The service's own answer for this key, repeated: what it said when it vouched."""
-    expires = vouched.expires_at
-    return Verification(
-        valid=True,
-        code=VALID,
-        key_id=key_id,
-        project_id=project_id,
-        owner_id=owner_id,
-        role_id=vouched.role_id,
-        permissions=vouched.permissions,
-        expires_at=datetime.fromtimestamp(expires, UTC) if expires is not None else None,
-        meta=vouched.meta,
-        offline=True,
-    )
-
-
-def _checksum_ok(key: str) -> bool:
-    """The opaque key's last 6 characters are the CRC32 of the rest of its body, in base62."""
-    body = key[len(_OPAQUE_PREFIX) :]
-    if len(body) < 7 or not (body.isascii() and body.isalnum()):
-        return False
-    value = zlib.crc32(body[:-6].encode("ascii"))
-    digits = []
-    for _ in range(6):
-        value, digit = divmod(value, 62)
-        digits.append(_BASE62[digit])
-    return "".join(reversed(digits)) == body[-6:]

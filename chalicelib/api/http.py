@@ -28,7 +28,18 @@ from chalice.app import Blueprint, Request, Response
 from msgspec import Struct, field
 
 from chalicelib.api import request_log
-from chalicelib.api.access import ProjectAccess, authorize_project
+from chalicelib.api.access import (
+    MembersOnly,
+    Own,
+    OwnFilter,
+    ProjectAccess,
+    Stricter,
+    authorize_member,
+    authorize_own,
+    authorize_project,
+    authorize_stricter,
+    own_filter,
+)
 from chalicelib.api.binding import decode_body, decode_form, decode_path_params, decode_query
 from chalicelib.api.problems import UNEXPECTED, new_request_id, problem_response, stamped
 from chalicelib.api.schemas import encode
@@ -122,6 +133,8 @@ class Endpoint(Struct):
     # A person's route under {pid} that the project's own service key may also call (feeds
     # for resource servers); the handler then has `call.service_project`, not `call.access`.
     service_key_too: bool = False
+    # Routes on people's own things: whose the thing is, or whose a list shows (see api.access).
+    own: Own | OwnFilter | Stricter | MembersOnly | None = None
 
     @property
     def idempotent(self) -> bool:
@@ -156,6 +169,7 @@ class Router:
         system_admin: bool = False,
         form: bool = False,
         service_key_too: bool = False,
+        own: Own | OwnFilter | Stricter | MembersOnly | None = None,
     ) -> Callable[[Handler], Handler]:
         """Registers `handler`. `action` is required on every route under `{pid}`: the caller's
         right to it is checked before the handler runs, replays included, and the handler gets
@@ -166,7 +180,10 @@ class Router:
         `system_admin` admits only people in the administrators' group (service-wide routes);
         `form` takes the body as application/x-www-form-urlencoded (OAuth endpoints);
         `service_key_too` also admits the service key of `{pid}`'s project (reads only), any
-        other project's service key being 404."""
+        other project's service key being 404; `own` declares who may act on the route's thing
+        (`Own`: its owner, or those with a right), whose things a list shows (`OwnFilter`), or
+        when a request needs a higher right than the action (`Stricter`), or membership itself
+        (`MembersOnly`)."""
 
         def register(handler: Handler) -> Handler:
             if ("{pid}" in path) != (action is not None) or (action is not None and auth != AUTH_PERSON):
@@ -175,6 +192,10 @@ class Router:
                 raise TypeError(f"{method} {path}: step-up is checked with the action; declare one")
             if service_key_too and (action is None or method != "GET" or step_up):
                 raise TypeError(f"{method} {path}: only reads under {{pid}} are open to the project's service key")
+            if own is not None and (action is None or service_key_too):
+                raise TypeError(f"{method} {path}: ownership is checked with the action; declare one")
+            if isinstance(own, OwnFilter) and query is None:
+                raise TypeError(f"{method} {path}: an ownership filter narrows the route's query")
             if system_admin and (auth != AUTH_PERSON or action is not None):
                 raise TypeError(f"{method} {path}: system administrators' routes are people's, outside projects")
             endpoint = Endpoint(
@@ -195,6 +216,7 @@ class Router:
                 system_admin,
                 form,
                 service_key_too,
+                own,
             )
             ENDPOINTS.append(endpoint)
             blueprint = self.blueprint
@@ -264,6 +286,14 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
         # Before any replay: a stored response is only for a caller who may still act.
         assert principal is not None
         access = authorize_project(principal, params["pid"], endpoint.action, step_up=endpoint.step_up)
+        if isinstance(endpoint.own, Own):
+            access = authorize_own(access, principal.sub, endpoint.own, params)
+        elif isinstance(endpoint.own, OwnFilter):
+            query = own_filter(access, principal.sub, endpoint.own, query)
+        elif isinstance(endpoint.own, Stricter):
+            access = authorize_stricter(access, endpoint.own, params, body)
+        elif isinstance(endpoint.own, MembersOnly):
+            access = authorize_member(access, endpoint.own)
     call: Call[Any, Any] = Call(request, params, body, query, principal, request_id, endpoint, service_project, access)
 
     idempotency_key = headers.get("idempotency-key") if endpoint.idempotent else None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from chalicelib.api.access import MembersOnly, Own, OwnFilter
 from chalicelib.api.http import Call, Reply, Router
 from chalicelib.api.keys import future_epoch, key_view
 from chalicelib.api.request_schemas import (
@@ -17,7 +18,7 @@ from chalicelib.api.request_schemas import (
 from chalicelib.api.schemas import Page
 from chalicelib.domain import info_fields
 from chalicelib.domain.policy import Action
-from chalicelib.errors import ForbiddenError, NotFoundError, ValidationFailedError
+from chalicelib.errors import NotFoundError, ValidationFailedError
 from chalicelib.lazy import lazy_module
 from chalicelib.store.event_data import request_data
 
@@ -37,13 +38,17 @@ def request_view(model: KeyRequestModel) -> KeyRequest:
     return KeyRequest(**request_data(key_requests.value_of(model)))
 
 
-def _visible_request(call: Call[Any, Any]) -> KeyRequestModel:
-    """The request, to its requester and to those who decide; 404 to anyone else."""
-    model = key_requests.get_request(call.access.project.id, call.params["request_id"])
-    own = model.requester_id == call.person.sub and call.access.may(Action.REQUEST_KEYS)
-    if not (own or call.access.may(Action.DECIDE_REQUESTS)):
-        raise NotFoundError("key request not found")
-    return model
+def _load_request(project_id: str, params: dict[str, str]) -> KeyRequestModel:
+    return key_requests.get_request(project_id, params["request_id"])
+
+
+def _requester(model: KeyRequestModel) -> str:
+    return model.requester_id
+
+
+# A request is its requester's; those who decide requests see and decide everyone's.
+_REQUESTERS_OR_DECIDERS = Own(_load_request, _requester, elevated=Action.DECIDE_REQUESTS)
+_REQUESTER_ONLY = Own(_load_request, _requester, elevated=None)
 
 
 @router.route(
@@ -53,6 +58,8 @@ def _visible_request(call: Call[Any, Any]) -> KeyRequestModel:
     response=KeyRequest,
     status=201,
     action=Action.REQUEST_KEYS,
+    # The key would be the requester's, and only members hold keys: no approval could ever issue it.
+    own=MembersOnly("only the project's members may request keys: add yourself as a member first"),
 )
 def create_request(call: Call[RequestCreate, None]) -> KeyRequest:
     """Requests a key from a template; one pending request per requester and template (else 409).
@@ -74,25 +81,27 @@ def create_request(call: Call[RequestCreate, None]) -> KeyRequest:
     query=RequestListQuery,
     response=Page[KeyRequest],
     action=Action.REQUEST_KEYS,
+    own=OwnFilter("requester_id", elevated=Action.DECIDE_REQUESTS),
 )
 def list_requests(call: Call[None, RequestListQuery]) -> Page[KeyRequest]:
     """Newest first. Owners and admins see every request; other members their own."""
     query = call.query
-    requester_id = query.requester_id
-    if not call.access.may(Action.DECIDE_REQUESTS):
-        if requester_id not in (None, call.person.sub):
-            raise ForbiddenError("you may list only your own requests")
-        requester_id = call.person.sub
     page = key_requests.list_requests(
-        call.access.project.id, query.limit, query.cursor, status=query.status, requester_id=requester_id
+        call.access.project.id, query.limit, query.cursor, status=query.status, requester_id=query.requester_id
     )
     return Page([request_view(r) for r in page.items], page.next_cursor)
 
 
-@router.route("GET", "/v1/projects/{pid}/key-requests/{request_id}", response=KeyRequest, action=Action.READ_PROJECT)
+@router.route(
+    "GET",
+    "/v1/projects/{pid}/key-requests/{request_id}",
+    response=KeyRequest,
+    action=Action.REQUEST_KEYS,
+    own=_REQUESTERS_OR_DECIDERS,
+)
 def get_request(call: Call[None, None]) -> KeyRequest:
     """One request, for its requester and for those who decide."""
-    return request_view(_visible_request(call))
+    return request_view(call.access.resource)
 
 
 @router.route(
@@ -129,11 +138,12 @@ def deny_request(call: Call[Deny, None]) -> KeyRequest:
     "POST",
     "/v1/projects/{pid}/key-requests/{request_id}/cancel",
     response=KeyRequest,
-    action=Action.READ_PROJECT,
+    action=Action.REQUEST_KEYS,
+    own=_REQUESTER_ONLY,
 )
 def cancel_request(call: Call[None, None]) -> KeyRequest:
     """The requester withdraws a pending request."""
-    return request_view(request_cases.cancel(_visible_request(call), call.person.sub))
+    return request_view(request_cases.cancel(call.access.resource, call.person.sub))
 
 
 @router.route(
@@ -142,11 +152,11 @@ def cancel_request(call: Call[None, None]) -> KeyRequest:
     response=Claimed,
     # Exactly once: not even an Idempotency-Key replay keeps a copy of the secret.
     replayable=False,
-    action=Action.READ_PROJECT,
+    action=Action.REQUEST_KEYS,
+    own=_REQUESTER_ONLY,
 )
 def claim_request(call: Call[None, None]) -> Reply:
     """The requester takes the approved key, once: its secret, and the template's info fields
     as `secrets` and as `.env` text. Nothing of them is kept afterwards (409 on a second claim)."""
-    model = _visible_request(call)
-    _, key, secret, secrets = request_cases.claim(model, call.person.sub)
+    _, key, secret, secrets = request_cases.claim(call.access.resource, call.person.sub)
     return Reply(Claimed(key=key_view(key), secret=secret, secrets=secrets, dotenv=info_fields.dotenv(secrets)))

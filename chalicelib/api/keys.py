@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, structs
 
+from chalicelib.api.access import Own, OwnFilter
 from chalicelib.api.http import Call, Reply, Router
 from chalicelib.api.key_schemas import (
     BatchDelete,
@@ -28,7 +29,6 @@ from chalicelib.domain.policy import Action
 from chalicelib.errors import (
     ConfirmationRequiredError,
     FieldError,
-    ForbiddenError,
     ImmutableFieldError,
     NotFoundError,
     ValidationFailedError,
@@ -141,20 +141,26 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
     return KeyIssued(key=key_view(issued.key), secret=issued.secret)
 
 
-@router.route("GET", "/v1/projects/{pid}/keys", query=KeyListQuery, response=Page[Key], action=Action.REQUEST_KEYS)
+def _load_key(project_id: str, params: dict[str, str]) -> ApiKeyModel:
+    return keys.get_key(project_id, params["key_id"])
+
+
+@router.route(
+    "GET",
+    "/v1/projects/{pid}/keys",
+    query=KeyListQuery,
+    response=Page[Key],
+    action=Action.REQUEST_KEYS,
+    own=OwnFilter("owner_id", elevated=Action.MANAGE_KEYS),
+)
 def list_keys(call: Call[None, KeyListQuery]) -> Page[Key]:
-    """Owners and admins see every key; editors and developers see their own."""
+    """Owners and admins see every key; editors and developers see their own (another's: 403)."""
     project, query = call.access.project, call.query
-    owner_id = query.owner_id
-    if not call.access.may(Action.MANAGE_KEYS):
-        if owner_id not in (None, call.person.sub):
-            raise ForbiddenError("you may list only your own keys")
-        owner_id = call.person.sub
     page = keys.list_keys(
         project.id,
         query.limit,
         query.cursor,
-        owner_id=owner_id,
+        owner_id=query.owner_id,
         status=query.status,
         key_type=query.type,
         unused_days=query.unused_days,
@@ -162,13 +168,17 @@ def list_keys(call: Call[None, KeyListQuery]) -> Page[Key]:
     return Page([key_view(k) for k in page.items], page.next_cursor)
 
 
-@router.route("GET", "/v1/projects/{pid}/keys/{key_id}", response=Key, action=Action.READ_PROJECT)
+@router.route(
+    "GET",
+    "/v1/projects/{pid}/keys/{key_id}",
+    response=Key,
+    action=Action.REQUEST_KEYS,
+    own=Own(_load_key, lambda key: key.owner_id, elevated=Action.MANAGE_KEYS),
+)
 def get_key(call: Call[None, None]) -> Key:
-    """One key (its secret is never shown again); members who may not see it get 404."""
-    key = keys.get_key(call.access.project.id, call.params["key_id"])
-    own = key.owner_id == call.person.sub and call.access.may(Action.REQUEST_KEYS)
-    if not (own or call.access.may(Action.MANAGE_KEYS)):
-        raise NotFoundError("key not found")
+    """One key (its secret is never shown again), to its owner and to those who manage keys;
+    other members get 403."""
+    key: ApiKeyModel = call.access.resource
     return key_view(key)
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET, structs
 
+from chalicelib.api.access import Stricter
 from chalicelib.api.http import Call, Router
 from chalicelib.api.request_schemas import (
     InfoField,
@@ -18,7 +19,6 @@ from chalicelib.api.request_schemas import (
 from chalicelib.api.schemas import ListQuery, Page
 from chalicelib.domain.clock import now
 from chalicelib.domain.policy import Action
-from chalicelib.errors import ForbiddenError
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -64,11 +64,26 @@ def _tile(call: Call[Any, Any], template_id: str) -> KeyRequestTileModel | None:
     return key_requests.tiles_of(call.access.project.id, call.person.sub).get(template_id)
 
 
-def _may_approve_by_template(call: Call[Any, Any]) -> None:
-    """A template that approves its requests by itself issues keys: making or changing one is
-    deciding requests in advance, which editors may not do (they may not create keys either)."""
-    if not call.access.may(Action.DECIDE_REQUESTS):
-        raise ForbiddenError("only owners and admins may make or change a template that approves requests by itself")
+_SELF_APPROVING = "only owners and admins may make or change a template that approves requests by itself"
+
+
+def _load_template(project_id: str, params: dict[str, str]) -> KeyTemplateModel:
+    return templates.get_template(project_id, params["template_id"])
+
+
+def _changes(body: TemplateUpdate) -> dict[str, Any]:
+    return {k: v for k, v in structs.asdict(body).items() if v is not UNSET}
+
+
+# A template that approves its requests by itself issues keys: making or changing one is
+# deciding requests in advance, which editors may not do (they may not create keys either).
+_CREATES_SELF_APPROVING = Stricter(Action.DECIDE_REQUESTS, lambda body, _: bool(body.auto_approve), _SELF_APPROVING)
+_CHANGES_SELF_APPROVING = Stricter(
+    Action.DECIDE_REQUESTS,
+    lambda body, template: bool(_changes(body)) and bool(template.auto_approve or body.auto_approve is True),
+    _SELF_APPROVING,
+    load=_load_template,
+)
 
 
 def _fields(items: list[InfoField]) -> list[dict[str, str]]:
@@ -93,13 +108,12 @@ def list_templates(call: Call[None, ListQuery]) -> Page[Template]:
     response=Template,
     status=201,
     action=Action.MANAGE_CONFIG,
+    own=_CREATES_SELF_APPROVING,
 )
 def create_template(call: Call[TemplateCreate, None]) -> Template:
     """Creates a template (owner, admin, editor; one with `auto_approve`: owner, admin). Every
     node a placeholder names must exist (else 422)."""
     body = call.body
-    if body.auto_approve:
-        _may_approve_by_template(call)
     spec = templates.TemplateSpec(
         name=body.name,
         description=body.description,
@@ -125,14 +139,13 @@ def get_template(call: Call[None, None]) -> Template:
     body=TemplateUpdate,
     response=Template,
     action=Action.MANAGE_CONFIG,
+    own=_CHANGES_SELF_APPROVING,
 )
 def update_template(call: Call[TemplateUpdate, None]) -> Template:
     """Changes a template; keys already issued from it keep what they were issued with. A
     template with `auto_approve` (or being given it) may be changed by owners and admins only."""
-    template = templates.get_template(call.access.project.id, call.params["template_id"])
-    changes = {k: v for k, v in structs.asdict(call.body).items() if v is not UNSET}
-    if changes and (template.auto_approve or changes.get("auto_approve")):
-        _may_approve_by_template(call)
+    template: KeyTemplateModel = call.access.resource
+    changes = _changes(call.body)
     if "info_fields" in changes:
         changes["info_fields"] = _fields(changes["info_fields"])
     updated = templates.update_template(template, changes, call.person.sub)

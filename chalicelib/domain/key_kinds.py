@@ -8,14 +8,13 @@ A kind (`opaque_keys.KIND`, `jwt_keys.KIND`, `hmac_keys.KIND`) knows how to
   key's lookup record (always through the keyed hash, never in plaintext), the hint
   lists show, and the material that must be stored sealed (only HMAC secrets).
 
-Verification picks the kind by the credential's shape (`for_credential`), so a new
-kind is one module and one entry in `KINDS`.
+Verification picks the kind by the credential's shape (`kind_registry.for_credential`),
+so a new kind is one module and one entry in `kind_registry`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Protocol
 
 from msgspec import Struct
@@ -86,19 +85,3 @@ class KeyKind(Protocol):
 
 
 Minter = Callable[[Draft], Made]
-
-
-@cache
-def kinds() -> dict[str, KeyKind]:
-    """Every kind by its `type` name."""
-    from chalicelib.domain import hmac_keys, jwt_keys, opaque_keys
-
-    return {kind.name: kind for kind in (opaque_keys.KIND, jwt_keys.KIND, hmac_keys.KIND)}
-
-
-def for_credential(candidate: str) -> KeyKind | None:
-    """The kind whose shape `candidate` has, or None (then it is MALFORMED whatever it is)."""
-    for kind in kinds().values():
-        if kind.owns(candidate):
-            return kind
-    return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.key_kinds import Draft, Made, Minter, kinds
+from chalicelib.domain.key_kinds import Draft, Made, Minter
+from chalicelib.domain.kind_registry import kinds
 
 
 def minter(key_type: str) -> Minter:

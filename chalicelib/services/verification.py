@@ -1,6 +1,6 @@
 """Verifying an API key, as the hot path does it.
 
-The credential's shape picks its kind (`key_kinds.for_credential`); the kind parses it
+The credential's shape picks its kind (`kind_registry.for_credential`); the kind parses it
 without I/O; a JWT's signature is checked against the service's own published keys
 (cached: no AWS call when warm). Then the key's lookup record: cache, or one strongly
 consistent read; misses are cached too, so a flood of made-up but well-formed keys
@@ -16,7 +16,7 @@ from chalicelib import cache
 from chalicelib.config import get_settings
 from chalicelib.domain import jwt_keys
 from chalicelib.domain.clock import now
-from chalicelib.domain.key_kinds import for_credential
+from chalicelib.domain.kind_registry import for_credential
 from chalicelib.domain.verification import (
     INVALID_SIGNATURE,
     MALFORMED,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import Struct
 from pynamodb.exceptions import DoesNotExist
@@ -22,7 +22,7 @@ from chalicelib.config import get_settings
 from chalicelib.crypto.envelope import seal
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import is_id, new_id
-from chalicelib.domain.key_kinds import Draft, Minter, kinds
+from chalicelib.domain.key_kinds import Draft, KeyKind, Minter
 from chalicelib.domain.page import Page
 from chalicelib.domain.policy import Action, MemberRole, may
 from chalicelib.errors import (
@@ -32,12 +32,22 @@ from chalicelib.errors import (
     OwnerNotPermittedError,
     ValidationFailedError,
 )
+from chalicelib.lazy import lazy_module
 from chalicelib.store import audit, key_expiry, key_holders, key_lookup
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
 from chalicelib.store.event_data import key_data
 from chalicelib.store.models import ApiKeyModel, MemberModel, ProjectModel, RoleModel
 from chalicelib.store.pagination import decode_cursor, get_or_not_found, paginate, query_page
 from chalicelib.store.projects import project_is_live
+
+if TYPE_CHECKING:
+    from chalicelib.domain.kind_registry import kinds
+else:
+    # The registry imports every kind, which the cold start does without: read at a change of expiry.
+    _kind_registry = lazy_module("chalicelib.domain.kind_registry")
+
+    def kinds() -> Mapping[str, KeyKind]:
+        return _kind_registry.kinds()
 
 
 class NewKey(Struct, frozen=True):

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from chalicelib.domain import hmac_keys, jwt_keys, opaque_keys
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.key_kinds import Draft, KeyKind, Made, for_credential, kinds
+from chalicelib.domain.key_kinds import Draft, KeyKind, Made
+from chalicelib.domain.kind_registry import for_credential, kinds
 
 
 class LocalSigner:

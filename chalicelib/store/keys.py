@@ -46,7 +46,7 @@ else:
     # The registry imports every kind, which the cold start does without: read at a change of expiry.
     _kind_registry = lazy_module("chalicelib.domain.kind_registry")
 
-    def kinds() -> Mapping[str, KeyKind]:
+    def kinds() -> Mapping[str, KeyKind[Any]]:
         return _kind_registry.kinds()
 
 

@@ -564,6 +564,16 @@ def test_unknown_tokens_and_other_projects_keys_are_not_found(api: Api, project:
     assert project.verdict(signed.with_headers(authorization=as_opaque)) == "MALFORMED"
 
 
+def test_a_token_alone_is_no_bearer_credential(project: HmacProject) -> None:
+    _, token, secret = project.issue_hmac()
+    assert project.verdict(sign(token, secret)) == "VALID"
+    # Whoever holds the token (it is in every signed request) holds no key: presented alone,
+    # as keys are, it is refused before its record is read.
+    with aws_calls("dynamodb") as reads:
+        assert project.verify(token).json == {"valid": False, "code": "MALFORMED"}
+    assert reads == []
+
+
 def test_a_signature_is_accepted_once(project: HmacProject) -> None:
     key, token, secret = project.issue_hmac()
     signed = sign(token, secret, "POST", fresh_target(), body=b"pay 10")

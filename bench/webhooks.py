@@ -51,7 +51,7 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
     from chalicelib.jobs import run_job
     from chalicelib.resets import reset_all
     from chalicelib.store import keys, projects, roles, webhooks
-    from chalicelib.store.base import create_tables
+    from chalicelib.store.tables import create_tables
     from devstack.aws import create_kms_keys
 
     original = botocore.session.Session.create_client

@@ -31,8 +31,8 @@ from keywarden.signing import SIGNED_HEADERS, sign_request, signature
 
 from chalicelib import aws, cache
 from chalicelib.crypto import envelope
-from chalicelib.store.base import all_models
 from chalicelib.store.models import ReplayMarkModel
+from chalicelib.store.tables import all_models
 from tests.functional.conftest import Api, Reply, aws_calls
 from tests.functional.test_verify import BASE62, Project
 

@@ -420,7 +420,7 @@ def _store() -> Iterator[Meter]:
     from chalicelib import aws
     from chalicelib.config import get_settings
     from chalicelib.resets import reset_all
-    from chalicelib.store.base import create_tables
+    from chalicelib.store.tables import create_tables
 
     with mock_aws():
         reset_all()

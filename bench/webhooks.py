@@ -53,7 +53,7 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
     from chalicelib.services import keys as key_cases
     from chalicelib.services import projects as project_cases
     from chalicelib.store import roles, webhooks
-    from chalicelib.store.base import create_tables
+    from chalicelib.store.tables import create_tables
     from devstack.aws import create_kms_keys
 
     original = botocore.session.Session.create_client

@@ -7,7 +7,7 @@ import os
 from chalicelib.config import get_settings
 from chalicelib.crypto.keys import KMS_KEYS, deployment_tags
 from chalicelib.resets import reset_all
-from chalicelib.store.base import create_tables
+from chalicelib.store.tables import create_tables
 from devstack.moto_server import EmbeddedMotoServer
 
 

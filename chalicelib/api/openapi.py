@@ -43,9 +43,15 @@ runs again; reveals and launch-parameter signing are never replayed. Lists take
 `limit` (1..100, default 50) and an opaque `cursor`, and answer
 `{"items": [...], "next_cursor": "..." | null}`.
 
-Rights: see the `x-keywarden-rights` table. Outsiders get 404 for a project they do
-not belong to, as if it did not exist. Any member may remove themselves from a project,
-but a project always keeps at least one owner (409). Editors may rename a project.
+Rights: see the `x-keywarden-rights` table. One rule for existence: a project you are not a
+member of is 404, as if it did not exist; a member without the right is 403, whether the
+right is the route's or the right to act on someone else's key or request (a key is its
+owner's and those who manage keys'; a request its requester's and those who decide; only
+its requester cancels or claims it). Only the project's members may request keys (a system
+administrator who is not one gets 403: no approval could issue them a key). Any member may
+remove themselves from a project, but a project always keeps at least one owner (409).
+Editors may rename a project. Path parameters are percent-decoded once by the service:
+`auth0%7Cabc` and `auth0|abc` name the same member.
 
 Deleting a project wins over every concurrent change: from the moment it begins the
 project is gone for everyone and every write to it fails; if the deletion is interrupted

@@ -20,13 +20,14 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from msgspec import Struct
 
-from chalicelib.domain.key_kinds import Draft, Made, Signer
+from chalicelib.domain.key_kinds import Draft, Keyring, Made, Minter, Signer
 from chalicelib.domain.tokens import ChecksummedToken
+from chalicelib.domain.verification import MALFORMED
 
 PREFIX = "kwh_"
 FORMAT = ChecksummedToken(PREFIX)
@@ -140,20 +141,22 @@ def lowercase_headers(headers: Mapping[str, str]) -> dict[str, str] | None:
     return folded if len(folded) == len(headers) else None
 
 
+def _make(draft: Draft) -> Made:
+    token, secret = generate()
+    return Made(
+        handle=token,
+        shown={"token": token, "secret": base64.b64encode(secret).decode("ascii")},
+        hint=FORMAT.hint(token),
+        sealed_material=secret,
+        seal_context=seal_context(draft.project_id, draft.key_id),
+    )
+
+
 class _Hmac:
     name = "hmac"
-    bearer = False
-    self_contained = False
 
-    def make(self, draft: Draft, signer: Signer | None) -> Made:
-        token, secret = generate()
-        return Made(
-            handle=token,
-            shown={"token": token, "secret": base64.b64encode(secret).decode("ascii")},
-            hint=FORMAT.hint(token),
-            sealed_material=secret,
-            seal_context=seal_context(draft.project_id, draft.key_id),
-        )
+    def minter(self, signer: Callable[[], Signer]) -> Minter:
+        return _make
 
     def parse(self, candidate: str) -> HmacToken | None:
         token = FORMAT.parse(candidate)
@@ -161,6 +164,15 @@ class _Hmac:
 
     def owns(self, candidate: str) -> bool:
         return candidate.startswith(PREFIX)
+
+    def refusal_before_lookup(self, presented: HmacToken, project_id: str, keyring: Keyring) -> str | None:
+        # The token only names the key whose secret signs a request (`services.hmac_verification`
+        # checks those): alone, it proves nothing, so it is no bearer credential.
+        return MALFORMED
+
+    def expiry_change_refusal(self, current: float | None, new: float | None) -> str | None:
+        # The token says nothing of the expiry: the record decides, and may change.
+        return None
 
 
 KIND = _Hmac()

@@ -19,13 +19,15 @@ import binascii
 import hashlib
 import math
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 from msgspec import Struct
 
 from chalicelib.domain.ids import is_id
-from chalicelib.domain.key_kinds import Draft, Made, Signer
+from chalicelib.domain.key_kinds import Draft, Keyring, Made, Minter, Signer
+from chalicelib.domain.verification import INVALID_SIGNATURE, NOT_FOUND
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
@@ -185,16 +187,20 @@ def signature_valid(token: ParsedJwt, public_key: EllipticCurvePublicKey) -> boo
 
 class _Jwt:
     name = "jwt"
-    bearer = True
-    self_contained = True
+    # Read only by store.keys.update_key, until it asks `expiry_change_refusal`.
 
-    def make(self, draft: Draft, signer: Signer | None) -> Made:
-        if signer is None:
-            raise ValueError("a JWT key is made with a signer")
-        header = {"alg": ALGORITHM, "typ": TYPE, "kid": signer.kid}
-        signing_input = f"{b64url(_json(header))}.{b64url(_json(claims_of(draft)))}"
-        token = f"{signing_input}.{b64url(signer.sign(signing_input.encode('ascii')))}"
-        return Made(handle=draft.key_id, shown={"key": token}, hint=hint(token))
+    def minter(self, signer: Callable[[], Signer]) -> Minter:
+        key_signer = signer()
+
+        def make(draft: Draft) -> Made:
+            header = {"alg": ALGORITHM, "typ": TYPE, "kid": key_signer.kid}
+            signing_input = f"{b64url(_json(header))}.{b64url(_json(claims_of(draft)))}"
+            # The signing key must stay published for as long as the token is valid.
+            signature = key_signer.sign(signing_input.encode("ascii"), draft.expires_at)
+            token = f"{signing_input}.{b64url(signature)}"
+            return Made(handle=draft.key_id, shown={"key": token}, hint=hint(token))
+
+        return make
 
     def parse(self, candidate: str) -> ParsedJwt | None:
         return parse(candidate)
@@ -202,6 +208,30 @@ class _Jwt:
     def owns(self, candidate: str) -> bool:
         # Every JSON object header encodes to base64url starting "eyJ" ('{"').
         return candidate.startswith("eyJ")
+
+    def refusal_before_lookup(self, presented: ParsedJwt, project_id: str, keyring: Keyring) -> str | None:
+        """INVALID_SIGNATURE for a token that the service's own keys do not confirm or that
+        another issuer claims, NOT_FOUND for one of another project, else None.
+
+        Its `exp` is left to the record, whose expiry is never later (a change only brings it
+        forward, a reroll's grace never extends it), so that a revoked and expired key is
+        REVOKED, as with every kind.
+        """
+        public_key = keyring.verification_key(presented.kid)
+        if public_key is None or not signature_valid(presented, public_key):
+            return INVALID_SIGNATURE
+        if presented.claims.get("iss") != keyring.issuer:
+            return INVALID_SIGNATURE
+        if presented.claims.get("aud") != project_id:
+            return NOT_FOUND
+        return None
+
+    def expiry_change_refusal(self, current: float | None, new: float | None) -> str | None:
+        # The expiry is signed into the token (`exp`) and offline verifiers trust it: it may be
+        # brought forward (which verification online enforces) but never extended or removed.
+        if current is not None and (new is None or new > current):
+            return "a JWT key's expiry is signed into the token: it can be brought forward, not extended"
+        return None
 
 
 KIND = _Jwt()

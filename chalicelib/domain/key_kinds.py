@@ -1,24 +1,32 @@
 """What every kind of API key has in common: one small interface, three implementations.
 
-A kind (`opaque_keys.KIND`, `jwt_keys.KIND`, `hmac_keys.KIND`) knows how to
+A kind (`opaque_keys.KIND`, `jwt_keys.KIND`, `hmac_keys.KIND`; all of them in
+`kind_registry`) knows how to
 
-- `make` a new key's secret part from a `Draft` (what the key will be),
-- `parse` a presented credential without any I/O, down to its `handle`,
-- and what of the key is stored: the `Made` it returns says which handle finds the
-  key's lookup record (always through the keyed hash, never in plaintext), the hint
-  lists show, and the material that must be stored sealed (only HMAC secrets).
+- make new keys (`minter`): a new key's secret part from a `Draft`, and what of it is
+  stored: the `Made` says which handle finds the key's lookup record (always through
+  the keyed hash, never in plaintext), the hint lists show, and the material that must
+  be stored sealed (only HMAC secrets);
+- `parse` a presented credential without any I/O, down to its `handle`;
+- refuse a presented credential before its record is read (`refusal_before_lookup`:
+  a JWT whose signature the service's own keys do not confirm);
+- say whether a key's expiry may change (`expiry_change_refusal`: a JWT's is signed
+  into it).
 
-Verification picks the kind by the credential's shape (`for_credential`), so a new
-kind is one module and one entry in `KINDS`.
+What a kind needs from outside the domain is passed in as a small protocol (`Signer`,
+`Keyring`), which the services supply. Nothing outside a kind's own module asks which
+kind it is, so a new kind is one module and one entry in `kind_registry`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from msgspec import Struct
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 
 
 class Draft(Struct, frozen=True):
@@ -51,6 +59,9 @@ class Made(Struct, frozen=True):
     seal_context: dict[str, str] | None = None
 
 
+Minter = Callable[[Draft], Made]
+
+
 class Presented(Protocol):
     """A credential that parsed: at least the handle of the key it claims to be."""
 
@@ -58,47 +69,58 @@ class Presented(Protocol):
     def handle(self) -> str: ...
 
 
-# A JWT kind signs with this: the kid of the signing key and a function from the signing
-# input to the raw signature. Other kinds are given None.
 class Signer(Protocol):
+    """What a kind whose keys are signed signs them with (the service's KMS signing key)."""
+
     @property
     def kid(self) -> str: ...
 
-    def sign(self, message: bytes) -> bytes: ...
+    def sign(self, message: bytes, valid_until: float | None) -> bytes:
+        """The raw signature of `message`, by a key that verifiers can fetch at least until
+        `valid_until` (None: for ever), when what is signed stops being valid."""
+        ...
 
 
-class KeyKind(Protocol):
+class Keyring(Protocol):
+    """What the service vouches for, to check a credential before its record is read: its
+    own issuer name and its own signing keys (never a key that a credential names)."""
+
+    @property
+    def issuer(self) -> str: ...
+
+    def verification_key(self, kid: str) -> EllipticCurvePublicKey | None:
+        """The public key of `kid` when it is one of the service's signing keys, else None."""
+        ...
+
+
+P = TypeVar("P", bound=Presented)
+
+
+class KeyKind(Protocol[P]):
+    """One kind of API key; `P` is what its `parse` makes of a presented credential."""
+
     name: str
-    # Whether the credential alone authenticates (opaque and JWT keys, at /v1/keys/verify);
-    # an HMAC key's token does not: it names the key whose secret signs a request.
-    bearer: bool
-    # Whether the credential carries its own claims, signed (a JWT): it is made with a signer,
-    # and what it says, its expiry included, cannot be changed after.
-    self_contained: bool
 
-    def make(self, draft: Draft, signer: Signer | None) -> Made: ...
+    def minter(self, signer: Callable[[], Signer]) -> Minter:
+        """Makes new keys of this kind. `signer` is called once, here, by a kind whose keys
+        are signed, and never by others (finding the signing key costs reads)."""
+        ...
 
-    def parse(self, candidate: str) -> Presented | None: ...
+    def parse(self, candidate: str) -> P | None:
+        """What `candidate` says it is, when it is well formed for this kind; no I/O."""
+        ...
 
     def owns(self, candidate: str) -> bool:
         """Whether `candidate` has this kind's shape (a cheap prefix test, no parsing)."""
         ...
 
+    def refusal_before_lookup(self, presented: P, project_id: str, keyring: Keyring) -> str | None:
+        """Why `presented`, offered alone as a bearer credential by a caller of `project_id`
+        (as at /v1/keys/verify), is refused before its record is read: a verdict code of
+        `domain.verification`, or None to look the key up."""
+        ...
 
-Minter = Callable[[Draft], Made]
-
-
-@cache
-def kinds() -> dict[str, KeyKind]:
-    """Every kind by its `type` name."""
-    from chalicelib.domain import hmac_keys, jwt_keys, opaque_keys
-
-    return {kind.name: kind for kind in (opaque_keys.KIND, jwt_keys.KIND, hmac_keys.KIND)}
-
-
-def for_credential(candidate: str) -> KeyKind | None:
-    """The kind whose shape `candidate` has, or None (then it is MALFORMED whatever it is)."""
-    for kind in kinds().values():
-        if kind.owns(candidate):
-            return kind
-    return None
+    def expiry_change_refusal(self, current: float | None, new: float | None) -> str | None:
+        """Why a key of this kind whose expiry is `current` may not have it changed to `new`
+        (epoch seconds; None: never expires), said to the user; or None when it may."""
+        ...

@@ -10,9 +10,11 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from msgspec import Struct
 
-from chalicelib.domain.key_kinds import Draft, Made, Signer
+from chalicelib.domain.key_kinds import Draft, Keyring, Made, Minter, Signer
 from chalicelib.domain.tokens import ChecksummedToken
 
 PREFIX = "kw_"
@@ -38,14 +40,16 @@ class OpaqueKey(Struct, frozen=True):
     handle: str
 
 
+def _make(draft: Draft) -> Made:
+    key = generate()
+    return Made(handle=key, shown={"key": key}, hint=hint(key))
+
+
 class _Opaque:
     name = "opaque"
-    bearer = True
-    self_contained = False
 
-    def make(self, draft: Draft, signer: Signer | None) -> Made:
-        key = generate()
-        return Made(handle=key, shown={"key": key}, hint=hint(key))
+    def minter(self, signer: Callable[[], Signer]) -> Minter:
+        return _make
 
     def parse(self, candidate: str) -> OpaqueKey | None:
         key = parse(candidate)
@@ -53,6 +57,14 @@ class _Opaque:
 
     def owns(self, candidate: str) -> bool:
         return candidate.startswith(PREFIX)
+
+    def refusal_before_lookup(self, presented: OpaqueKey, project_id: str, keyring: Keyring) -> str | None:
+        # The key is the whole secret: only its record can say anything of it.
+        return None
+
+    def expiry_change_refusal(self, current: float | None, new: float | None) -> str | None:
+        # Nothing in the key says when it expires: the record decides, and may change.
+        return None
 
 
 KIND = _Opaque()

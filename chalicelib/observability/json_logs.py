@@ -1,4 +1,7 @@
-"""powertools' Logger, made for the `keywarden` logger's handler (see `logs`): imported at the first record."""
+"""powertools' Logger, made for the `keywarden` logger's handler (see `logs`): imported at the first record.
+
+`logs` imports this, never the other way: the service's name is passed in.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,12 @@ import logging
 from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
-from chalicelib.observability.logs import SERVICE
 
-
-def attach_powertools(handler: logging.Handler) -> Logger:
-    """A powertools Logger for the `keywarden` logger, writing through `handler` with its JSON
-    formatter: timestamps in UTC, RFC 3339."""
+def attach_powertools(handler: logging.Handler, service: str) -> Logger:
+    """A powertools Logger for the logger named `service`, writing through `handler` with its
+    JSON formatter: timestamps in UTC, RFC 3339."""
     return Logger(
-        service=SERVICE,
+        service=service,
         logger_handler=handler,
         logger_formatter=LambdaPowertoolsFormatter(utc=True, use_rfc3339=True),
     )

@@ -20,6 +20,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
+
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.observability import json_logs
+else:
+    # powertools is imported with the first record, not at cold start (see above).
+    json_logs = lazy_module("chalicelib.observability.json_logs")
 
 SERVICE = "keywarden"
 # Lambda's advanced logging controls' levels, as powertools maps them.
@@ -52,9 +61,7 @@ class StdoutHandler(logging.Handler):
 
     def format(self, record: logging.LogRecord) -> str:
         if self.formatter is None:
-            from chalicelib.observability.json_logs import attach_powertools
-
-            attach_powertools(self)
+            json_logs.attach_powertools(self, SERVICE)
         return super().format(record)
 
     def emit(self, record: logging.LogRecord) -> None:

@@ -21,7 +21,8 @@ from chalicelib.config import get_settings
 from chalicelib.crypto.envelope import seal
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.key_kinds import Draft, Minter, kinds
+from chalicelib.domain.key_kinds import Draft, Minter
+from chalicelib.domain.kind_registry import kinds
 from chalicelib.domain.policy import MemberRole, require_key_holder
 from chalicelib.errors import AlreadyRerolledError, ConflictError, ValidationFailedError
 from chalicelib.services.minting import minter
@@ -220,8 +221,10 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
             raise AlreadyRerolledError(
                 key.rerolled_to, f"this key was rerolled to {key.rerolled_to}; its expiry is the reroll's grace"
             )
-        if kinds()[key.type].self_contained:
-            _check_signed_expiry(key, changes["expires_at"])
+        current = parse_rfc3339(key.expires_at) if key.expires_at else None
+        refusal = kinds()[key.type].expiry_change_refusal(current, changes["expires_at"])
+        if refusal is not None:
+            raise ValidationFailedError.single("expires_at", refusal)
     updated = keys.update_key(key, changes, actor)
     forget([key.digest])
     return updated
@@ -256,13 +259,3 @@ def revoke_all(project_id: str, actor: str, reason: str) -> None:
         except ConflictError:
             continue
     raise ConflictError("keys of this project kept changing while it was deleted; repeat the deletion")
-
-
-def _check_signed_expiry(key: ApiKeyModel, new_expiry: float | None) -> None:
-    """A self-contained key's expiry (a JWT's `exp`) is signed into it, and offline verifiers
-    trust it: it may be brought forward (checked online) but never extended or removed."""
-    current = parse_rfc3339(key.expires_at) if key.expires_at else None
-    if current is not None and (new_expiry is None or new_expiry > current):
-        raise ValidationFailedError.single(
-            "expires_at", "a JWT key's expiry is signed into the token: it can be brought forward, not extended"
-        )

@@ -159,21 +159,23 @@ def verification_key(kid: str) -> EllipticCurvePublicKey | None:
 
 
 class CoveringSigner:
-    """The signer of new JWT keys: before each signature it makes sure its key stays
-    published for as long as the token is valid."""
+    """The signer of new JWT keys (a `key_kinds.Signer`): before each signature it makes sure
+    its key stays published for as long as the token is valid."""
 
     def __init__(self, key: SigningKey) -> None:
         self.kid = key.kid
         self._kms = jwt_signing.KmsSigner(key.kid, key.kms_key_id)
 
-    def cover(self, expires_at: float | None) -> None:
-        horizon = math.inf if expires_at is None else expires_at
+    def _cover(self, valid_until: float | None) -> None:
+        horizon = math.inf if valid_until is None else valid_until
         if _covered.get(self.kid, -math.inf) >= horizon:
             return
-        signing_keys.cover(self.kid, expires_at)
+        signing_keys.cover(self.kid, valid_until)
         _covered[self.kid] = horizon
 
-    def sign(self, message: bytes) -> bytes:
+    def sign(self, message: bytes, valid_until: float | None) -> bytes:
+        # Published for as long as the token is valid, before the token exists.
+        self._cover(valid_until)
         return self._kms.sign(message)
 
 

@@ -64,22 +64,19 @@ class KeywardenModel(Model):
         return connection
 
 
-def all_models() -> list[type[KeywardenModel]]:
-    """Every table of the service: the one source the local stack, tests and infra use."""
-    from chalicelib.store import (  # noqa: F401  (defining the models registers them)
-        models,
-        usage_models,
-        workflow_models,
-    )
-
+def defined_models() -> list[type[KeywardenModel]]:
+    """The table models defined so far (their modules imported); `tables.all_models()` has them all."""
     return list(_REGISTRY)
 
 
 @on_reset
 def unbind_all() -> None:
-    """Forgets table names and connections; the next use binds to the current settings."""
+    """Forgets table names and connections; the next use binds to the current settings.
+
+    Only models already defined can be bound: one defined later starts unbound.
+    """
     global _transaction_connection
-    for model in all_models():
+    for model in defined_models():
         model.Meta.table_name = None
         model._connection = None
     _transaction_connection = None
@@ -203,10 +200,3 @@ def retrying(attempt: Callable[[], T], *, retry_if: Callable[[TransactionCancell
                 raise
             time.sleep(random.uniform(0, 0.025 * 2**tries))  # noqa: S311 (jitter, not a secret)
     raise AssertionError("unreachable")
-
-
-def create_tables() -> None:
-    """Creates every table that does not exist yet (local stack and tests)."""
-    for model in all_models():
-        if not model.exists():
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)

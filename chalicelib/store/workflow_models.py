@@ -3,7 +3,7 @@ tiles, webhooks, the outbox and deliveries.
 
 Apart from `models` so that the cold start of a function that never touches them (the
 verification path above all) does not pay for defining them: PynamoDB builds each model
-class with reflection, a fraction of a millisecond apiece. `base.all_models()` lists these
+class with reflection, a fraction of a millisecond apiece. `tables.all_models()` lists these
 tables too.
 """
 

@@ -3,7 +3,7 @@
 Written out here rather than derived from the PynamoDB models on purpose: a change to a
 table's keys or indexes replaces or rebuilds a production table, and it should show in a
 review of infra/ as such. `tests/infra/test_tables_match_models.py` fails when this list
-and the models (`chalicelib.store.base.all_models`) disagree on anything DynamoDB knows:
+and the models (`chalicelib.store.tables.all_models`) disagree on anything DynamoDB knows:
 names, keys and their types, indexes and their projections, TTL attributes, streams.
 
 Physical names are `<table prefix>-<logical name>`, as `Settings.table_name` builds them.

@@ -15,7 +15,7 @@ from moto import mock_aws
 from chalicelib.auth.local_issuer import local_issuer
 from chalicelib.config import get_settings, reset_settings
 from chalicelib.resets import reset_all
-from chalicelib.store.base import create_tables
+from chalicelib.store.tables import create_tables
 from devstack.aws import create_kms_keys
 from tests.functional import least_privilege
 

@@ -31,8 +31,8 @@ from keywarden.signing import SIGNED_HEADERS, sign_request, signature
 
 from chalicelib import aws, cache
 from chalicelib.crypto import envelope
-from chalicelib.store.base import all_models
 from chalicelib.store.models import ReplayMarkModel
+from chalicelib.store.tables import all_models
 from tests.functional.conftest import Api, Reply, aws_calls
 from tests.functional.test_verify import BASE62, Project
 
@@ -562,6 +562,16 @@ def test_unknown_tokens_and_other_projects_keys_are_not_found(api: Api, project:
         signed.headers["authorization"].split("&")[0], f"HMAC-SHA256 Credential={opaque_key}"
     )
     assert project.verdict(signed.with_headers(authorization=as_opaque)) == "MALFORMED"
+
+
+def test_a_token_alone_is_no_bearer_credential(project: HmacProject) -> None:
+    _, token, secret = project.issue_hmac()
+    assert project.verdict(sign(token, secret)) == "VALID"
+    # Whoever holds the token (it is in every signed request) holds no key: presented alone,
+    # as keys are, it is refused before its record is read.
+    with aws_calls("dynamodb") as reads:
+        assert project.verify(token).json == {"valid": False, "code": "MALFORMED"}
+    assert reads == []
 
 
 def test_a_signature_is_accepted_once(project: HmacProject) -> None:

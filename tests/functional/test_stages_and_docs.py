@@ -22,7 +22,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from app import app
 from chalicelib.api.http import AUTH_PERSON, ENDPOINTS
 from chalicelib.resets import reset_all
-from chalicelib.store.base import create_tables
+from chalicelib.store.tables import create_tables
 from devstack.aws import create_kms_keys
 from tests.functional.conftest import ROOT, Api
 

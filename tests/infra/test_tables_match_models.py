@@ -8,7 +8,8 @@ import pytest
 from pynamodb.attributes import TTLAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
 
-from chalicelib.store.base import KeywardenModel, all_models
+from chalicelib.store.base import KeywardenModel
+from chalicelib.store.tables import all_models
 from tests.infra.conftest import Template
 
 _PROJECTIONS = {"AllProjection": "ALL", "KeysOnlyProjection": "KEYS_ONLY", "IncludeProjection": "INCLUDE"}

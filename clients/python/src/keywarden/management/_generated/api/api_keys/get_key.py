@@ -83,7 +83,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Key | Problem]:
-    """One key (its secret is never shown again); members who may not see it get 404.
+    """One key (its secret is never shown again), to its owner and to those who manage keys;
 
     Args:
         pid (str):
@@ -115,7 +115,7 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Key | Problem | None:
-    """One key (its secret is never shown again); members who may not see it get 404.
+    """One key (its secret is never shown again), to its owner and to those who manage keys;
 
     Args:
         pid (str):
@@ -142,7 +142,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Key | Problem]:
-    """One key (its secret is never shown again); members who may not see it get 404.
+    """One key (its secret is never shown again), to its owner and to those who manage keys;
 
     Args:
         pid (str):
@@ -172,7 +172,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Key | Problem | None:
-    """One key (its secret is never shown again); members who may not see it get 404.
+    """One key (its secret is never shown again), to its owner and to those who manage keys;
 
     Args:
         pid (str):

@@ -120,7 +120,7 @@ def sync_detailed(
     type_: ListKeysType | Unset = UNSET,
     unused_days: int | Unset = UNSET,
 ) -> Response[PageKey | Problem]:
-    """Owners and admins see every key; editors and developers see their own.
+    """Owners and admins see every key; editors and developers see their own (another's: 403).
 
     Args:
         pid (str):
@@ -168,7 +168,7 @@ def sync(
     type_: ListKeysType | Unset = UNSET,
     unused_days: int | Unset = UNSET,
 ) -> PageKey | Problem | None:
-    """Owners and admins see every key; editors and developers see their own.
+    """Owners and admins see every key; editors and developers see their own (another's: 403).
 
     Args:
         pid (str):
@@ -211,7 +211,7 @@ async def asyncio_detailed(
     type_: ListKeysType | Unset = UNSET,
     unused_days: int | Unset = UNSET,
 ) -> Response[PageKey | Problem]:
-    """Owners and admins see every key; editors and developers see their own.
+    """Owners and admins see every key; editors and developers see their own (another's: 403).
 
     Args:
         pid (str):
@@ -257,7 +257,7 @@ async def asyncio(
     type_: ListKeysType | Unset = UNSET,
     unused_days: int | Unset = UNSET,
 ) -> PageKey | Problem | None:
-    """Owners and admins see every key; editors and developers see their own.
+    """Owners and admins see every key; editors and developers see their own (another's: 403).
 
     Args:
         pid (str):

@@ -4,6 +4,12 @@ chalice's local server listens with socketserver's backlog of 5, so a burst of
 connections is reset; `LocalServer` serves each connection in a daemon thread with a
 backlog of 1,024.
 
+Bodies are framed and bounded here, before the app runs (devstack.request_bodies): a
+body declared over the app's 256 KiB is 413 before any of it is read, and a chunked one is
+read only up to the limit; chalice's own server reads any declared length whole. A
+refusal made before the body was read closes the connection, after the answer and a
+bounded wait for the client to stop sending (`_linger`).
+
 Some requests never reach the app: a path that is no route (chalice answers API Gateway's
 403 `Missing Authentication Token`), a method http.server has no handler for (a 501 HTML
 page), header lines too long or too many (a 431 HTML page) and a request line that cannot
@@ -41,6 +47,7 @@ from chalice.local import (
 )
 
 from chalicelib.api import request_log
+from chalicelib.api.http import MAX_BODY_BYTES
 from chalicelib.api.problems import new_request_id, problem_response, stamped
 from chalicelib.errors import (
     HeadersTooLargeError,
@@ -49,7 +56,7 @@ from chalicelib.errors import (
     MethodNotAllowedError,
     NotFoundError,
 )
-from devstack import console
+from devstack import console, request_bodies
 
 BACKLOG = 1024
 # What is read, at most, of a refused request before the connection is closed: closing a
@@ -114,6 +121,9 @@ class ProblemRequestHandler(ChaliceRequestHandler):
 
     local_gateway: ProblemGateway
     request_version: str
+    # The current request's body framing, once its head passed (request_bodies.framing), and its body.
+    _framing: request_bodies.Framing | None = None
+    _body: bytes | None = None
 
     def __init__(
         self, request: bytes, client_address: tuple[str, int], server: HTTPServer, app_object: Chalice, config: Config
@@ -123,11 +133,56 @@ class ProblemRequestHandler(ChaliceRequestHandler):
         self.local_gateway = ProblemGateway(app_object, config)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)  # type: ignore[arg-type]
 
+    def parse_request(self) -> bool:
+        """http.server's parsing of the head, then the body's framing: a body refused by its head
+        alone (too long, or framed ambiguously) is answered before any of it is read."""
+        self._framing = self._body = None
+        if not super().parse_request():
+            return False
+        # handle_expect_100 (run by parse_request) has framed it already, before any 100 Continue.
+        return self._framing is not None or self._frame_body()
+
+    def handle_expect_100(self) -> bool:
+        """A client waiting for 100 Continue is refused instead, when the head says enough."""
+        return self._frame_body() and super().handle_expect_100()
+
+    def _frame_body(self) -> bool:
+        try:
+            self._framing = request_bodies.framing(self.headers, MAX_BODY_BYTES)
+        except KeywardenError as error:
+            self._refuse(error)
+            return False
+        return True
+
+    def _read_body(self) -> bool:
+        """Reads the body as framed; False when it was refused (and answered) instead."""
+        assert self._framing is not None
+        try:
+            self._body = request_bodies.read_body(self.rfile, self._framing, MAX_BODY_BYTES)
+        except KeywardenError as error:
+            self._refuse(error)
+            return False
+        return True
+
+    def _generic_handle(self) -> None:
+        if self._read_body():
+            super()._generic_handle()
+
+    # chalice binds its own _generic_handle to each method's name; these take the one above.
+    do_PUT = do_POST = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _parse_payload(self) -> tuple[dict[str, Any], bytes | None]:
+        """What chalice's handler passes to the gateway: the headers, and the body read above."""
+        return dict(self.headers), self._body
+
     def _serve_console_or_app(self) -> None:
         """GET and HEAD: the console's files (devstack.console) under /console/, else the app."""
         path = self.path.split("?", 1)[0]
         if not console.handles(path):
             self._generic_handle()
+            return
+        # A console file ignores a body, but it must not be read as the connection's next request.
+        if not self._read_body():
             return
         started = time.perf_counter()
         answer = console.answer(path)
@@ -177,6 +232,33 @@ class ProblemRequestHandler(ChaliceRequestHandler):
         """http.server's messages (errors, timeouts), as the service's JSON log lines."""
         log.warning(format, *args)
 
+    def _refuse(self, error: KeywardenError) -> None:
+        """Answers a request refused before its body was read (whole), and ends the connection."""
+        started = time.perf_counter()
+        self.close_connection = True
+        response = _problem(error)
+        self._send_problem(response, close=True)
+        self._linger()
+        _log_outside_app(self.command, self.local_gateway.route_of(self.path), response, started)
+
+    def _linger(self) -> None:
+        """After an answer sent with the body unread: the answer is followed by FIN, and what the client
+        still sends is read and dropped until it closes, for at most _DRAIN_SECONDS and _DRAIN_BYTES.
+        Closing at once, with its input unread, would make the kernel reset the connection, which can
+        destroy the answer before the client has read it."""
+        connection: socket.socket = self.connection
+        deadline = time.monotonic() + _DRAIN_SECONDS
+        drained = 0
+        with self._draining():
+            self.wfile.flush()
+            connection.shutdown(socket.SHUT_WR)
+            while drained < _DRAIN_BYTES and (left := deadline - time.monotonic()) > 0:
+                connection.settimeout(left)
+                chunk = self.rfile.read1(65536)
+                if not chunk:
+                    return
+                drained += len(chunk)
+
     def _unknown_method(self, route: str | None) -> KeywardenError:
         if route is None:
             return NotFoundError(_NO_ROUTE)
@@ -221,8 +303,8 @@ class ProblemRequestHandler(ChaliceRequestHandler):
 
     def _discard_body(self) -> None:
         """Reads a refused request's body (within bounds), for the same reason."""
-        length = self.headers.get("Content-Length", "0") if self.headers else "0"
-        remaining = min(int(length) if length.isdigit() else 0, _DRAIN_BYTES)
+        # Framed already (parse_request), so the length is a number within the limit.
+        remaining = self._framing.length if self._framing else 0
         with self._draining():
             while remaining > 0:
                 chunk = self.rfile.read(min(remaining, 65536))

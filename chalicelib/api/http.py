@@ -226,7 +226,10 @@ class Router:
 
             view.__name__ = handler.__name__
             # Content types are checked here, not by chalice, so that a wrong one is a problem+json 415.
-            blueprint.route(path, methods=[method], content_types=["*/*"])(view)
+            # HEAD is wherever GET is (RFC 9110 section 9.3.2): the same view and answer, whose
+            # body API Gateway and the local server leave out.
+            methods = [method, "HEAD"] if method == "GET" else [method]
+            blueprint.route(path, methods=methods, content_types=["*/*"])(view)
             return handler
 
         return register

@@ -34,6 +34,8 @@ def _errors_by_status() -> dict[int, str]:
 _DESCRIPTION = """Keywarden issues, verifies and governs API keys.
 
 Errors are RFC 9457 problems (`application/problem+json`) whose `code` is stable.
+Every GET operation also answers HEAD (not listed here): the same status and headers as
+the GET, without the body.
 POST requests that change state accept an `Idempotency-Key` header: a repeat with the
 same key and body within 24 hours replays the first response (with the header
 `Idempotent-Replayed: true`); the same key with another body is 422

@@ -153,6 +153,8 @@ def _table(name: str) -> str:
 
 
 def function_for_route(method: str | None, resource_path: str | None) -> str:
+    # HEAD runs GET's view (chalicelib.api.http.Router.route), so it is served where GET is.
+    method = "GET" if method == "HEAD" else method
     return "verify" if (method, resource_path) in VERIFY_ROUTES else "api"
 
 

@@ -37,9 +37,9 @@ def assert_problem(reply: Reply, status: int, code: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("DELETE", "/v1/health", "GET"),
-        ("PUT", "/v1/projects", "GET, POST"),
-        ("POST", "/v1/projects/p1/members", "GET"),
+        ("DELETE", "/v1/health", "GET, HEAD"),
+        ("PUT", "/v1/projects", "GET, HEAD, POST"),
+        ("POST", "/v1/projects/p1/members", "GET, HEAD"),
     ],
 )
 def test_a_method_the_route_lacks_is_405_with_allow(api: Api, method: str, path: str, allow: str) -> None:

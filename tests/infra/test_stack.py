@@ -45,6 +45,15 @@ def test_verification_routes_invoke_the_verification_function_and_others_the_api
         assert any(f"/*/{method}{path}" in arn for arn in allowed), (method, path)
 
 
+def test_every_get_is_also_a_head_for_the_same_function(dev: Template) -> None:
+    """HEAD is declared wherever GET is (chalicelib.api.http.Router.route), and served alike."""
+    paths = definition(dev)["paths"]
+    gets = [path for path, operations in paths.items() if "get" in operations]
+    assert "/v1/projects/{pid}" in gets
+    for path in gets:
+        assert integration_target(paths[path]["head"]) == integration_target(paths[path]["get"]), path
+
+
 def test_every_path_sends_other_methods_to_the_app_for_its_405(dev: Template) -> None:
     """API Gateway would answer a wrong method as an unknown route; the app answers 405 with Allow."""
     from app import app

@@ -75,10 +75,10 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
         "ProjectModel.id.does_not_exist() and AppSecretModel.name.does_not_exist() fail in the same transaction"
     ),
     ("projects.py", "live", "operand of & dropped: ProjectModel.deleted_at.does_not_exist()"): (
-        "redundant: deleted_at is only ever set on condition ProjectModel.deleting_at.exists() (delete_project's "
-        "last step) and deleting_at is never removed, so deleting_at.does_not_exist() already fails for it"
+        "redundant: deleted_at is only ever set on condition ProjectModel.deleting_at.exists() (finish_deletion, the "
+        "deletion's last step) and deleting_at is never removed, so deleting_at.does_not_exist() already fails for it"
     ),
-    ("projects.py", "delete_project", "operand of & dropped: ProjectModel.deleting_at.exists()"): (
+    ("projects.py", "finish_deletion", "operand of & dropped: ProjectModel.deleting_at.exists()"): (
         "equivalent: the last step runs only after step 1 set deleting_at (on condition live(), so the item "
         "exists) or on a project read with deleting_at stored; deleting_at is never removed and projects are "
         "never deleted for good"
@@ -92,7 +92,7 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
         "the version: AppSecretModel.version == secret.version fails in the same transaction) or by a deletion's "
         "last step (after deleting_at: project_is_live fails in the same transaction)"
     ),
-    ("key_requests.py", "attempt", "operand of | dropped: KeyRequestTileModel.slot.does_not_exist()"): (
+    ("key_requests.py", "add_new_request", "operand of | dropped: KeyRequestTileModel.slot.does_not_exist()"): (
         "equivalent: a missing tile has no status, and `status <> :pending` holds for a missing attribute (in "
         "DynamoDB as in moto, a missing value equals nothing), so the next operand already lets a first request in"
     ),

@@ -17,6 +17,7 @@ from chalicelib.api.request_schemas import (
 )
 from chalicelib.api.schemas import Page
 from chalicelib.domain import info_fields
+from chalicelib.domain import key_requests as requests_domain
 from chalicelib.domain.policy import Action
 from chalicelib.errors import NotFoundError, ValidationFailedError
 from chalicelib.lazy import lazy_module
@@ -34,8 +35,8 @@ else:  # at first use: see chalicelib.lazy
 router = Router("key_requests", "key requests")
 
 
-def request_view(model: KeyRequestModel) -> KeyRequest:
-    return KeyRequest(**request_data(key_requests.value_of(model)))
+def request_view(state: requests_domain.KeyRequest) -> KeyRequest:
+    return KeyRequest(**request_data(state))
 
 
 def _load_request(project_id: str, params: dict[str, str]) -> KeyRequestModel:
@@ -71,8 +72,7 @@ def create_request(call: Call[RequestCreate, None]) -> KeyRequest:
         template = templates.get_template(project.id, body.template_id)
     except NotFoundError:
         raise ValidationFailedError.single("template_id", "no such template in this project") from None
-    model = request_cases.create_request(project, template, call.person.sub, body.justification)
-    return request_view(model)
+    return request_view(request_cases.create_request(project, template, call.person.sub, body.justification))
 
 
 @router.route(
@@ -89,7 +89,7 @@ def list_requests(call: Call[None, RequestListQuery]) -> Page[KeyRequest]:
     page = key_requests.list_requests(
         call.access.project.id, query.limit, query.cursor, status=query.status, requester_id=query.requester_id
     )
-    return Page([request_view(r) for r in page.items], page.next_cursor)
+    return Page([request_view(key_requests.value_of(r)) for r in page.items], page.next_cursor)
 
 
 @router.route(
@@ -101,7 +101,7 @@ def list_requests(call: Call[None, RequestListQuery]) -> Page[KeyRequest]:
 )
 def get_request(call: Call[None, None]) -> KeyRequest:
     """One request, for its requester and for those who decide."""
-    return request_view(call.access.resource)
+    return request_view(key_requests.value_of(call.access.resource))
 
 
 @router.route(
@@ -115,10 +115,10 @@ def approve_request(call: Call[Approve, None]) -> KeyRequest:
     """Approves a pending request and issues its key (409 if it is no longer pending; 403 for
     its own requester). The requester then has 7 days to claim the key, else it is revoked."""
     project, body = call.access.project, call.body
-    model = key_requests.get_request(project.id, call.params["request_id"])
     expires_at = future_epoch(body.expires_at, "expires_at") if body.expires_at is not None else None
-    approved = request_cases.approve(project, model, call.person.sub, body.note, expires_at)
-    return request_view(approved)
+    return request_view(
+        request_cases.approve(project, call.params["request_id"], call.person.sub, body.note, expires_at)
+    )
 
 
 @router.route(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.crypto.envelope import open_sealed, seal
 from chalicelib.domain import info_fields
 from chalicelib.domain.clock import now
@@ -23,7 +21,6 @@ from chalicelib.services.minting import minter
 from chalicelib.store import audit, key_requests, key_revocation, keys, roles, templates
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
 from chalicelib.store.models import ApiKeyModel, ProjectModel
-from chalicelib.store.projects import project_is_live
 from chalicelib.store.workflow_models import KeyRequestModel, KeyTemplateModel
 
 # The actor of lapses in the audit trail.
@@ -34,10 +31,11 @@ def _claim_context(state: KeyRequest) -> dict[str, str]:
     return {"project_id": state.project_id, "request_id": state.id, "purpose": "key-claim"}
 
 
-def _add_approval(
+def _add_key(
     txn: Transaction,
     project: ProjectModel,
     template: KeyTemplateModel,
+    node_names: dict[str, str],
     approved: KeyRequest,
     expires_at: float | None,
     at: float,
@@ -63,34 +61,25 @@ def _add_approval(
         template_id=template.id,
         request_id=approved.id,
     )
-    issued = add_issue(
-        txn,
-        project.id,
-        spec,
-        minter(template.type),
-        approved.decided_by,
-        at,
-        key_id=approved.key_id,
-    )
+    issued = add_issue(txn, project.id, spec, minter(template.type), approved.decided_by, at, key_id=approved.key_id)
     add_created_event(txn, issued.key, approved.decided_by, request_id=approved.id)
-    names = templates.node_names(project.id, set(template.node_ids or ()))
     resolved = {
-        field["name"]: info_fields.resolve(field["value"], project.id, names) for field in template.info_fields or []
+        field["name"]: info_fields.resolve(field["value"], project.id, node_names)
+        for field in template.info_fields or []
     }
     sealed = seal(json.dumps({"secret": issued.secret, "secrets": resolved}).encode(), _claim_context(approved))
     return sealed, issued.key.digest
 
 
-def create_request(
-    project: ProjectModel, template: KeyTemplateModel, requester: str, justification: str
-) -> KeyRequestModel:
+def create_request(project: ProjectModel, template: KeyTemplateModel, requester: str, justification: str) -> KeyRequest:
     """A pending request, or, from an `auto_approve` template, an approved one with its key
     issued in the same transaction."""
     at = now()
     state = KeyRequest.new(new_id("krq"), project.id, template.id, requester, justification, at=at)
-    final = state
+    final, names = state, {}
     if template.auto_approve:
         final = state.approve(AUTO_APPROVER, at, new_id("key"), None).state
+        names = templates.node_names(project.id, set(template.node_ids or ()))
 
     def attempt() -> tuple[KeyRequestModel, str | None]:
         with transaction() as txn:
@@ -98,11 +87,8 @@ def create_request(
             key_requests.template_unchanged(txn, template, exact=template.auto_approve)
             sealed, lookup = None, None
             if final is not state:
-                # Issuing checks the project is live (an item appears in a transaction once).
-                sealed, lookup = _add_approval(txn, project, template, final, None, at)
-            else:
-                project_is_live(txn, project.id)
-            record = key_requests.add_new_request(txn, final, sealed, at)
+                sealed, lookup = _add_key(txn, project, template, names, final, None, at)
+            record = key_requests.add_new_request(txn, final, sealed, at, key_issued=lookup is not None)
             key_requests.add_event(txn, requester, Transition(state, "key_request.created"))
             if final is not state:
                 key_requests.add_event(
@@ -121,37 +107,28 @@ def create_request(
         raise keys.explain_issue_failure(error) from None
     if lookup is not None:
         forget([lookup])
-    return record
+    return key_requests.value_of(record)
 
 
-def approve(
-    project: ProjectModel, model: KeyRequestModel, by: str, note: str | None, expires_at: float | None
-) -> KeyRequestModel:
+def approve(project: ProjectModel, request_id: str, by: str, note: str | None, expires_at: float | None) -> KeyRequest:
     """Approves a pending request and issues its key, in one transaction with the audit events.
 
     The domain decides first (403 for the requester, 409 unless pending), before any other
     read or any secret is made. Of concurrent approvals one commits; the others find the
     request changed and get 409.
     """
+    model, state = key_requests.load(project.id, request_id)
     at = now()
-    transition = key_requests.value_of(model).approve(by, at, new_id("key"), note)
-    try:
-        template = KeyTemplateModel.get(project.id, model.template_id, consistent_read=True)
-    except DoesNotExist:
-        raise ConflictError("the request's template was deleted; deny or cancel the request") from None
+    transition = state.approve(by, at, new_id("key"), note)
+    found = templates.for_issuing(project.id, model.template_id)
+    if found is None:
+        raise ConflictError("the request's template was deleted; deny or cancel the request")
+    template, names = found
 
     def attempt() -> str:
         with transaction() as txn:
-            key_requests.template_unchanged(txn, template, exact=True)
-            sealed, lookup = _add_approval(txn, project, template, transition.state, expires_at, at)
-            key_requests.add_transition(
-                txn,
-                model,
-                transition,
-                by,
-                KeyRequestModel.sealed_claim.set(sealed),
-                key_id=transition.state.key_id,
-            )
+            sealed, lookup = _add_key(txn, project, template, names, transition.state, expires_at, at)
+            key_requests.add_approval(txn, model, transition, template, sealed)
         return lookup
 
     try:
@@ -163,17 +140,21 @@ def approve(
             raise ConflictError("the template changed meanwhile; try again") from None
         raise keys.explain_issue_failure(error) from None
     forget([lookup])
-    return key_requests.get_request(project.id, model.id)
+    return transition.state
 
 
-def deny(model: KeyRequestModel, by: str, reason: str | None) -> KeyRequestModel:
-    key_requests.commit_transition(model, key_requests.value_of(model).deny(by, now(), reason), by)
-    return key_requests.get_request(model.project_id, model.id)
+def deny(model: KeyRequestModel, by: str, reason: str | None) -> KeyRequest:
+    """Denies the request as read (403 for its requester, 409 unless pending)."""
+    transition = key_requests.value_of(model).deny(by, now(), reason)
+    key_requests.commit_transition(model, transition, by)
+    return transition.state
 
 
-def cancel(model: KeyRequestModel, by: str) -> KeyRequestModel:
-    key_requests.commit_transition(model, key_requests.value_of(model).cancel(by, now()), by)
-    return key_requests.get_request(model.project_id, model.id)
+def cancel(model: KeyRequestModel, by: str) -> KeyRequest:
+    """Its requester withdraws the request as read (409 unless pending)."""
+    transition = key_requests.value_of(model).cancel(by, now())
+    key_requests.commit_transition(model, transition, by)
+    return transition.state
 
 
 def claim(model: KeyRequestModel, by: str) -> tuple[KeyRequest, ApiKeyModel, dict[str, str], dict[str, str]]:

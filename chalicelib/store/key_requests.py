@@ -161,6 +161,12 @@ def get_request(project_id: str, request_id: str) -> KeyRequestModel:
     return get_or_not_found(KeyRequestModel, project_id, request_id, prefix="krq", what="key request")
 
 
+def load(project_id: str, request_id: str) -> tuple[KeyRequestModel, KeyRequest]:
+    """The request as stored (what a transition's write requires unchanged) and as a domain value."""
+    model = get_request(project_id, request_id)
+    return model, value_of(model)
+
+
 def list_requests(
     project_id: str, limit: int, cursor: str | None, *, status: str | None = None, requester_id: str | None = None
 ) -> Page[KeyRequestModel]:
@@ -204,9 +210,14 @@ def tiles_of(project_id: str, requester_id: str) -> dict[str, KeyRequestTileMode
 # --- writing -----------------------------------------------------------------------
 
 
-def add_new_request(txn: Transaction, state: KeyRequest, sealed_claim: str | None, at: float) -> KeyRequestModel:
+def add_new_request(
+    txn: Transaction, state: KeyRequest, sealed_claim: str | None, at: float, *, key_issued: bool
+) -> KeyRequestModel:
     """Adds a new request (pending, or approved at once) and its tile to `txn`. One pending
     request per requester and template: the tile must not show a live pending one."""
+    if not key_issued:
+        # The project is live (issuing a key checks it already: an item appears in a transaction once).
+        project_is_live(txn, state.project_id)
     record = _record(state, sealed_claim)
     txn.save(record, condition=KeyRequestModel.id.does_not_exist(), label="request")
     txn.save(
@@ -230,12 +241,33 @@ def add_new_request(txn: Transaction, state: KeyRequest, sealed_claim: str | Non
 def template_unchanged(txn: Transaction, template: KeyTemplateModel, *, exact: bool) -> None:
     """Adds a check that the template still exists, and with `exact` that it is as read
     (an approval issues what the template said when read)."""
-    txn.condition_check(
-        KeyTemplateModel,
-        template.project_id,
-        template.id,
-        condition=KeyTemplateModel.version == template.version if exact else KeyTemplateModel.id.exists(),
-        label="template",
+    if exact:
+        txn.condition_check(
+            KeyTemplateModel,
+            template.project_id,
+            template.id,
+            condition=KeyTemplateModel.version == template.version,
+            label="template",
+        )
+    else:
+        txn.condition_check(
+            KeyTemplateModel, template.project_id, template.id, condition=KeyTemplateModel.id.exists(), label="template"
+        )
+
+
+def add_approval(
+    txn: Transaction, model: KeyRequestModel, transition: Transition, template: KeyTemplateModel, sealed_claim: str
+) -> None:
+    """Adds an approval to `txn`: the template as read (the key issued beside it is what the
+    template said), the request's transition with its sealed claim, and the audit event."""
+    template_unchanged(txn, template, exact=True)
+    add_transition(
+        txn,
+        model,
+        transition,
+        transition.state.decided_by or "",
+        KeyRequestModel.sealed_claim.set(sealed_claim),
+        key_id=transition.state.key_id,
     )
 
 

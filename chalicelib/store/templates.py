@@ -230,6 +230,15 @@ def delete_template(template: KeyTemplateModel, actor: str) -> None:
         raise _explain(error, project_id, set()) from None
 
 
+def for_issuing(project_id: str, template_id: str) -> tuple[KeyTemplateModel, dict[str, str]] | None:
+    """The template a key is issued from and the names of the nodes it names, or None when it is gone."""
+    try:
+        template = get_template(project_id, template_id)
+    except NotFoundError:
+        return None
+    return template, node_names(project_id, set(template.node_ids or ()))
+
+
 def node_names(project_id: str, node_ids: set[str]) -> dict[str, str]:
     """The names of the nodes a template names (all exist: a node in use cannot be deleted)."""
     if not node_ids:

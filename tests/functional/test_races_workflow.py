@@ -284,7 +284,6 @@ def test_an_approval_that_read_the_template_before_it_changed_is_refused(
     broad, narrow = project.role("broad", ("orders:read", "orders:write")), project.role("narrow")
     template_id = project.template(broad)["id"]
     request_id = project.request(template_id)["id"]
-    model = request_store.get_request(project.pid, request_id)
     before, events = stored_request(project, request_id), audit_actions(project.pid)
 
     def narrowed_meanwhile(key_type: str) -> Any:
@@ -295,7 +294,7 @@ def test_an_approval_that_read_the_template_before_it_changed_is_refused(
 
     monkeypatch.setattr(request_cases, "minter", narrowed_meanwhile)
     with refused(409, "conflict"):
-        request_cases.approve(project_store.get_project(project.pid), model, "ann", None, None)
+        request_cases.approve(project_store.get_project(project.pid), request_id, "ann", None, None)
     monkeypatch.setattr(request_cases, "minter", minter)
     assert stored_request(project, request_id) == before
     assert keys_of_request(project, request_id) == []

@@ -33,6 +33,12 @@ alternately, and the CPU time of one request line and of one verification's EMF 
 alone. Everything the app prints goes to /dev/null meanwhile; the bench's JSON is the one
 line on stdout.
 
+Repeated input (`repeated_input`): the opaque hit with the refusal of repeated JSON members
+and headers (chalicelib.api.binding, as always) and without it (both checks no-ops),
+alternately, for a body with the key alone (one colon: the member check does not parse it)
+and with `permissions` (it does: the standard library's C parser, a second time); and the
+CPU time of each check alone, beside msgspec's decoding of the same body.
+
 JWT keys (`jwt`): a warm verification over HTTP (at most 0.1 round trips, no AWS call),
 and the CPU time of the service's verification of one token against PyJWT's own ES256
 decode of the same token, in the same process (at most 1.5x). HMAC (`hmac`): a signed
@@ -58,6 +64,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -297,6 +304,109 @@ def observability_cpu(runs: int) -> dict[str, float]:
     return {"request_line_us": round(best["line"] * 1e6, 1), "verification_emf_us": round(best["emf"] * 1e6, 1)}
 
 
+def measure_repeated_input(
+    verify: Callable[[str, dict[str, Any]], float], keys: list[str], runs: int
+) -> dict[str, dict[str, float]]:
+    """`runs` cache hits of each kind, in the order AB BA AB ...: with the checks for repeated
+    members and headers (as always) and without them, for each body (see the module's doc)."""
+    from chalicelib.api import binding, http
+
+    # http's own name for the header check, which it imported from binding.
+    members, headers = binding.refuse_repeated_members, vars(http)["refuse_repeated_headers"]
+
+    def unchecked(*args: Any) -> None:
+        pass
+
+    result = {}
+    for label, extra in (("key_only", {}), ("with_permissions", {"permissions": ["orders:read"]})):
+        times: dict[bool, list[float]] = {True: [], False: []}
+        ratios = []
+        try:
+            for i in range(runs):
+                key = keys[i % len(keys)]
+                pair = {}
+                for on in (True, False) if i % 2 == 0 else (False, True):
+                    setattr(binding, "refuse_repeated_members", members if on else unchecked)  # noqa: B010
+                    setattr(http, "refuse_repeated_headers", headers if on else unchecked)  # noqa: B010
+                    pair[on] = verify(key, extra)
+                    times[on].append(pair[on])
+                ratios.append(pair[True] / pair[False])
+        finally:
+            setattr(binding, "refuse_repeated_members", members)  # noqa: B010
+            setattr(http, "refuse_repeated_headers", headers)  # noqa: B010
+        result[label] = {
+            "hit_p50_ms": round(statistics.median(times[True]) * 1000, 4),
+            "hit_p50_ms_unchecked": round(statistics.median(times[False]) * 1000, 4),
+            "hit_p50_over_unchecked": round(statistics.median(times[True]) / statistics.median(times[False]), 4),
+            "hit_pairwise_median_ratio": round(statistics.median(ratios), 4),
+        }
+    return result
+
+
+def repeated_input_cpu(key: str, runs: int) -> dict[str, float]:
+    """CPU time per call of each check for repeated input alone, and of msgspec's decoding of the
+    same body for scale; the best of 5 rounds each."""
+    import msgspec
+
+    from chalicelib.api.binding import refuse_repeated_headers, refuse_repeated_members
+    from chalicelib.api.key_schemas import VerifyHmac, VerifyKey
+
+    hmac_body = {
+        "method": "GET",
+        "url": "/orders?limit=5",
+        "headers": {
+            "host": "api.example.com",
+            "x-ms-date": "Mon, 07 Dec 2026 10:00:00 GMT",
+            "x-ms-content-sha256": "47DEQpj8HBSa+/TImW+5JYeuQeRkm5NMpJWZG3hSuFU=",
+            "authorization": "HMAC-SHA256 Credential=kwh_x&SignedHeaders=x-ms-date;host;x-ms-content-sha256"
+            "&Signature=s",
+        },
+    }
+    bodies: dict[str, tuple[bytes, type]] = {
+        "key_only": (json.dumps({"key": key}).encode(), VerifyKey),
+        "with_permissions": (json.dumps({"key": key, "permissions": ["orders:read"]}).encode(), VerifyKey),
+        "hmac": (json.dumps(hmac_body).encode(), VerifyHmac),
+    }
+    # An API Gateway REST proxy event's multiValueHeaders, as a browser or SDK behind CloudFront sends them.
+    gateway_headers = {
+        name: [value]
+        for name, value in (
+            ("Accept", "application/json"),
+            ("Accept-Encoding", "gzip, deflate, br"),
+            ("Authorization", "Bearer kws_" + "x" * 40),
+            ("CloudFront-Forwarded-Proto", "https"),
+            ("CloudFront-Is-Desktop-Viewer", "true"),
+            ("CloudFront-Viewer-Country", "DE"),
+            ("Content-Type", "application/json"),
+            ("Host", "abc123.execute-api.eu-central-1.amazonaws.com"),
+            ("User-Agent", "keywarden-sdk/1.0"),
+            ("Via", "2.0 abc.cloudfront.net (CloudFront)"),
+            ("X-Amz-Cf-Id", "x" * 56),
+            ("X-Amzn-Trace-Id", "Root=1-" + "0" * 24),
+            ("X-Forwarded-For", "203.0.113.7, 198.51.100.1"),
+            ("X-Forwarded-Port", "443"),
+            ("X-Forwarded-Proto", "https"),
+        )
+    }
+
+    def best_us(function: Callable[[], Any]) -> float:
+        best = float("inf")
+        for _ in range(5):
+            started = time.thread_time()
+            for _ in range(runs):
+                function()
+            best = min(best, (time.thread_time() - started) / runs)
+        return round(best * 1e6, 3)
+
+    result: dict[str, float] = {}
+    for label, (raw, schema) in bodies.items():
+        result[f"{label}_bytes"] = len(raw)
+        result[f"{label}_member_check_us"] = best_us(partial(refuse_repeated_members, raw))
+        result[f"{label}_msgspec_decode_us"] = best_us(partial(msgspec.json.decode, raw, type=schema))
+    result["gateway_header_check_us"] = best_us(partial(refuse_repeated_headers, gateway_headers))
+    return result
+
+
 def count_cpu(key: str, project: str, runs: int) -> dict[str, float]:
     """CPU time of `usage_recorder.count` alone (buffered), per call: the best of 5 rounds."""
     from chalicelib.services import usage_recorder
@@ -491,9 +601,10 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
         ]
         service = {"authorization": f"Bearer {service_key}", "content-type": "application/json"}
 
-        def verify(key: str) -> float:
+        def verify(key: str, extra: dict[str, Any] | None = None) -> float:
+            body = json.dumps({"key": key, **(extra or {})})
             started = time.perf_counter()
-            response = client.http.post("/v1/keys/verify", body=json.dumps({"key": key}), headers=service)
+            response = client.http.post("/v1/keys/verify", body=body, headers=service)
             elapsed = time.perf_counter() - started
             assert response.status_code == 200 and b'"valid":true' in response.body, response.body
             return elapsed
@@ -517,6 +628,8 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
         count_cost = count_cpu(keys[0], project, 10 * args.runs)
         observed = measure_observability(verify, keys, args.runs)
         observed_cpu = observability_cpu(10 * args.runs)
+        repeated = measure_repeated_input(verify, keys, args.runs)
+        repeated_cpu = repeated_input_cpu(keys[0], 10 * args.runs)
         sync = measure_sync(verify, keys, project, args.runs)
         baseline = bare_round_trips(KeyLookupModel, digest(keys[0]), args.runs)
 
@@ -662,6 +775,7 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
             "hit_pairwise_median_ratio": round(statistics.median(observed.pair_ratios), 3),
             "cpu": observed_cpu,
         },
+        "repeated_input": {**repeated, "cpu": repeated_cpu},
         "jwt": {"hit": summary(jwt_times, jwt_calls), "cpu": jwt_cpu},
         "hmac": {
             "hit": summary(hmac_hit_times, hmac_hit_calls),

@@ -10,6 +10,10 @@ read only up to the limit; chalice's own server reads any declared length whole.
 refusal made before the body was read closes the connection, after the answer and a
 bounded wait for the client to stop sending (`_linger`).
 
+Every header line reaches the app: chalice passes one value per name (`headers`); the
+event also gets all of them as `multiValueHeaders`, as API Gateway's REST proxy event has
+them, so that the app refuses a repeated Authorization here as it does deployed.
+
 Some requests never reach the app: a path that is no route (chalice answers API Gateway's
 403 `Missing Authentication Token`), a method http.server has no handler for (a 501 HTML
 page), header lines too long or too many (a 431 HTML page) and a request line that cannot
@@ -91,6 +95,17 @@ class RouteNotFound(LocalGatewayException):
     CODE = 404
 
 
+class HeaderLines(dict[str, Any]):
+    """A request's headers as chalice's gateway takes them (one value per name), with every line
+    kept in `lines` for the event's `multiValueHeaders`."""
+
+    def __init__(self, headers: Any) -> None:
+        super().__init__(headers)  # an email.message.Message: the first value of each name
+        self.lines: dict[str, list[str]] = {}
+        for name, value in headers.items():
+            self.lines.setdefault(name, []).append(value)
+
+
 class ProblemGateway(LocalGateway):
     """chalice's LocalGateway, with a problem instead of its 403 for a path that is no route."""
 
@@ -114,6 +129,14 @@ class ProblemGateway(LocalGateway):
             raise RouteNotFound(response.headers, response.body.encode())
         result: dict[str, Any] = super().handle_request(method, path, headers, body)
         return result
+
+    def _generate_lambda_event(
+        self, method: str, path: str, headers: dict[str, Any], body: bytes | None
+    ) -> dict[str, Any]:
+        event: dict[str, Any] = super()._generate_lambda_event(method, path, headers, body)
+        if isinstance(headers, HeaderLines):
+            event["multiValueHeaders"] = headers.lines
+        return event
 
 
 class ProblemRequestHandler(ChaliceRequestHandler):
@@ -172,8 +195,8 @@ class ProblemRequestHandler(ChaliceRequestHandler):
     do_PUT = do_POST = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
     def _parse_payload(self) -> tuple[dict[str, Any], bytes | None]:
-        """What chalice's handler passes to the gateway: the headers, and the body read above."""
-        return dict(self.headers), self._body
+        """What chalice's handler passes to the gateway: the headers, every line kept, and the body read above."""
+        return HeaderLines(self.headers), self._body
 
     def _serve_console_or_app(self) -> None:
         """GET and HEAD: the console's files (devstack.console) under /console/, else the app."""

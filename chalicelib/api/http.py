@@ -40,7 +40,13 @@ from chalicelib.api.access import (
     authorize_stricter,
     own_filter,
 )
-from chalicelib.api.binding import decode_body, decode_form, decode_path_params, decode_query
+from chalicelib.api.binding import (
+    decode_body,
+    decode_form,
+    decode_path_params,
+    decode_query,
+    refuse_repeated_headers,
+)
 from chalicelib.api.problems import UNEXPECTED, new_request_id, problem_response, stamped
 from chalicelib.api.schemas import encode
 from chalicelib.auth.people import authenticate_person
@@ -261,6 +267,8 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
         raw = raw.encode()
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+    # Before authentication: of two Authorization headers, none is taken (400).
+    refuse_repeated_headers(request.to_original_event().get("multiValueHeaders"))
     headers = request.headers
     principal = None
     service_project = None

@@ -561,10 +561,11 @@ GARBAGE_CURSORS = [
 
 def test_garbage_query_strings(api: Api) -> None:
     probe = Prober(api)
-    junk = "?limit=abc&limit=0&cursor=garbage&&=&%ZZ=1&x=" + "y" * 5000
+    junk = "?limit=abc&cursor=garbage&&=&%ZZ=1&x=" + "y" * 5000
+    repeated = "?limit=abc&limit=0"
     for endpoint in ENDPOINTS:
         if endpoint not in QUERY_ENDPOINTS:
-            for query in ("?limit=abc", "?limit=0", "?limit=101", "?cursor=garbage", junk):
+            for query in ("?limit=abc", "?limit=0", "?limit=101", "?cursor=garbage", junk, repeated):
                 probe.send(endpoint, b"", query=query, label=query[:40])
             continue
         for limit in GARBAGE_LIMITS:
@@ -574,6 +575,8 @@ def test_garbage_query_strings(api: Api) -> None:
             expect = Expect(422, "validation_failed", "cursor")
             probe.send(endpoint, b"", query=f"?cursor={cursor}", expect=expect, label=f"cursor={cursor[:20]}")
         probe.send(endpoint, b"", query=junk, expect=Expect(422, "validation_failed"), label="junk")
+        # Given twice, neither value counts: the parameter is named, whatever its values.
+        probe.send(endpoint, b"", query=repeated, expect=Expect(400, "malformed_request"), label="repeated")
     probe.verdict()
 
 

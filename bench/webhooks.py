@@ -52,7 +52,8 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
     from chalicelib.resets import reset_all
     from chalicelib.services import keys as key_cases
     from chalicelib.services import projects as project_cases
-    from chalicelib.store import roles, webhooks
+    from chalicelib.services import webhooks as webhook_cases
+    from chalicelib.store import roles
     from chalicelib.store.tables import create_tables
     from devstack.aws import create_kms_keys
 
@@ -75,7 +76,7 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
         project = project_cases.create_project(f"bench {size}", "", "bench-owner")
         role = roles.create_role(project.id, "reader", "", ["orders:read"], "bench-owner")
         for i in range(size):
-            webhooks.create_webhook(project.id, url, ["key.created"], f"endpoint {i}", "bench-owner")
+            webhook_cases.create_webhook(project.id, url, ["key.created"], f"endpoint {i}", "bench-owner")
         run_job("webhook-dispatch")  # nothing due: warms connections and caches
         spec = key_cases.NewKey("opaque", "k", "", "bench-owner", role, None, {})
         transaction_items.clear()

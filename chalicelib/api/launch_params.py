@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from chalicelib import cache
 from chalicelib.api.http import AUTH_SERVICE, Call, Router
 from chalicelib.api.schemas import LaunchSign, LaunchSigned, LaunchVerdict, LaunchVerify
 from chalicelib.domain import launch_params
 from chalicelib.domain.clock import now
 from chalicelib.domain.policy import Action
-from chalicelib.store import secrets
+from chalicelib.services import secrets as secret_cases
 
 router = Router("launch_params", "launch parameters")
-
-
-def _secure_keys(project_id: str) -> list[str]:
-    found, values = cache.secure_keys.get(project_id)
-    if not found or values is None:
-        values = secrets.current_and_previous(project_id, secrets.SECURE_KEY)
-        cache.secure_keys.put(project_id, values)
-    return values
 
 
 @router.route(
@@ -37,8 +28,8 @@ def sign_launch_params(call: Call[LaunchSign, None]) -> LaunchSigned:
 
     Needs a fresh login and is audited (the parameter names, never their values)."""
     project_id = call.access.project.id
-    query, signature = launch_params.signed_query(call.body.params, _secure_keys(project_id)[0])
-    secrets.record_signing(project_id, sorted(call.body.params), call.person.sub)
+    query, signature = launch_params.signed_query(call.body.params, secret_cases.secure_key_values(project_id)[0])
+    secret_cases.record_signing(project_id, sorted(call.body.params), call.person.sub)
     return LaunchSigned(query=query, sign=signature)
 
 
@@ -48,5 +39,7 @@ def sign_launch_params(call: Call[LaunchSign, None]) -> LaunchSigned:
 def verify_launch_params(call: Call[LaunchVerify, None]) -> LaunchVerdict:
     """Checks a launch query's `sign` against the project's secure key (service key auth)."""
     body = call.body
-    code = launch_params.verify(body.query, _secure_keys(call.project_id_of_service), now(), body.max_age_seconds)
+    code = launch_params.verify(
+        body.query, secret_cases.secure_key_values(call.project_id_of_service), now(), body.max_age_seconds
+    )
     return LaunchVerdict(valid=code == launch_params.VALID, code=code)  # type: ignore[arg-type]

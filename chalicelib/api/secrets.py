@@ -9,6 +9,7 @@ from chalicelib.api.schemas import SecretInfo, SecretList, SecretRotate, SecretR
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.policy import Action
 from chalicelib.errors import ValidationFailedError
+from chalicelib.services import secrets as secret_cases
 from chalicelib.store import secrets
 
 router = Router("secrets", "app secrets")
@@ -37,7 +38,7 @@ def list_secrets(call: Call[None, None]) -> SecretList:
 def reveal_secret(call: Call[None, None]) -> SecretValue:
     """Shows a secret's current value (owner, admin, editor; fresh login; audited; never replayed)."""
     name = call.params["name"]
-    return SecretValue(name=name, value=secrets.reveal(call.access.project.id, name, call.person.sub))
+    return SecretValue(name=name, value=secret_cases.reveal(call.access.project.id, name, call.person.sub))
 
 
 @router.route(
@@ -55,6 +56,6 @@ def rotate_secret(call: Call[SecretRotate, None]) -> SecretRotated:
     imported = None if body.value is UNSET else body.value
     if imported is not None and name == secrets.SERVICE_KEY:
         raise ValidationFailedError.single("value", "only a secure_key can be imported; service keys are generated")
-    rotation = secrets.rotate(project.id, name, imported, body.grace_seconds, call.person.sub)
+    rotation = secret_cases.rotate(project.id, name, imported, body.grace_seconds, call.person.sub)
     until = rotation.previous_valid_until
     return SecretRotated(name=name, value=rotation.value, previous_valid_until=rfc3339(until) if until else None)

@@ -26,11 +26,13 @@ from chalicelib.errors import ValidationFailedError
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
+    from chalicelib.services import webhooks as webhook_cases
     from chalicelib.store import deliveries, webhooks
     from chalicelib.store.workflow_models import DeliveryModel, WebhookModel
 else:  # at first use: see chalicelib.lazy
     deliveries = lazy_module("chalicelib.store.deliveries")
     webhooks = lazy_module("chalicelib.store.webhooks")
+    webhook_cases = lazy_module("chalicelib.services.webhooks")
 
 router = Router("webhooks", "webhooks")
 
@@ -117,7 +119,7 @@ def list_webhooks(call: Call[None, ListQuery]) -> Page[Webhook]:
 def create_webhook(call: Call[WebhookCreate, None]) -> WebhookCreated:
     """Subscribes an endpoint to events; the signing secret is in this response only."""
     body = call.body
-    webhook, secret = webhooks.create_webhook(
+    webhook, secret = webhook_cases.create_webhook(
         call.access.project.id, _checked_url(body.url), _events(list(body.events)), body.description, call.person.sub
     )
     return WebhookCreated(webhook=webhook_view(webhook), secret=secret)
@@ -163,7 +165,7 @@ def delete_webhook(call: Call[None, None]) -> None:
 def rotate_webhook_secret(call: Call[None, None]) -> Reply:
     """A new signing secret, shown once; for 24 hours deliveries carry signatures by both."""
     webhook = webhooks.get_webhook(call.access.project.id, call.params["webhook_id"])
-    rotated, secret, until = webhooks.rotate_secret(webhook, call.person.sub)
+    rotated, secret, until = webhook_cases.rotate_secret(webhook, call.person.sub)
     return Reply(
         WebhookSecretRotated(webhook=webhook_view(rotated), secret=secret, previous_valid_until=rfc3339(until))
     )

@@ -14,14 +14,17 @@ from chalicelib import cache
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.services import keys as key_cases
-from chalicelib.store import projects, secrets
+from chalicelib.services import secrets
+from chalicelib.store import projects
 from chalicelib.store.models import ProjectModel
 
 
 def create_project(name: str, description: str, creator: str) -> ProjectModel:
     """A new project with its creator as owner and its secure and service keys, in one transaction."""
     project_id, at = new_id("prj"), rfc3339(now())
-    return projects.create_project(project_id, name, description, creator, at, secrets.initial_items(project_id, at))
+    return projects.create_project(
+        project_id, name, description, creator, at, secrets.new_project_secrets(project_id, at)
+    )
 
 
 def delete_project(project: ProjectModel, actor: str) -> None:

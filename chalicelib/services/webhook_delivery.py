@@ -33,6 +33,7 @@ from chalicelib.config import get_settings
 from chalicelib.domain import webhook_signing, webhook_urls
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.services import webhooks as webhook_cases
 from chalicelib.store import deliveries, webhooks
 from chalicelib.store.workflow_models import DeliveryModel, OutboxModel, WebhookModel
 
@@ -229,7 +230,7 @@ def attempt(delivery: DeliveryModel, endpoint: WebhookModel | None) -> DeliveryM
         return deliveries.record_attempt(delivery, record, deliveries.FAILED, None)
     body = delivery.payload.encode()
     headers = webhook_signing.headers(
-        webhooks.signing_secrets(endpoint, started), delivery.message_id, int(started), body
+        webhook_cases.signing_secrets(endpoint, started), delivery.message_id, int(started), body
     )
     clock = time.monotonic()
     outcome = send(endpoint.url, headers, body, local=get_settings().is_local)

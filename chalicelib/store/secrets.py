@@ -1,11 +1,14 @@
-"""App secrets: each project's secure key and service key, sealed with KMS.
+"""App secrets as stored: each project's secure key and service key, sealed with KMS.
 
 The service key is also findable by its keyed hash (ServiceKeyModel), so that the
 project's servers can authenticate with it; both records change in one transaction.
+Making a value, sealing and opening it, and the service-key cache are the use cases'
+(`services.secrets`): only sealed values and keyed hashes reach this module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from msgspec import Struct
@@ -13,15 +16,11 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from chalicelib import cache
-from chalicelib.crypto.envelope import open_sealed, seal
-from chalicelib.domain.base62 import random_text
-from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.clock import rfc3339
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.models import AppSecretModel, ServiceKeyModel
-from chalicelib.store.pepper import digest
 from chalicelib.store.projects import conflict_or_gone, project_is_live
 
 SECURE_KEY = "secure_key"
@@ -30,30 +29,22 @@ SECRET_NAMES = (SECURE_KEY, SERVICE_KEY)
 SERVICE_KEY_PREFIX = "kws_"
 
 
-def new_value(name: str) -> str:
-    """A fresh secret: 32 base62 characters (about 190 bits), service keys prefixed `kws_`."""
-    return SERVICE_KEY_PREFIX + random_text(40) if name == SERVICE_KEY else random_text(32)
+class SealedValue(Struct, frozen=True):
+    """A secret's value as stored: sealed, its hint, and for a service key its keyed hash."""
+
+    sealed: str
+    hint: str
+    digest: str | None = None
 
 
-def hint(value: str) -> str:
-    return value[-4:]
-
-
-def _context(project_id: str, name: str) -> dict[str, str]:
-    # Binds a sealed value to its record: moved to another project or name, it fails to open.
-    return {"project_id": project_id, "secret": name}
-
-
-def initial_items(project_id: str, at: str) -> list[tuple[Model, Condition]]:
-    """The records of a new project's two secrets, each with its create-only condition."""
+def initial_items(project_id: str, at: str, values: Mapping[str, SealedValue]) -> list[tuple[Model, Condition]]:
+    """The records of a new project's secrets, each with its create-only condition."""
     items: list[tuple[Model, Condition]] = []
-    for name in SECRET_NAMES:
-        value = new_value(name)
-        sealed = seal(value.encode(), _context(project_id, name))
-        record = AppSecretModel(project_id, name, sealed=sealed, hint=hint(value), created_at=at, version=1)
+    for name, value in values.items():
+        record = AppSecretModel(project_id, name, sealed=value.sealed, hint=value.hint, created_at=at, version=1)
         items.append((record, AppSecretModel.name.does_not_exist()))
-        if name == SERVICE_KEY:
-            lookup = ServiceKeyModel(digest(value), project_id=project_id, created_at=at)
+        if value.digest is not None:
+            lookup = ServiceKeyModel(value.digest, project_id=project_id, created_at=at)
             items.append((lookup, ServiceKeyModel.digest.does_not_exist()))
     return items
 
@@ -62,7 +53,7 @@ def list_secrets(project_id: str) -> list[AppSecretModel]:
     return list(AppSecretModel.query(project_id, consistent_read=True))
 
 
-def _get(project_id: str, name: str) -> AppSecretModel:
+def get_secret(project_id: str, name: str) -> AppSecretModel:
     if name not in SECRET_NAMES:
         raise NotFoundError(f"no secret named {name!r}; there are {', '.join(SECRET_NAMES)}")
     try:
@@ -71,12 +62,9 @@ def _get(project_id: str, name: str) -> AppSecretModel:
         raise NotFoundError("secret not found") from None
 
 
-def reveal(project_id: str, name: str, actor: str) -> str:
-    """The secret's current value; the reveal is audited before the value is returned."""
-    secret = _get(project_id, name)
-    value = open_sealed(secret.sealed, _context(project_id, name)).decode()
+def record_reveal(project_id: str, name: str, actor: str) -> None:
+    """Audits a reveal (before the value is handed out)."""
     _audit_use(project_id, actor, "secret.revealed", name, {})
-    return value
 
 
 def record_signing(project_id: str, param_names: list[str], actor: str) -> None:
@@ -94,19 +82,27 @@ def _audit_use(project_id: str, actor: str, action: str, name: str, details: dic
         raise conflict_or_gone(error, "the project changed meanwhile; try again") from None
 
 
-class Rotation(Struct, frozen=True):
-    value: str
-    previous_valid_until: float | None
+class ReplacedDigests(Struct, frozen=True):
+    """The keyed hashes a service-key rotation moves: the current value's, and the previous
+    value's if one is still stored (it is dropped: only one previous value lives)."""
+
+    current: str
+    previous: str | None
 
 
-def rotate(project_id: str, name: str, imported: str | None, grace_seconds: int, actor: str) -> Rotation:
-    """Replaces the secret; the old value keeps working for `grace_seconds` (0: stops now)."""
-    secret = _get(project_id, name)
-    context = _context(project_id, name)
-    value = imported if imported is not None else new_value(name)
-    started = now()
+def rotate(
+    secret: AppSecretModel,
+    new: SealedValue,
+    valid_until: float | None,
+    started: float,
+    grace_seconds: int,
+    actor: str,
+    replaced: ReplacedDigests | None,
+) -> list[str]:
+    """Replaces the secret as read with `new`; the old value keeps working until `valid_until`
+    (None: stops now). Returns the service-key digests the rotation touched."""
+    project_id, name = secret.project_id, secret.name
     at = rfc3339(started)
-    valid_until = started + grace_seconds if grace_seconds > 0 else None
     try:
         with transaction() as txn:
             # A deletion that has begun retires the service key values it reads; none may be added.
@@ -115,8 +111,8 @@ def rotate(project_id: str, name: str, imported: str | None, grace_seconds: int,
             txn.update(
                 secret,
                 actions=[
-                    AppSecretModel.sealed.set(seal(value.encode(), context)),
-                    AppSecretModel.hint.set(hint(value)),
+                    AppSecretModel.sealed.set(new.sealed),
+                    AppSecretModel.hint.set(new.hint),
                     AppSecretModel.rotated_at.set(at),
                     *(
                         [
@@ -131,9 +127,9 @@ def rotate(project_id: str, name: str, imported: str | None, grace_seconds: int,
                 condition=AppSecretModel.version == secret.version,
                 label="secret",
             )
-            stale_digests = (
-                _rotate_service_key_lookup(txn, secret, context, value, valid_until, at) if name == SERVICE_KEY else []
-            )
+            touched = []
+            if replaced is not None and new.digest is not None:
+                touched = _rotate_service_key_lookup(txn, secret, new.digest, replaced, valid_until, at)
             audit.record(
                 txn,
                 project_id,
@@ -154,17 +150,19 @@ def rotate(project_id: str, name: str, imported: str | None, grace_seconds: int,
         if "secret" in error.failed:
             raise ConflictError("the secret was rotated by someone else meanwhile; try again") from None
         raise
-    cache.secure_keys.invalidate([project_id])
-    cache.service_keys.invalidate(stale_digests)
-    return Rotation(value, valid_until)
+    return touched
 
 
 def _rotate_service_key_lookup(
-    txn: Transaction, secret: AppSecretModel, context: dict[str, str], value: str, valid_until: float | None, at: str
+    txn: Transaction,
+    secret: AppSecretModel,
+    new_digest: str,
+    replaced: ReplacedDigests,
+    valid_until: float | None,
+    at: str,
 ) -> list[str]:
     """Adds the lookup changes of a service-key rotation to `txn`; returns the digests touched."""
-    old_digest = digest(open_sealed(secret.sealed, context).decode())
-    new_digest = digest(value)
+    old_digest = replaced.current
     txn.save(
         ServiceKeyModel(new_digest, project_id=secret.project_id, created_at=at),
         condition=ServiceKeyModel.digest.does_not_exist(),
@@ -179,44 +177,16 @@ def _rotate_service_key_lookup(
         )
     # A value still in an earlier grace period is dropped: only one previous value lives.
     touched = [old_digest, new_digest]
-    if secret.previous_sealed:
-        older = digest(open_sealed(secret.previous_sealed, context).decode())
-        if older not in touched:
-            txn.delete(ServiceKeyModel(older))
-            touched.append(older)
+    if replaced.previous is not None and replaced.previous not in touched:
+        txn.delete(ServiceKeyModel(replaced.previous))
+        touched.append(replaced.previous)
     return touched
 
 
-def service_key_digests(project_id: str, *, include_retired: bool = False) -> list[str]:
-    """The lookup digests of a project's service key values that may still authenticate
-    (`include_retired`: also a previous value whose grace period is over)."""
-    return [digest(value) for value in current_and_previous(project_id, SERVICE_KEY, include_retired=include_retired)]
-
-
-def current_and_previous(project_id: str, name: str, *, include_retired: bool = False) -> list[str]:
-    """The values that authenticate now: the current one and one still in its grace period."""
-    secret = _get(project_id, name)
-    context = _context(project_id, name)
-    values = [open_sealed(secret.sealed, context).decode()]
-    if secret.previous_sealed and (include_retired or (secret.previous_valid_until or 0) > now()):
-        values.append(open_sealed(secret.previous_sealed, context).decode())
-    return values
-
-
-def project_of_service_key(value: str) -> str | None:
-    """The project a service key authenticates, or None (unknown, rotated out, or expired)."""
-    key_digest = digest(value)
-    found, cached = cache.service_keys.get(key_digest)
-    if not found:
-        try:
-            item = ServiceKeyModel.get(key_digest, consistent_read=True)
-            cached = (item.project_id, item.valid_until)
-        except DoesNotExist:
-            cached = None
-        cache.service_keys.put(key_digest, cached)
-    if cached is None:
+def service_key_record(key_digest: str) -> tuple[str, float | None] | None:
+    """The project a service key value's keyed hash belongs to, and until when it works (None: no end)."""
+    try:
+        item = ServiceKeyModel.get(key_digest, consistent_read=True)
+    except DoesNotExist:
         return None
-    project_id, valid_until = cached
-    if valid_until is not None and valid_until <= now():
-        return None
-    return str(project_id)
+    return item.project_id, item.valid_until

@@ -1,21 +1,17 @@
-"""Webhook endpoints of a project, with their signing secrets sealed (KMS envelope encryption).
+"""Webhook endpoints of a project as stored, their signing secrets only sealed.
 
-The secret is shown once, at creation or rotation, and kept only sealed. After a rotation
-the previous secret keeps signing beside the new one for a grace period, so receivers
-can switch without missing a delivery (the spec's space-separated signatures).
+Making a secret, sealing and opening it are the use cases' (`services.webhooks`). After a
+rotation the previous secret keeps signing beside the new one for a grace period, so
+receivers can switch without missing a delivery (the spec's space-separated signatures).
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.crypto.envelope import open_sealed, seal
-from chalicelib.domain import webhook_signing
 from chalicelib.domain.clock import now, rfc3339
-from chalicelib.domain.ids import new_id
 from chalicelib.domain.page import Page
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
@@ -23,30 +19,6 @@ from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.pagination import get_or_not_found, query_page
 from chalicelib.store.projects import project_is_live
 from chalicelib.store.workflow_models import WebhookModel
-
-# How long the previous secret signs beside the new one after a rotation (as Svix does).
-ROTATION_GRACE_SECONDS = 24 * 3600
-
-
-def _context(project_id: str, webhook_id: str) -> dict[str, str]:
-    return {"project_id": project_id, "webhook_id": webhook_id, "purpose": "webhook-secret"}
-
-
-def _seal(raw: bytes, project_id: str, webhook_id: str) -> str:
-    return seal(base64.b64encode(raw), _context(project_id, webhook_id))
-
-
-def _open(sealed: str, project_id: str, webhook_id: str) -> bytes:
-    return base64.b64decode(open_sealed(sealed, _context(project_id, webhook_id)))
-
-
-def signing_secrets(webhook: WebhookModel, at: float | None = None) -> list[bytes]:
-    """The secrets that sign a delivery now: the current one, and the previous one in its grace."""
-    at = now() if at is None else at
-    secrets = [_open(webhook.sealed_secret, webhook.project_id, webhook.id)]
-    if webhook.previous_sealed_secret is not None and (webhook.previous_valid_until or 0) > at:
-        secrets.append(_open(webhook.previous_sealed_secret, webhook.project_id, webhook.id))
-    return secrets
 
 
 def _shown(url: str) -> str:
@@ -64,12 +36,10 @@ def _explain(error: TransactionCancelledError, what: str) -> Exception:
 
 
 def create_webhook(
-    project_id: str, url: str, events: list[str], description: str, actor: str
-) -> tuple[WebhookModel, str]:
-    """A new endpoint; returns it and its secret (`whsec_...`), which is never shown again."""
-    shown, raw = webhook_signing.new_secret()
+    project_id: str, webhook_id: str, url: str, events: list[str], description: str, sealed_secret: str, actor: str
+) -> WebhookModel:
+    """A new endpoint, with its secret sealed, audited."""
     stamp = rfc3339(now())
-    webhook_id = new_id("whk")
     webhook = WebhookModel(
         project_id,
         webhook_id,
@@ -77,7 +47,7 @@ def create_webhook(
         events=events,
         description=description,
         enabled=True,
-        sealed_secret=_seal(raw, project_id, webhook_id),
+        sealed_secret=sealed_secret,
         created_at=stamp,
         created_by=actor,
         updated_at=stamp,
@@ -97,7 +67,7 @@ def create_webhook(
             )
     except TransactionCancelledError as error:
         raise _explain(error, "a webhook with this id exists") from None
-    return webhook, shown
+    return webhook
 
 
 def get_webhook(project_id: str, webhook_id: str) -> WebhookModel:
@@ -149,17 +119,15 @@ def delete_webhook(webhook: WebhookModel, actor: str) -> None:
         raise _explain(error, "") from None
 
 
-def rotate_secret(webhook: WebhookModel, actor: str) -> tuple[WebhookModel, str, float]:
-    """A new secret; the previous one signs too until the returned time (epoch seconds)."""
-    shown, raw = webhook_signing.new_secret()
-    until = now() + ROTATION_GRACE_SECONDS
+def rotate_secret(webhook: WebhookModel, sealed_secret: str, until: float, actor: str) -> WebhookModel:
+    """The endpoint as read gets a new secret; the previous one signs too until `until` (epoch seconds)."""
     try:
         with transaction() as txn:
             project_is_live(txn, webhook.project_id)
             txn.update(
                 webhook,
                 actions=[
-                    WebhookModel.sealed_secret.set(_seal(raw, webhook.project_id, webhook.id)),
+                    WebhookModel.sealed_secret.set(sealed_secret),
                     WebhookModel.previous_sealed_secret.set(webhook.sealed_secret),
                     WebhookModel.previous_valid_until.set(until),
                     WebhookModel.updated_at.set(rfc3339(now())),
@@ -181,7 +149,7 @@ def rotate_secret(webhook: WebhookModel, actor: str) -> tuple[WebhookModel, str,
         if "webhook" in error.failed:
             get_webhook(webhook.project_id, webhook.id)
         raise _explain(error, "the webhook changed meanwhile (rotated by someone else?); try again") from None
-    return get_webhook(webhook.project_id, webhook.id), shown, until
+    return get_webhook(webhook.project_id, webhook.id)
 
 
 def disable(webhook: WebhookModel, reason: str) -> None:

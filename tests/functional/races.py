@@ -17,6 +17,7 @@ import pytest
 
 from chalicelib.errors import ConflictError, KeywardenError
 from chalicelib.services import keys as key_cases
+from chalicelib.services import secrets as secret_cases
 from chalicelib.store import projects as project_store
 from chalicelib.store import secrets as secret_store
 from chalicelib.store.models import AuditEventModel, ProjectModel
@@ -54,7 +55,7 @@ class Scene:
     def service_key(self) -> str:
         """The value the project's servers hold (read from the store: a reveal would be audited)."""
         if self._service_key is None:
-            self._service_key = secret_store.current_and_previous(self.pid, secret_store.SERVICE_KEY)[0]
+            self._service_key = secret_cases.current_and_previous(self.pid, secret_store.SERVICE_KEY)[0]
         return self._service_key
 
     def reveal(self, name: str) -> str:

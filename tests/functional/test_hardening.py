@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.services import keys as key_cases
+from chalicelib.services import secrets as secret_cases
 from chalicelib.store import key_holders as holder_store
 from chalicelib.store import keys as key_store
 from chalicelib.store import projects as project_store
@@ -65,7 +66,7 @@ def test_a_rotation_that_read_the_project_before_its_deletion_fails(api: Api, pr
 
     # What a rotation that started before the deletion holds: it read the project live.
     with pytest.raises(Exception) as raised:
-        secret_store.rotate(pid, "service_key", None, 0, "ann")
+        secret_cases.rotate(pid, "service_key", None, 0, "ann")
     assert getattr(raised.value, "status", None) == 404
     assert [i for i in ServiceKeyModel.scan() if i.project_id == pid] == []
     assert service_verify(api, old_service_key).status == 401
@@ -77,7 +78,7 @@ def test_no_write_succeeds_against_a_project_being_deleted(api: Api, project: tu
     ProjectModel(pid).update(actions=[ProjectModel.deleting_at.set("2026-11-23T00:00:00Z")])
 
     for attempt in (
-        lambda: secret_store.rotate(pid, "secure_key", None, 0, "ann"),
+        lambda: secret_cases.rotate(pid, "secure_key", None, 0, "ann"),
         lambda: key_cases.issue_key(stale, _spec(pid, role_id), "ann"),
         lambda: project_store.update_project(stale, {"name": "renamed"}, "ann"),
     ):
@@ -226,7 +227,7 @@ def test_a_conflict_with_a_concurrent_change_is_not_kept_and_the_retry_runs_agai
     pid, _ = project
     path = f"/v1/projects/{pid}/secrets/secure_key/rotate"
     once = {"idempotency-key": "rotate-once"}
-    before = secret_store._get(pid, "secure_key")
+    before = secret_store.get_secret(pid, "secure_key")
     assert api.post(path, {}, as_user="ann").status == 200  # someone else's rotation commits first
 
     with monkeypatch.context() as patched:

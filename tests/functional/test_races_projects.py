@@ -13,6 +13,7 @@ from chalicelib.domain.clock import now
 from chalicelib.domain.ids import new_id
 from chalicelib.services import keys as key_cases
 from chalicelib.services import projects as project_cases
+from chalicelib.services import secrets as secret_cases
 from chalicelib.store import audit as audit_store
 from chalicelib.store import keys as key_store
 from chalicelib.store import nodes as node_store
@@ -57,9 +58,9 @@ def test_a_new_projects_service_key_that_collides_with_anothers_is_refused(
     # project would take over the lookup record, and the first project's servers would act as it.
     first = Scene(api)
     taken = first.reveal("service_key")
-    real_new_value = secret_store.new_value
+    real_new_value = secret_cases.new_value
     monkeypatch.setattr(
-        secret_store, "new_value", lambda name: taken if name == secret_store.SERVICE_KEY else real_new_value(name)
+        secret_cases, "new_value", lambda name: taken if name == secret_store.SERVICE_KEY else real_new_value(name)
     )
 
     reply = api.post("/v1/projects", {"name": "Second"}, as_user="bob")

@@ -24,6 +24,7 @@ from chalicelib.errors import ConflictError
 from chalicelib.services import key_requests as request_cases
 from chalicelib.services import keys as key_cases
 from chalicelib.services import webhook_delivery
+from chalicelib.services import webhooks as webhook_cases
 from chalicelib.services.minting import minter
 from chalicelib.store import deliveries as delivery_store
 from chalicelib.store import key_requests as request_store
@@ -387,7 +388,7 @@ def test_of_two_rotations_that_read_the_same_secret_the_second_is_refused(hooks:
     shown = rotated.json["secret"]
 
     with refused(409, "conflict"):
-        webhook_store.rotate_secret(stale, "ann")
+        webhook_cases.rotate_secret(stale, "ann")
     assert audit_actions(hooks.pid).count("webhook.secret_rotated") == 1
     hooks.issue()
     dispatch()
@@ -445,11 +446,11 @@ def test_webhooks_are_not_created_changed_rotated_or_deleted_once_the_projects_d
     before, events = stored_webhooks(hooks.pid), audit_actions(hooks.pid)
 
     with refused(404, "not_found"):
-        webhook_store.create_webhook(hooks.pid, "http://127.0.0.1:9/late", ["key.created"], "", "ann")
+        webhook_cases.create_webhook(hooks.pid, "http://127.0.0.1:9/late", ["key.created"], "", "ann")
     with refused(404, "not_found"):
         webhook_store.update_webhook(stale, {"description": "changed"}, "ann")
     with refused(404, "not_found"):
-        webhook_store.rotate_secret(stale, "ann")
+        webhook_cases.rotate_secret(stale, "ann")
     with refused(404, "not_found"):
         webhook_store.delete_webhook(stale, "ann")
     assert stored_webhooks(hooks.pid) == before

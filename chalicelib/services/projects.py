@@ -15,7 +15,7 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.services import keys as key_cases
 from chalicelib.store import projects, secrets
-from chalicelib.store.models import ProjectModel
+from chalicelib.store.project_models import ProjectModel
 
 
 def create_project(name: str, description: str, creator: str) -> ProjectModel:

@@ -34,7 +34,7 @@ from chalicelib.domain import webhook_signing, webhook_urls
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import deliveries, webhooks
-from chalicelib.store.workflow_models import DeliveryModel, OutboxModel, WebhookModel
+from chalicelib.store.webhook_models import DeliveryModel, OutboxModel, WebhookModel
 
 log = logging.getLogger("keywarden.webhooks")
 

@@ -20,9 +20,9 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
-from chalicelib.store.models import AppSecretModel, ServiceKeyModel
 from chalicelib.store.pepper import digest
 from chalicelib.store.projects import conflict_or_gone, project_is_live
+from chalicelib.store.secret_models import AppSecretModel, ServiceKeyModel
 
 SECURE_KEY = "secure_key"
 SERVICE_KEY = "service_key"

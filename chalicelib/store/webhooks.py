@@ -22,7 +22,7 @@ from chalicelib.store import audit
 from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.pagination import get_or_not_found, query_page
 from chalicelib.store.projects import project_is_live
-from chalicelib.store.workflow_models import WebhookModel
+from chalicelib.store.webhook_models import WebhookModel
 
 # How long the previous secret signs beside the new one after a rotation (as Svix does).
 ROTATION_GRACE_SECONDS = 24 * 3600

@@ -19,7 +19,8 @@ from chalicelib.errors import ConflictError, KeywardenError
 from chalicelib.services import keys as key_cases
 from chalicelib.store import projects as project_store
 from chalicelib.store import secrets as secret_store
-from chalicelib.store.models import AuditEventModel, ProjectModel
+from chalicelib.store.audit_models import AuditEventModel
+from chalicelib.store.project_models import ProjectModel
 from chalicelib.store.roles import get_role
 from tests.functional.conftest import Api, Reply
 

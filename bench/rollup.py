@@ -341,7 +341,7 @@ def _writers_flushing() -> Iterator[_Clock]:
 def _create_keys(projects: list[str], keys_per_project: int) -> list[tuple[str, str]]:
     """Minimal key records (the rollup moves their `last_used_at`), written without metering."""
     from chalicelib.domain.ids import new_id
-    from chalicelib.store.models import ApiKeyModel
+    from chalicelib.store.key_models import ApiKeyModel
 
     keys = []
     with ApiKeyModel.batch_write() as batch:

@@ -573,7 +573,7 @@ def run(args: argparse.Namespace, proxy: Any, round_trip: float) -> dict[str, An
     from chalicelib.resets import reset_all
     from chalicelib.services import usage_recorder
     from chalicelib.store import usage_counters
-    from chalicelib.store.models import KeyLookupModel
+    from chalicelib.store.key_models import KeyLookupModel
     from chalicelib.store.pepper import digest
     from chalicelib.store.tables import create_tables
     from devstack.aws import create_kms_keys

@@ -23,7 +23,7 @@ from chalicelib.domain.policy import Action, MemberRole, authorize, may
 from chalicelib.domain.principal import Principal, require_fresh_login
 from chalicelib.errors import ForbiddenError, NotFoundError
 from chalicelib.store import projects
-from chalicelib.store.models import MemberModel, ProjectModel
+from chalicelib.store.project_models import MemberModel, ProjectModel
 
 
 class ProjectAccess(Struct, frozen=True):

@@ -26,7 +26,7 @@ from chalicelib.store.event_data import request_data
 if TYPE_CHECKING:
     from chalicelib.services import key_requests as request_cases
     from chalicelib.store import key_requests, templates
-    from chalicelib.store.workflow_models import KeyRequestModel
+    from chalicelib.store.request_models import KeyRequestModel
 else:  # at first use: see chalicelib.lazy
     request_cases = lazy_module("chalicelib.services.key_requests")
     key_requests = lazy_module("chalicelib.store.key_requests")

@@ -35,8 +35,10 @@ from chalicelib.errors import (
 )
 from chalicelib.services import keys as key_cases
 from chalicelib.store import audit, keys, roles
+from chalicelib.store.audit_models import AuditEventModel
 from chalicelib.store.event_data import key_data
-from chalicelib.store.models import ApiKeyModel, AuditEventModel, RoleModel
+from chalicelib.store.key_models import ApiKeyModel
+from chalicelib.store.project_models import RoleModel
 
 router = Router("keys", "api keys")
 

@@ -7,7 +7,7 @@ from chalicelib.api.schemas import ListQuery, Member, MemberPut, Page
 from chalicelib.domain.policy import Action, MemberRole
 from chalicelib.services import members
 from chalicelib.store import members as member_store
-from chalicelib.store.models import MemberModel
+from chalicelib.store.project_models import MemberModel
 
 router = Router("members", "members")
 

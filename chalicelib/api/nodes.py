@@ -6,7 +6,7 @@ from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Node, NodeCreate, Page
 from chalicelib.domain.policy import Action
 from chalicelib.store import nodes
-from chalicelib.store.models import NodeModel
+from chalicelib.store.project_models import NodeModel
 
 router = Router("nodes", "nodes")
 

@@ -9,7 +9,7 @@ from chalicelib.api.schemas import ListQuery, Page, Project, ProjectCreate, Proj
 from chalicelib.domain.policy import Action
 from chalicelib.services import projects as project_cases
 from chalicelib.store import projects
-from chalicelib.store.models import ProjectModel
+from chalicelib.store.project_models import ProjectModel
 
 router = Router("projects", "projects")
 

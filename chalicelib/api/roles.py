@@ -8,7 +8,7 @@ from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Page, Role, RoleCreate, RoleUpdate
 from chalicelib.domain.policy import Action
 from chalicelib.store import roles
-from chalicelib.store.models import RoleModel
+from chalicelib.store.project_models import RoleModel
 
 router = Router("roles", "roles")
 

@@ -23,7 +23,7 @@ from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
     from chalicelib.store import key_requests, templates
-    from chalicelib.store.workflow_models import KeyRequestTileModel, KeyTemplateModel
+    from chalicelib.store.request_models import KeyRequestTileModel, KeyTemplateModel
 else:  # at first use: see chalicelib.lazy
     key_requests = lazy_module("chalicelib.store.key_requests")
     templates = lazy_module("chalicelib.store.templates")

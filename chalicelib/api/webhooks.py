@@ -28,7 +28,7 @@ from chalicelib.lazy import lazy_module
 if TYPE_CHECKING:
     from chalicelib.services import webhooks as webhook_cases
     from chalicelib.store import deliveries, webhooks
-    from chalicelib.store.workflow_models import DeliveryModel, WebhookModel
+    from chalicelib.store.webhook_models import DeliveryModel, WebhookModel
 else:  # at first use: see chalicelib.lazy
     deliveries = lazy_module("chalicelib.store.deliveries")
     webhooks = lazy_module("chalicelib.store.webhooks")

@@ -20,8 +20,9 @@ from chalicelib.services.keys import NewKey, add_created_event, add_issue, forge
 from chalicelib.services.minting import minter
 from chalicelib.store import audit, key_requests, key_revocation, keys, roles, templates
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
-from chalicelib.store.models import ApiKeyModel, ProjectModel
-from chalicelib.store.workflow_models import KeyRequestModel, KeyTemplateModel
+from chalicelib.store.key_models import ApiKeyModel
+from chalicelib.store.project_models import ProjectModel
+from chalicelib.store.request_models import KeyRequestModel, KeyTemplateModel
 
 # The actor of lapses in the audit trail.
 AUTO_EXPIRER = "keywarden:expiry-sweep"

@@ -29,7 +29,8 @@ from chalicelib.services.minting import minter
 from chalicelib.store import audit, key_lookup, key_revocation, keys, projects
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
 from chalicelib.store.event_data import key_data
-from chalicelib.store.models import ApiKeyModel, ProjectModel, RoleModel
+from chalicelib.store.key_models import ApiKeyModel
+from chalicelib.store.project_models import ProjectModel, RoleModel
 
 
 class NewKey(Struct, frozen=True):

@@ -19,7 +19,7 @@ from chalicelib.domain.principal import Principal
 from chalicelib.errors import NotFoundError
 from chalicelib.services.keys import forget
 from chalicelib.store import key_holders, members, projects
-from chalicelib.store.models import MemberModel, ProjectModel
+from chalicelib.store.project_models import MemberModel, ProjectModel
 
 
 def _target(

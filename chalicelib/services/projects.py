@@ -16,7 +16,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.services import keys as key_cases
 from chalicelib.services import secrets
 from chalicelib.store import projects
-from chalicelib.store.models import ProjectModel
+from chalicelib.store.project_models import ProjectModel
 
 
 def create_project(name: str, description: str, creator: str) -> ProjectModel:

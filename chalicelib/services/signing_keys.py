@@ -25,7 +25,7 @@ from chalicelib.domain.clock import now
 from chalicelib.domain.jwt_keys import ALGORITHM
 from chalicelib.resets import on_reset
 from chalicelib.store import signing_keys
-from chalicelib.store.models import SigningKeyModel
+from chalicelib.store.signing_models import SigningKeyModel
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey

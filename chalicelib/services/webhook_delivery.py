@@ -35,7 +35,7 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.services import webhooks as webhook_cases
 from chalicelib.store import deliveries, webhooks
-from chalicelib.store.workflow_models import DeliveryModel, OutboxModel, WebhookModel
+from chalicelib.store.webhook_models import DeliveryModel, OutboxModel, WebhookModel
 
 log = logging.getLogger("keywarden.webhooks")
 

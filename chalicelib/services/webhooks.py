@@ -14,7 +14,7 @@ from chalicelib.domain import webhook_signing
 from chalicelib.domain.clock import now
 from chalicelib.domain.ids import new_id
 from chalicelib.store import webhooks
-from chalicelib.store.workflow_models import WebhookModel
+from chalicelib.store.webhook_models import WebhookModel
 
 # How long the previous secret signs beside the new one after a rotation (as Svix does).
 ROTATION_GRACE_SECONDS = 24 * 3600

@@ -8,8 +8,8 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.events import WEBHOOK_EVENTS
 from chalicelib.domain.ids import first_id_at, new_id
 from chalicelib.domain.page import Page
+from chalicelib.store.audit_models import AuditEventModel
 from chalicelib.store.base import Transaction
-from chalicelib.store.models import AuditEventModel
 from chalicelib.store.pagination import decode_cursor, encode_cursor, query_page
 
 

@@ -34,7 +34,11 @@ _transaction_connection: Connection | None = None
 
 
 class KeywardenModel(Model):
-    """Base of every table model. Subclasses set `logical_name` and an empty `Meta`."""
+    """Base of every table model. Subclasses set `logical_name` and an empty `Meta`.
+
+    Each subclass is one DynamoDB table, named `<table_prefix>-<logical_name>` (see
+    Settings.table_name); `tables.all_models()` lists them all.
+    """
 
     logical_name: ClassVar[str] = ""
 

@@ -19,7 +19,7 @@ from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.page import Page
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store.pagination import get_or_not_found, query_page
-from chalicelib.store.workflow_models import DeliveryModel, OutboxModel
+from chalicelib.store.webhook_models import DeliveryModel, OutboxModel
 
 DUE = "due"
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"

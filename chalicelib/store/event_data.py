@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
-from chalicelib.store.models import ApiKeyModel
+from chalicelib.store.key_models import ApiKeyModel
 
 if TYPE_CHECKING:
     from chalicelib.domain.key_requests import KeyRequest

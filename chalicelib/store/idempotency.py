@@ -20,7 +20,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from chalicelib.crypto.envelope import open_sealed, seal
 from chalicelib.domain import clock
 from chalicelib.errors import ConflictError, IdempotencyKeyReusedError
-from chalicelib.store.models import IdempotencyModel
+from chalicelib.store.idempotency_models import IdempotencyModel
 
 RETENTION = timedelta(hours=24)
 # Marks, among the stored headers, a body kept sealed (it holds a secret shown once).

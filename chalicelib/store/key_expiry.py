@@ -28,7 +28,7 @@ from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.store import audit
 from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.event_data import key_data
-from chalicelib.store.models import ApiKeyModel
+from chalicelib.store.key_models import ApiKeyModel
 
 WARN_AHEAD_SECONDS = 7 * 86400
 WATCHED = "1"

@@ -15,7 +15,8 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.store import audit, key_lookup
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
-from chalicelib.store.models import KeyHolderModel, MemberModel
+from chalicelib.store.key_models import KeyHolderModel
+from chalicelib.store.project_models import MemberModel
 
 # DynamoDB allows 100 items in a transaction; leave room for the items around a chunk.
 CHUNK = 40

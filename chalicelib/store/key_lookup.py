@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.verification import KeyRecord
 from chalicelib.store.base import Transaction
-from chalicelib.store.models import KeyLookupModel
+from chalicelib.store.key_models import KeyLookupModel
 from chalicelib.store.pepper import digest
 
 

@@ -30,7 +30,7 @@ from chalicelib.store.base import Transaction, TransactionCancelledError, transa
 from chalicelib.store.event_data import request_data
 from chalicelib.store.pagination import get_or_not_found, query_page
 from chalicelib.store.projects import project_is_live
-from chalicelib.store.workflow_models import KeyRequestModel, KeyRequestTileModel, KeyTemplateModel
+from chalicelib.store.request_models import KeyRequestModel, KeyRequestTileModel, KeyTemplateModel
 
 # The one hash key of the sparse index of open (pending or approved) requests.
 OPEN = "open"

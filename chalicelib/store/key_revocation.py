@@ -14,8 +14,9 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.store import audit, key_holders, key_lookup
 from chalicelib.store.base import Transaction, retrying, transaction
 from chalicelib.store.event_data import key_data
+from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.keys import keys_by_ids
-from chalicelib.store.models import ApiKeyModel, RoleModel
+from chalicelib.store.project_models import RoleModel
 
 # DynamoDB takes at most 100 items in a transaction; one is the audit event.
 _MAX_TRANSACTION_ITEMS = 100

@@ -23,8 +23,9 @@ from chalicelib.domain.page import Page
 from chalicelib.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.store import audit, key_expiry, key_holders, key_lookup
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
-from chalicelib.store.models import ApiKeyModel, MemberModel, RoleModel
+from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.pagination import decode_cursor, get_or_not_found, paginate, query_page
+from chalicelib.store.project_models import MemberModel, RoleModel
 from chalicelib.store.projects import project_is_live
 
 

@@ -12,8 +12,8 @@ from chalicelib.domain.policy import MemberRole
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit, key_holders
 from chalicelib.store.base import TransactionCancelledError, retrying, transaction
-from chalicelib.store.models import MemberModel, ProjectModel
 from chalicelib.store.pagination import query_page
+from chalicelib.store.project_models import MemberModel, ProjectModel
 from chalicelib.store.projects import get_project, live
 
 _LAST_OWNER = "a project keeps at least one owner: make someone else owner first"

@@ -8,8 +8,8 @@ from chalicelib.domain.page import Page
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import TransactionCancelledError, transaction
-from chalicelib.store.models import NodeModel
 from chalicelib.store.pagination import get_or_not_found, query_page
+from chalicelib.store.project_models import NodeModel
 from chalicelib.store.projects import conflict_or_gone, project_is_live
 
 

@@ -18,7 +18,7 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.webhook_signing import new_message_id
 from chalicelib.store.base import Transaction
-from chalicelib.store.workflow_models import OutboxModel
+from chalicelib.store.webhook_models import OutboxModel
 
 UNSENT = "unsent"
 # Kept for reading back after fan-out; DynamoDB's TTL then deletes it.

@@ -17,7 +17,7 @@ from pynamodb.exceptions import PutError
 from chalicelib.crypto.envelope import open_sealed, seal
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.resets import on_reset
-from chalicelib.store.models import SystemItemModel
+from chalicelib.store.system_models import SystemItemModel
 
 PEPPER_ITEM = "key-pepper"
 _CONTEXT = {"purpose": "key-pepper"}

@@ -21,8 +21,9 @@ from chalicelib.domain.policy import MemberRole
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
-from chalicelib.store.models import MemberModel, ProjectModel, ServiceKeyModel
 from chalicelib.store.pagination import decode_cursor, paginate
+from chalicelib.store.project_models import MemberModel, ProjectModel
+from chalicelib.store.secret_models import ServiceKeyModel
 
 
 def create_project(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import DeleteError, PutError
 
-from chalicelib.store.models import ReplayMarkModel
+from chalicelib.store.replay_models import ReplayMarkModel
 
 
 def mark_id(project_id: str, token: str, signature: bytes, message: bytes) -> str:

@@ -20,8 +20,8 @@ from chalicelib.domain.clock import rfc3339
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
-from chalicelib.store.models import AppSecretModel, ServiceKeyModel
 from chalicelib.store.projects import conflict_or_gone, project_is_live
+from chalicelib.store.secret_models import AppSecretModel, ServiceKeyModel
 
 SECURE_KEY = "secure_key"
 SERVICE_KEY = "service_key"

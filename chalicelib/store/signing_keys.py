@@ -12,7 +12,7 @@ from chalicelib.domain.clock import now, rfc3339
 from chalicelib.errors import ConflictError
 from chalicelib.store import audit
 from chalicelib.store.base import TransactionCancelledError, transaction
-from chalicelib.store.models import SigningKeyModel
+from chalicelib.store.signing_models import SigningKeyModel
 
 # Service-wide events (no project) are recorded under this id.
 SYSTEM_SCOPE = "system"

@@ -21,10 +21,10 @@ from chalicelib.domain.page import Page
 from chalicelib.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError
 from chalicelib.store import audit
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
-from chalicelib.store.models import NodeModel, RoleModel
 from chalicelib.store.pagination import get_or_not_found, query_page
+from chalicelib.store.project_models import NodeModel, RoleModel
 from chalicelib.store.projects import project_is_live
-from chalicelib.store.workflow_models import KeyTemplateModel
+from chalicelib.store.request_models import KeyTemplateModel
 
 # Nodes one template may name: each is an item in the template's transactions (of at most 100).
 MAX_NODES = 20

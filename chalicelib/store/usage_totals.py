@@ -15,7 +15,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.usage import Granularity, size
-from chalicelib.store.models import ApiKeyModel
+from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.usage_models import UsageTotalModel, series_of
 
 

@@ -18,7 +18,7 @@ from chalicelib.store import audit
 from chalicelib.store.base import TransactionCancelledError, transaction
 from chalicelib.store.pagination import get_or_not_found, query_page
 from chalicelib.store.projects import project_is_live
-from chalicelib.store.workflow_models import WebhookModel
+from chalicelib.store.webhook_models import WebhookModel
 
 
 def _shown(url: str) -> str:

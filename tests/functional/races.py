@@ -20,7 +20,8 @@ from chalicelib.services import keys as key_cases
 from chalicelib.services import secrets as secret_cases
 from chalicelib.store import projects as project_store
 from chalicelib.store import secrets as secret_store
-from chalicelib.store.models import AuditEventModel, ProjectModel
+from chalicelib.store.audit_models import AuditEventModel
+from chalicelib.store.project_models import ProjectModel
 from chalicelib.store.roles import get_role
 from tests.functional.conftest import Api, Reply
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.store.models import ApiKeyModel, IdempotencyModel, KeyLookupModel
+from chalicelib.store.idempotency_models import IdempotencyModel
+from chalicelib.store.key_models import ApiKeyModel, KeyLookupModel
 from tests.functional.conftest import Api, Reply
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib.store.models import AppSecretModel, IdempotencyModel, ServiceKeyModel
+from chalicelib.store.idempotency_models import IdempotencyModel
+from chalicelib.store.secret_models import AppSecretModel, ServiceKeyModel
 from tests.functional.conftest import Api, Reply
 
 SECRETS = ("secure_key", "service_key")

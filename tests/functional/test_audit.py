@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.store.models import AuditEventModel
+from chalicelib.store.audit_models import AuditEventModel
 from tests.functional.conftest import Api, Reply
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")

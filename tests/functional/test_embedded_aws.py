@@ -292,7 +292,7 @@ def _close_service_clients() -> None:
 
 def test_a_transaction_whose_answer_was_lost_is_retried_safely(service_behind_proxy: DroppingProxy) -> None:
     from chalicelib.services.projects import create_project
-    from chalicelib.store.models import ProjectModel
+    from chalicelib.store.project_models import ProjectModel
 
     name = f"x-{uuid.uuid4().hex[:8]}"
     project = create_project(name, "", "ann")  # botocore retries the dropped TransactWriteItems

@@ -18,7 +18,10 @@ from chalicelib.store import key_holders as holder_store
 from chalicelib.store import keys as key_store
 from chalicelib.store import projects as project_store
 from chalicelib.store import secrets as secret_store
-from chalicelib.store.models import ApiKeyModel, AuditEventModel, ProjectModel, ServiceKeyModel
+from chalicelib.store.audit_models import AuditEventModel
+from chalicelib.store.key_models import ApiKeyModel
+from chalicelib.store.project_models import ProjectModel
+from chalicelib.store.secret_models import ServiceKeyModel
 from tests.functional.conftest import Api, Reply
 
 STALE = 3600  # seconds since login: too old for step-up

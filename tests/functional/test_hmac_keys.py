@@ -31,7 +31,7 @@ from keywarden.signing import SIGNED_HEADERS, sign_request, signature
 
 from chalicelib import aws, cache
 from chalicelib.crypto import envelope
-from chalicelib.store.models import ReplayMarkModel
+from chalicelib.store.replay_models import ReplayMarkModel
 from chalicelib.store.tables import all_models
 from tests.functional.conftest import Api, Reply, aws_calls
 from tests.functional.test_verify import BASE62, Project

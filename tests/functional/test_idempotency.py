@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.store.models import IdempotencyModel
+from chalicelib.store.idempotency_models import IdempotencyModel
 from tests.functional.conftest import Api
 
 

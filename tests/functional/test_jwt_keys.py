@@ -30,7 +30,7 @@ from jwt.utils import der_to_raw_signature
 from chalicelib import aws
 from chalicelib.config import reset_settings
 from chalicelib.resets import reset_all
-from chalicelib.store.models import SigningKeyModel
+from chalicelib.store.signing_models import SigningKeyModel
 from tests.functional.conftest import Api, Reply, aws_calls
 from tests.functional.test_verify import Project, poll_for, stamp
 

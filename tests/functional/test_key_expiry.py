@@ -18,7 +18,7 @@ import pytest
 from chalicelib.domain.clock import parse_rfc3339, rfc3339
 from chalicelib.store import event_data, key_expiry
 from chalicelib.store import keys as key_store
-from chalicelib.store.models import ApiKeyModel
+from chalicelib.store.key_models import ApiKeyModel
 from tests.functional.conftest import Api
 from tests.functional.races import audit_actions
 from tests.functional.test_webhooks import Receiver, Scene, dispatch, serving, verified

@@ -14,7 +14,7 @@ import pytest
 from chalicelib.crypto.envelope import open_sealed
 from chalicelib.domain.clock import now
 from chalicelib.services import key_requests as request_cases
-from chalicelib.store.workflow_models import KeyRequestModel, KeyRequestTileModel
+from chalicelib.store.request_models import KeyRequestModel, KeyRequestTileModel
 from tests.functional.conftest import Api, Reply
 from tests.functional.test_templates import Project, epoch, stamp
 

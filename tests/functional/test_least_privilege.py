@@ -17,7 +17,7 @@ from chalicelib.domain.clock import rfc3339
 from chalicelib.jobs import run_job
 from chalicelib.resets import reset_all
 from chalicelib.services import usage_recorder, webhook_delivery
-from chalicelib.store.workflow_models import OutboxModel
+from chalicelib.store.webhook_models import OutboxModel
 from tests.functional import least_privilege
 from tests.functional.conftest import Api
 from tests.functional.test_usage import Keys, Mixed, Tally, verify_all_kinds

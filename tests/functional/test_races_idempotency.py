@@ -18,7 +18,8 @@ import pytest
 from chalicelib.domain import clock
 from chalicelib.errors import ConflictError
 from chalicelib.store import idempotency, pepper
-from chalicelib.store.models import IdempotencyModel, SystemItemModel
+from chalicelib.store.idempotency_models import IdempotencyModel
+from chalicelib.store.system_models import SystemItemModel
 from tests.functional.conftest import Api
 from tests.functional.races import Scene
 

@@ -19,8 +19,9 @@ from chalicelib.domain.clock import now
 from chalicelib.services import keys as key_cases
 from chalicelib.store import key_holders as holder_store
 from chalicelib.store import keys as key_store
-from chalicelib.store.models import ApiKeyModel, KeyLookupModel, RoleModel
+from chalicelib.store.key_models import ApiKeyModel, KeyLookupModel
 from chalicelib.store.pepper import digest
+from chalicelib.store.project_models import RoleModel
 from tests.functional.conftest import Api
 from tests.functional.races import Scene, audit_actions, refused
 

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.domain.policy import MemberRole
 from chalicelib.store import members as member_store
-from chalicelib.store.models import MemberModel, ProjectModel
+from chalicelib.store.project_models import MemberModel, ProjectModel
 from chalicelib.store.projects import get_membership
 from tests.functional.conftest import Api
 from tests.functional.races import Scene, audit_actions, raw_project, refused

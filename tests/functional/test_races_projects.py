@@ -20,8 +20,10 @@ from chalicelib.store import nodes as node_store
 from chalicelib.store import projects as project_store
 from chalicelib.store import roles as role_store
 from chalicelib.store import secrets as secret_store
-from chalicelib.store.models import AuditEventModel, NodeModel, ProjectModel, RoleModel, ServiceKeyModel
+from chalicelib.store.audit_models import AuditEventModel
 from chalicelib.store.pepper import digest
+from chalicelib.store.project_models import NodeModel, ProjectModel, RoleModel
+from chalicelib.store.secret_models import ServiceKeyModel
 from tests.functional.conftest import Api
 from tests.functional.races import Scene, audit_actions, raw_project, refused
 

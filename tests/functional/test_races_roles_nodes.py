@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.store import nodes as node_store
 from chalicelib.store import roles as role_store
-from chalicelib.store.models import NodeModel, RoleModel
+from chalicelib.store.project_models import NodeModel, RoleModel
 from tests.functional.conftest import Api
 from tests.functional.races import Scene, audit_actions, refused
 

@@ -12,8 +12,8 @@ import pytest
 
 from chalicelib.services import secrets as secret_cases
 from chalicelib.store import secrets as secret_store
-from chalicelib.store.models import ServiceKeyModel
 from chalicelib.store.pepper import digest
+from chalicelib.store.secret_models import ServiceKeyModel
 from tests.functional.conftest import Api
 from tests.functional.races import Scene, audit_actions, refused
 

@@ -28,7 +28,7 @@ import pytest
 from chalicelib.jobs import usage_rollup
 from chalicelib.services import usage_recorder
 from chalicelib.store import usage_counters
-from chalicelib.store.models import ApiKeyModel
+from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.usage_models import UsageCounterModel
 from tests.functional.conftest import Api
 from tests.functional.test_usage import GRANULARITIES, epoch, last_used, observed, raw_counters, rollup

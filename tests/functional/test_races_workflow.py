@@ -32,7 +32,8 @@ from chalicelib.store import outbox as outbox_store
 from chalicelib.store import projects as project_store
 from chalicelib.store import templates as template_store
 from chalicelib.store import webhooks as webhook_store
-from chalicelib.store.workflow_models import KeyRequestTileModel, KeyTemplateModel, OutboxModel, WebhookModel
+from chalicelib.store.request_models import KeyRequestTileModel, KeyTemplateModel
+from chalicelib.store.webhook_models import OutboxModel, WebhookModel
 from tests.functional.conftest import Api, Reply
 from tests.functional.races import audit_actions, refused
 from tests.functional.test_key_requests import keys_of_request, move_deadline, status_of

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.store.models import RoleModel
+from chalicelib.store.project_models import RoleModel
 from tests.functional.conftest import Api
 
 ROLE = {"name": "Reader", "description": "reads orders", "permissions": ["orders:read", "orders.items:*"]}

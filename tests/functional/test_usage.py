@@ -26,7 +26,7 @@ from chalicelib.domain.clock import rfc3339
 from chalicelib.jobs import usage_rollup
 from chalicelib.services import usage_recorder
 from chalicelib.store import usage_counters, usage_totals
-from chalicelib.store.models import ApiKeyModel
+from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.usage_models import UsageCounterModel, UsageTotalModel
 from tests.functional.conftest import Api, Reply
 from tests.functional.test_hmac_keys import HmacProject, sign, well_formed_token

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib.config import reset_settings
-from chalicelib.store.models import ApiKeyModel, KeyLookupModel
+from chalicelib.store.key_models import ApiKeyModel, KeyLookupModel
 from tests.functional.conftest import Api, Reply, aws_calls
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -19,7 +19,7 @@ from chalice.test import Client
 from chalicelib.jobs import run_job
 from chalicelib.services import webhook_delivery
 from chalicelib.store import deliveries as delivery_store
-from chalicelib.store.workflow_models import DeliveryModel, OutboxModel
+from chalicelib.store.webhook_models import DeliveryModel, OutboxModel
 from tests.functional.conftest import ROOT, Api
 from tests.functional.test_stages_and_docs import Stage, dev_stage  # noqa: F401 (dev_stage: a fixture)
 from tests.functional.test_webhooks import (

@@ -24,7 +24,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from chalicelib.config import reset_settings
 from chalicelib.domain.events import EVENT_TYPES
 from chalicelib.jobs import run_job
-from chalicelib.store.workflow_models import WebhookModel
+from chalicelib.store.webhook_models import WebhookModel
 from tests.functional.conftest import Api, Reply
 from tests.functional.test_stages_and_docs import Stage, dev_stage  # noqa: F401 (dev_stage: a fixture)
 

@@ -110,7 +110,7 @@ def test_tables_are_recoverable_everywhere_and_protected_in_prod(dev: Template, 
 
 def test_a_drifted_model_is_caught(dev: Template) -> None:
     """The comparison itself: a model whose index or TTL changed no longer matches its table."""
-    from chalicelib.store.models import ApiKeyModel
+    from chalicelib.store.key_models import ApiKeyModel
 
     expected = model_table(ApiKeyModel, "keywarden-dev")
     _, resource = dev.tables_by_name()[expected["TableName"]]

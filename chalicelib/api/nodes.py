@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Node, NodeCreate, Page
 from chalicelib.domain.policy import Action
+from chalicelib.services import nodes as node_cases
 from chalicelib.store import nodes
 from chalicelib.store.project_models import NodeModel
 
@@ -28,10 +29,10 @@ def list_nodes(call: Call[None, ListQuery]) -> Page[Node]:
 def create_node(call: Call[NodeCreate, None]) -> Node:
     """Creates a node (owner, admin, editor)."""
     body = call.body
-    return node_view(nodes.create_node(call.access.project.id, body.name, body.kind, call.person.sub))
+    return node_view(node_cases.create_node(call.access.project.id, body.name, body.kind, call.person.sub))
 
 
 @router.route("DELETE", "/v1/projects/{pid}/nodes/{node_id}", status=204, action=Action.MANAGE_CONFIG)
 def delete_node(call: Call[None, None]) -> None:
     """Deletes a node (owner, admin, editor) that no template names (else 409)."""
-    nodes.delete_node(nodes.get_node(call.access.project.id, call.params["node_id"]), call.person.sub)
+    node_cases.delete_node(nodes.get_node(call.access.project.id, call.params["node_id"]), call.person.sub)

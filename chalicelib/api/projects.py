@@ -48,7 +48,7 @@ def get_project(call: Call[None, None]) -> Project:
 def update_project(call: Call[ProjectUpdate, None]) -> Project:
     """Renames or describes a project (owner, admin, editor)."""
     changes = {k: v for k, v in structs.asdict(call.body).items() if v is not UNSET}
-    return project_view(projects.update_project(call.access.project, changes, call.person.sub))
+    return project_view(project_cases.update_project(call.access.project, changes, call.person.sub))
 
 
 @router.route("DELETE", "/v1/projects/{pid}", status=204, action=Action.DELETE_PROJECT)

@@ -7,6 +7,7 @@ from msgspec import UNSET, structs
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Page, Role, RoleCreate, RoleUpdate
 from chalicelib.domain.policy import Action
+from chalicelib.services import roles as role_cases
 from chalicelib.store import roles
 from chalicelib.store.project_models import RoleModel
 
@@ -24,10 +25,6 @@ def role_view(role: RoleModel) -> Role:
     )
 
 
-def _unique(permissions: list[str]) -> list[str]:
-    return list(dict.fromkeys(permissions))
-
-
 @router.route("GET", "/v1/projects/{pid}/roles", query=ListQuery, response=Page[Role], action=Action.READ_PROJECT)
 def list_roles(call: Call[None, ListQuery]) -> Page[Role]:
     """The roles of a project."""
@@ -41,7 +38,7 @@ def list_roles(call: Call[None, ListQuery]) -> Page[Role]:
 def create_role(call: Call[RoleCreate, None]) -> Role:
     """Creates a role (owner, admin, editor). Repeated permissions are kept once."""
     project, body = call.access.project, call.body
-    role = roles.create_role(project.id, body.name, body.description, _unique(body.permissions), call.person.sub)
+    role = role_cases.create_role(project.id, body.name, body.description, body.permissions, call.person.sub)
     return role_view(role)
 
 
@@ -58,12 +55,10 @@ def update_role(call: Call[RoleUpdate, None]) -> Role:
     """Changes a role's name, description or permissions (owner, admin, editor)."""
     role = roles.get_role(call.access.project.id, call.params["role_id"])
     changes = {k: v for k, v in structs.asdict(call.body).items() if v is not UNSET}
-    if "permissions" in changes:
-        changes["permissions"] = _unique(changes["permissions"])
-    return role_view(roles.update_role(role, changes, call.person.sub))
+    return role_view(role_cases.update_role(role, changes, call.person.sub))
 
 
 @router.route("DELETE", "/v1/projects/{pid}/roles/{role_id}", status=204, action=Action.MANAGE_CONFIG)
 def delete_role(call: Call[None, None]) -> None:
     """Deletes a role that no key or template uses (else 409)."""
-    roles.delete_role(roles.get_role(call.access.project.id, call.params["role_id"]), call.person.sub)
+    role_cases.delete_role(roles.get_role(call.access.project.id, call.params["role_id"]), call.person.sub)

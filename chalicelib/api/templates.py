@@ -22,11 +22,13 @@ from chalicelib.domain.policy import Action
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
+    from chalicelib.services import templates as template_cases
     from chalicelib.store import key_requests, templates
     from chalicelib.store.request_models import KeyRequestTileModel, KeyTemplateModel
 else:  # at first use: see chalicelib.lazy
     key_requests = lazy_module("chalicelib.store.key_requests")
     templates = lazy_module("chalicelib.store.templates")
+    template_cases = lazy_module("chalicelib.services.templates")
 
 router = Router("templates", "key templates")
 
@@ -123,7 +125,7 @@ def create_template(call: Call[TemplateCreate, None]) -> Template:
         auto_approve=body.auto_approve,
         info_fields=_fields(body.info_fields),
     )
-    return template_view(templates.create_template(call.access.project.id, spec, call.person.sub), None)
+    return template_view(template_cases.create_template(call.access.project.id, spec, call.person.sub), None)
 
 
 @router.route("GET", "/v1/projects/{pid}/key-templates/{template_id}", response=Template, action=Action.READ_PROJECT)
@@ -148,13 +150,13 @@ def update_template(call: Call[TemplateUpdate, None]) -> Template:
     changes = _changes(call.body)
     if "info_fields" in changes:
         changes["info_fields"] = _fields(changes["info_fields"])
-    updated = templates.update_template(template, changes, call.person.sub)
+    updated = template_cases.update_template(template, changes, call.person.sub)
     return template_view(updated, _tile(call, updated.id))
 
 
 @router.route("DELETE", "/v1/projects/{pid}/key-templates/{template_id}", status=204, action=Action.MANAGE_CONFIG)
 def delete_template(call: Call[None, None]) -> None:
     """Deletes a template; its pending requests can then only be denied or cancelled."""
-    templates.delete_template(
+    template_cases.delete_template(
         templates.get_template(call.access.project.id, call.params["template_id"]), call.person.sub
     )

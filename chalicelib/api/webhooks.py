@@ -18,11 +18,8 @@ from chalicelib.api.webhook_schemas import (
     WebhookSecretRotated,
     WebhookUpdate,
 )
-from chalicelib.config import get_settings
-from chalicelib.domain import webhook_urls
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.policy import Action
-from chalicelib.errors import ValidationFailedError
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -69,35 +66,6 @@ def delivery_view(delivery: DeliveryModel) -> Delivery:
     )
 
 
-def _checked_url(url: str) -> str:
-    problem = webhook_urls.url_problem(url, local=get_settings().is_local)
-    if problem is None and not get_settings().is_local:
-        problem = _resolution_problem(url)
-    if problem is not None:
-        raise ValidationFailedError.single("url", problem)
-    return url
-
-
-def _resolution_problem(url: str) -> str | None:
-    """A name that resolves to an inner address now is refused now (each send checks again)."""
-    from chalicelib.services.webhook_delivery import resolve
-
-    parts = webhook_urls.parse(url)
-    if parts is None or webhook_urls.address_literal(parts.hostname or "") is not None:
-        return None
-    try:
-        addresses = resolve(parts.hostname or "", parts.port or 443)
-    except OSError:
-        return None  # not resolvable yet: each attempt checks again
-    if not all(webhook_urls.is_public_address(address) for address in addresses):
-        return "resolves to a private, loopback or link-local address"
-    return None
-
-
-def _events(events: list[str]) -> list[str]:
-    return list(dict.fromkeys(events))
-
-
 @router.route(
     "GET", "/v1/projects/{pid}/webhooks", query=ListQuery, response=Page[Webhook], action=Action.MANAGE_WEBHOOKS
 )
@@ -120,7 +88,7 @@ def create_webhook(call: Call[WebhookCreate, None]) -> WebhookCreated:
     """Subscribes an endpoint to events; the signing secret is in this response only."""
     body = call.body
     webhook, secret = webhook_cases.create_webhook(
-        call.access.project.id, _checked_url(body.url), _events(list(body.events)), body.description, call.person.sub
+        call.access.project.id, body.url, list(body.events), body.description, call.person.sub
     )
     return WebhookCreated(webhook=webhook_view(webhook), secret=secret)
 
@@ -142,17 +110,15 @@ def update_webhook(call: Call[WebhookUpdate, None]) -> Webhook:
     """Changes url, events, description; `enabled: true` re-enables an endpoint disabled after a 410."""
     webhook = webhooks.get_webhook(call.access.project.id, call.params["webhook_id"])
     changes = {k: v for k, v in structs.asdict(call.body).items() if v is not UNSET}
-    if "url" in changes:
-        changes["url"] = _checked_url(changes["url"])
-    if "events" in changes:
-        changes["events"] = _events(changes["events"])
-    return webhook_view(webhooks.update_webhook(webhook, changes, call.person.sub))
+    return webhook_view(webhook_cases.update_webhook(webhook, changes, call.person.sub))
 
 
 @router.route("DELETE", "/v1/projects/{pid}/webhooks/{webhook_id}", status=204, action=Action.MANAGE_WEBHOOKS)
 def delete_webhook(call: Call[None, None]) -> None:
     """Deletes the endpoint; deliveries still due to it are dropped."""
-    webhooks.delete_webhook(webhooks.get_webhook(call.access.project.id, call.params["webhook_id"]), call.person.sub)
+    webhook_cases.delete_webhook(
+        webhooks.get_webhook(call.access.project.id, call.params["webhook_id"]), call.person.sub
+    )
 
 
 @router.route(
@@ -199,5 +165,4 @@ def retry_delivery(call: Call[None, None]) -> Delivery:
     project_id = call.access.project.id
     webhook = webhooks.get_webhook(project_id, call.params["webhook_id"])
     delivery = deliveries.get_delivery(webhook.id, call.params["delivery_id"], project_id)
-    deliveries.requeue(delivery, now())
-    return delivery_view(deliveries.get_delivery(webhook.id, delivery.id, project_id))
+    return delivery_view(webhook_cases.retry_delivery(delivery, project_id))

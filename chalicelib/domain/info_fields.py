@@ -24,11 +24,22 @@ does not reach a requester's `.env` file as literal braces.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 
 from chalicelib.domain.ids import is_id
-from chalicelib.errors import FieldError
+from chalicelib.errors import FieldError, ValidationFailedError
+
+# Nodes one template may name: each is an item in the template's transactions (of at most 100).
+MAX_NODES = 20
+# DynamoDB holds 400 KB per item, counted as stored: JSON with non-ASCII text escaped (up to
+# 12 bytes a character). The template's fields as stored, and the most they can grow to when
+# resolved (the sealed claim on the request holds them, base64 and encryption adding a third).
+MAX_INFO_FIELDS_BYTES = 64 * 1024
+MAX_RESOLVED_BYTES = 128 * 1024
+_PROJECT_ID_GROWTH = 30 - len("{{project.id}}")
+_NODE_NAME_GROWTH = 128 * 12 - len("{{node:nod_00000000000000000000000000}}")
 
 NAME_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}(?!\n)$"
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
@@ -108,3 +119,41 @@ def dotenv(fields: Iterable[tuple[str, str]] | Mapping[str, str]) -> str:
             quoted = f'"{escaped}"'
         lines.append(f"{name}={quoted}\n")
     return "".join(lines)
+
+
+def _node_ids(fields: list[dict[str, str]]) -> set[str]:
+    return {node_id for field in fields for node_id in placeholders_of(field["value"])}
+
+
+def check_fields(fields: list[dict[str, str]]) -> set[str]:
+    """A template's info fields as it may hold them: unique names, well-formed placeholders,
+    and within the limits of what a template and its sealed claim can store (else 422);
+    returns the node ids the values name."""
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    for index, field in enumerate(fields):
+        if field["name"] in seen:
+            errors.append(FieldError(f"info_fields[{index}].name", f"{field['name']} appears twice"))
+        seen.add(field["name"])
+        errors.extend(placeholder_errors(f"info_fields[{index}].value", field["value"]))
+    if errors:
+        raise ValidationFailedError(errors)
+    node_ids = _node_ids(fields)
+    if len(node_ids) > MAX_NODES:
+        raise ValidationFailedError.single("info_fields", f"may name at most {MAX_NODES} distinct nodes")
+    stored = len(json.dumps(fields))
+    if stored > MAX_INFO_FIELDS_BYTES:
+        raise ValidationFailedError.single(
+            "info_fields",
+            f"must encode to at most {MAX_INFO_FIELDS_BYTES // 1024} KiB (non-ASCII counts up to 12 bytes)",
+        )
+    values = "".join(field["value"] for field in fields)
+    resolved = (
+        stored + values.count("{{project.id}}") * _PROJECT_ID_GROWTH + values.count("{{node:") * _NODE_NAME_GROWTH
+    )
+    if resolved > MAX_RESOLVED_BYTES:
+        raise ValidationFailedError.single(
+            "info_fields",
+            f"could resolve to more than {MAX_RESOLVED_BYTES // 1024} KiB: use fewer placeholders or shorter values",
+        )
+    return node_ids

@@ -10,6 +10,8 @@ reach it) resumes where it stopped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chalicelib import cache
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
@@ -25,6 +27,11 @@ def create_project(name: str, description: str, creator: str) -> ProjectModel:
     return projects.create_project(
         project_id, name, description, creator, at, secrets.new_project_secrets(project_id, at)
     )
+
+
+def update_project(project: ProjectModel, changes: Mapping[str, str], actor: str) -> ProjectModel:
+    """Renames or describes a live project, audited (a concurrent deletion wins)."""
+    return projects.update_project(project, changes, actor)
 
 
 def delete_project(project: ProjectModel, actor: str) -> None:

@@ -34,6 +34,7 @@ from chalicelib.domain import webhook_signing, webhook_urls
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.services import webhooks as webhook_cases
+from chalicelib.services.webhooks import resolve
 from chalicelib.store import deliveries, webhooks
 from chalicelib.store.webhook_models import DeliveryModel, OutboxModel, WebhookModel
 
@@ -124,15 +125,6 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - now())
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-
-
-def resolve(host: str, port: int) -> list[str]:
-    """Every address `host` stands for (itself, when it is one). Raises OSError when DNS fails."""
-    literal = webhook_urls.address_literal(host)
-    if literal is not None:
-        return [literal]
-    found = [str(info[4][0]).split("%", 1)[0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
-    return list(dict.fromkeys(found))
 
 
 class _PinnedConnection(http.client.HTTPConnection):

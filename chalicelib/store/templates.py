@@ -8,13 +8,11 @@ cannot both adjust the counts from the same starting point.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from msgspec import Struct
 
-from chalicelib.domain import info_fields
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.page import Page
@@ -25,16 +23,6 @@ from chalicelib.store.pagination import get_or_not_found, query_page
 from chalicelib.store.project_models import NodeModel, RoleModel
 from chalicelib.store.projects import project_is_live
 from chalicelib.store.request_models import KeyTemplateModel
-
-# Nodes one template may name: each is an item in the template's transactions (of at most 100).
-MAX_NODES = 20
-# DynamoDB holds 400 KB per item, counted as stored: JSON with non-ASCII text escaped (up to
-# 12 bytes a character). The template's fields as stored, and the most they can grow to when
-# resolved (the sealed claim on the request holds them, base64 and encryption adding a third).
-MAX_INFO_FIELDS_BYTES = 64 * 1024
-MAX_RESOLVED_BYTES = 128 * 1024
-_PROJECT_ID_GROWTH = 30 - len("{{project.id}}")
-_NODE_NAME_GROWTH = 128 * 12 - len("{{node:nod_00000000000000000000000000}}")
 
 
 class TemplateSpec(Struct, frozen=True):
@@ -47,42 +35,6 @@ class TemplateSpec(Struct, frozen=True):
     ttl_seconds: int | None
     auto_approve: bool
     info_fields: list[dict[str, str]]
-
-
-def _node_ids(fields: list[dict[str, str]]) -> set[str]:
-    return {node_id for field in fields for node_id in info_fields.placeholders_of(field["value"])}
-
-
-def check_info_fields(fields: list[dict[str, str]]) -> set[str]:
-    """Validates names and placeholders (422); returns the node ids the values name."""
-    errors: list[FieldError] = []
-    seen: set[str] = set()
-    for index, field in enumerate(fields):
-        if field["name"] in seen:
-            errors.append(FieldError(f"info_fields[{index}].name", f"{field['name']} appears twice"))
-        seen.add(field["name"])
-        errors.extend(info_fields.placeholder_errors(f"info_fields[{index}].value", field["value"]))
-    if errors:
-        raise ValidationFailedError(errors)
-    node_ids = _node_ids(fields)
-    if len(node_ids) > MAX_NODES:
-        raise ValidationFailedError.single("info_fields", f"may name at most {MAX_NODES} distinct nodes")
-    stored = len(json.dumps(fields))
-    if stored > MAX_INFO_FIELDS_BYTES:
-        raise ValidationFailedError.single(
-            "info_fields",
-            f"must encode to at most {MAX_INFO_FIELDS_BYTES // 1024} KiB (non-ASCII counts up to 12 bytes)",
-        )
-    values = "".join(field["value"] for field in fields)
-    resolved = (
-        stored + values.count("{{project.id}}") * _PROJECT_ID_GROWTH + values.count("{{node:") * _NODE_NAME_GROWTH
-    )
-    if resolved > MAX_RESOLVED_BYTES:
-        raise ValidationFailedError.single(
-            "info_fields",
-            f"could resolve to more than {MAX_RESOLVED_BYTES // 1024} KiB: use fewer placeholders or shorter values",
-        )
-    return node_ids
 
 
 def _unknown_nodes(project_id: str, node_ids: set[str]) -> ValidationFailedError:
@@ -127,8 +79,9 @@ def _explain(error: TransactionCancelledError, project_id: str, node_ids: set[st
     return error
 
 
-def create_template(project_id: str, spec: TemplateSpec, actor: str) -> KeyTemplateModel:
-    node_ids = check_info_fields(spec.info_fields)
+def create_template(project_id: str, spec: TemplateSpec, node_ids: set[str], actor: str) -> KeyTemplateModel:
+    """A new template naming `node_ids` (its info fields' nodes, checked by the caller), counted
+    as a user of them and of its role; audited."""
     if not is_id(spec.role_id, "rol"):
         raise ValidationFailedError.single("role_id", "no such role in this project")
     stamp = rfc3339(now())
@@ -174,13 +127,15 @@ def list_templates(project_id: str, limit: int, cursor: str | None) -> Page[KeyT
     return query_page(KeyTemplateModel, project_id, "id", limit, cursor, consistent_read=True)
 
 
-def update_template(template: KeyTemplateModel, changes: Mapping[str, Any], actor: str) -> KeyTemplateModel:
-    """Changes any of the spec's fields; role and node counts follow."""
+def update_template(
+    template: KeyTemplateModel, changes: Mapping[str, Any], new_nodes: set[str], actor: str
+) -> KeyTemplateModel:
+    """Changes any of the spec's fields of the template as read; role and node counts follow
+    (`new_nodes`: the nodes its info fields name after the change)."""
     if not changes:
         return template
     project_id = template.project_id
     old_nodes = set(template.node_ids or ())
-    new_nodes = check_info_fields(changes["info_fields"]) if "info_fields" in changes else old_nodes
     if "role_id" in changes and not is_id(changes["role_id"], "rol"):
         raise ValidationFailedError.single("role_id", "no such role in this project")
     role_deltas: dict[str, int] = {}

@@ -573,13 +573,14 @@ def test_hostile_input_gets_problems_never_a_5xx(
     listed = client.get(project.path("/key-requests"), token=project.token)
     assert listed.body["items"] == []
 
-    # A claim by anyone but the requester: 404 to another member or an outsider, 403 to an admin;
+    # A claim by anyone but the requester: 403 to another member or an admin, 404 to an outsider;
     # the requester can still claim afterwards.
     request = pending_request(project, dev_token, create_template(project)["id"])
     approved = client.post(project.path(f"/key-requests/{request['id']}/approve"), token=project.token)
     assert approved.status == 200, approved.body
     claim = project.path(f"/key-requests/{request['id']}/claim")
-    assert_problem(client.post(claim, token=intruder_token), 404, "not_found")
+    # Another member's request: 403, as for any member without the right (one rule for existence).
+    assert_problem(client.post(claim, token=intruder_token), 403, "forbidden")
     assert_problem(client.post(claim, token=project.token), 403, "forbidden")
     assert_problem(client.post(claim, token=other.token), 404, "not_found")  # not a member: no such project
     claimed = client.post(claim, token=dev_token)

@@ -234,7 +234,7 @@ def test_a_conflict_with_a_concurrent_change_is_not_kept_and_the_retry_runs_agai
     assert api.post(path, {}, as_user="ann").status == 200  # someone else's rotation commits first
 
     with monkeypatch.context() as patched:
-        patched.setattr(secret_store, "_get", lambda project_id, name: before)  # our request read before it
+        patched.setattr(secret_store, "get_secret", lambda project_id, name: before)  # our request read before it
         conflicted = api.post(path, {}, as_user="ann", headers=once)
     assert (conflicted.status, conflicted.code) == (409, "conflict")
 

@@ -40,7 +40,7 @@ def test_a_service_key_rotation_that_read_it_before_another_rotation_is_refused(
     stale = secret_store.get_secret(scene.pid, secret_store.SERVICE_KEY)
     winner = rotate(scene, "service_key")
     events = audit_actions(scene.pid)
-    monkeypatch.setattr(secret_store, "_get", lambda project_id, name: stale)
+    monkeypatch.setattr(secret_store, "get_secret", lambda project_id, name: stale)
 
     with refused(409, "conflict"):
         secret_cases.rotate(scene.pid, secret_store.SERVICE_KEY, None, 0, "ann")

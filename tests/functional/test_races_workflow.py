@@ -23,6 +23,7 @@ from chalicelib.domain.clock import now
 from chalicelib.errors import ConflictError
 from chalicelib.services import key_requests as request_cases
 from chalicelib.services import keys as key_cases
+from chalicelib.services import templates as template_cases
 from chalicelib.services import webhook_delivery
 from chalicelib.services import webhooks as webhook_cases
 from chalicelib.services.minting import minter
@@ -127,7 +128,7 @@ def test_a_template_patch_that_read_it_before_another_patch_is_refused(project: 
     before, events = stored_templates(project.pid), audit_actions(project.pid)
 
     with refused(409, "conflict"):
-        template_store.update_template(stale, {"role_id": third}, "ed")
+        template_cases.update_template(stale, {"role_id": third}, "ed")
     assert stored_templates(project.pid) == before
     assert audit_actions(project.pid) == events
     # A role is deletable exactly when no template names it.
@@ -180,9 +181,9 @@ def test_templates_are_not_created_changed_or_deleted_once_the_projects_deletion
     )
 
     with refused(404, "not_found"):
-        template_store.create_template(project.pid, spec, "ann")
+        template_cases.create_template(project.pid, spec, "ann")
     with refused(404, "not_found"):
-        template_store.update_template(stale, {"name": "Renamed"}, "ann")
+        template_cases.update_template(stale, {"name": "Renamed"}, "ann")
     with refused(404, "not_found"):
         template_store.delete_template(stale, "ann")
     assert stored_templates(project.pid) == before
@@ -369,7 +370,7 @@ def test_a_new_webhook_whose_id_collides_overwrites_nothing(hooks: Hooks, monkey
     # first endpoint another URL and secret: its receiver would stop verifying its deliveries.
     first, _ = hooks.subscribe("http://127.0.0.1:9/first", ["key.created"])
     before, events = stored_webhooks(hooks.pid), audit_actions(hooks.pid)
-    monkeypatch.setattr(webhook_store, "new_id", lambda prefix: first["id"])
+    monkeypatch.setattr(webhook_cases, "new_id", lambda prefix: first["id"])
 
     reply = hooks.create_reply("http://127.0.0.1:9/intruder", ["key.revoked"])
     assert (reply.status, reply.code) == (409, "conflict"), reply.body

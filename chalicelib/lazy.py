@@ -1,9 +1,9 @@
-"""Modules imported at first use, for the cold start.
+"""Modules imported at first use, for the cold start: the one way chalicelib defers an import.
 
 Every route must be registered when `app` is imported, but most routes' code is not
 needed until one of them is called: a function that only verifies keys should not pay for
-defining the tables of templates and webhooks. A module that needs another only in some
-calls writes, at its top,
+defining the tables of templates and webhooks, nor for loading `cryptography` and `jwt`.
+A module that needs another only in some calls writes, at its top,
 
     if TYPE_CHECKING:
         from chalicelib.store import templates
@@ -20,6 +20,11 @@ name it had in the module that declared it, so that later reads there are plain
 attribute reads, as after an `import`: the verification path pays for the deferral once
 per process, not once per call. A name needed while the module itself is imported (a base
 class, a decorator, a default value) cannot be deferred: the first read would be then.
+
+Imports are not deferred inside functions: there a module's dependencies are hidden from
+a reader of its head, and ruff refuses them in `app.py` and `chalicelib/` (PLC0415). What
+`import app` loads anyway (the standard library's small modules, `botocore`, the modules
+every handler's recipe needs) is imported at the top as usual: it costs nothing more.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Keywarden's Chalice application: wiring only; the code lives in chalicelib/."""
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import DynamoDBEvent, Rate
 
@@ -25,7 +25,14 @@ from chalicelib.api import (
     webhooks,
 )
 from chalicelib.api.gateway import KeywardenChalice
+from chalicelib.jobs import run_job
+from chalicelib.lazy import lazy_module
 from chalicelib.services import lambda_extension
+
+if TYPE_CHECKING:
+    from chalicelib.services import webhook_delivery
+else:  # in the outbox stream's function only: see chalicelib.lazy
+    webhook_delivery = lazy_module("chalicelib.services.webhook_delivery")
 
 app = KeywardenChalice(app_name="keywarden")
 # In Lambda's API function only: flushes usage counts after each response (must register at init).
@@ -64,30 +71,22 @@ OUTBOX_STREAM_ARN = os.environ.get(
 @app.on_dynamodb_record(stream_arn=OUTBOX_STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")
 def webhook_events(event: DynamoDBEvent) -> dict[str, Any]:
     """A committed event's first delivery attempts, as soon as the outbox streams it."""
-    from chalicelib.services.webhook_delivery import dispatch_events
-
-    return dispatch_events(record.keys["id"]["S"] for record in event if record.event_name == "INSERT")
+    return webhook_delivery.dispatch_events(record.keys["id"]["S"] for record in event if record.event_name == "INSERT")
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="webhook-dispatch")
 def webhook_dispatch(event: object) -> dict[str, Any]:
     """Retries that came due, and events the stream handler missed."""
-    from chalicelib.jobs import run_job
-
     return run_job("webhook-dispatch")
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="usage-rollup")
 def usage_rollup(event: object) -> dict[str, Any]:
     """Rolls raw usage counters up into hour, day and month totals; sets keys' last_used_at."""
-    from chalicelib.jobs import run_job
-
     return run_job("usage-rollup")
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="expiry-sweep")
 def expiry_sweep(event: object) -> dict[str, Any]:
     """Announces keys 7 days before they expire, records expiries, lapses key requests."""
-    from chalicelib.jobs import run_job
-
     return run_job("expiry-sweep")

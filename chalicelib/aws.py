@@ -11,6 +11,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+# Loaded by PynamoDB at import anyway: no cost to the cold start.
+import botocore.session
+from botocore.config import Config
+
 from chalicelib.config import get_settings
 from chalicelib.resets import on_reset
 
@@ -22,8 +26,6 @@ _clients: dict[str, Any] = {}
 def _botocore_session() -> Any:
     global _session
     if _session is None:
-        import botocore.session
-
         _session = botocore.session.get_session()
     return _session
 
@@ -35,8 +37,6 @@ def client(service: str) -> Any:
         return found
     with _lock:
         if service not in _clients:
-            from botocore.config import Config
-
             settings = get_settings()
             endpoint = settings.dynamodb_endpoint if service == "dynamodb" else settings.kms_endpoint
             config = Config(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Request, Response
 
@@ -36,8 +36,14 @@ from chalicelib.errors import (
     UnauthenticatedError,
     UnsupportedMediaTypeError,
 )
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import logs
 from chalicelib.services import lambda_extension
+
+if TYPE_CHECKING:
+    from chalicelib.observability import metrics
+else:  # at the first verification: see chalicelib.lazy
+    metrics = lazy_module("chalicelib.observability.metrics")
 
 log = logging.getLogger("keywarden.api")
 
@@ -127,8 +133,6 @@ def _observe(
     try:
         request_log.log_request(facts, request.get("httpMethod"), request.get("resourcePath"), status, duration_ms)
         if facts.outcome is not None:
-            from chalicelib.observability import metrics
-
             metrics.record_verification(facts.outcome, duration_ms, facts.project, facts.request_id)
     except Exception:
         log.exception("could not log request %s", facts.request_id)

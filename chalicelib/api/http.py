@@ -21,7 +21,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 from chalice.app import Blueprint, Request, Response
@@ -62,6 +62,15 @@ from chalicelib.errors import (
     PayloadTooLargeError,
     ValidationFailedError,
 )
+from chalicelib.lazy import lazy_module
+from chalicelib.store.secrets import SERVICE_KEY_PREFIX
+
+if TYPE_CHECKING:
+    from chalicelib.services import service_auth
+    from chalicelib.store import idempotency
+else:  # at first use: see chalicelib.lazy
+    service_auth = lazy_module("chalicelib.services.service_auth")
+    idempotency = lazy_module("chalicelib.store.idempotency")
 
 log = logging.getLogger("keywarden.api")
 
@@ -273,9 +282,7 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
     principal = None
     service_project = None
     if endpoint.service_key_too and _carries_service_key(headers.get("authorization")):
-        from chalicelib.services.service_auth import authenticate_service
-
-        service_project = authenticate_service(headers.get("authorization"))
+        service_project = service_auth.authenticate_service(headers.get("authorization"))
         request_log.note(caller=f"service:{service_project}")
         if service_project != params["pid"]:
             raise NotFoundError("project not found")
@@ -285,9 +292,7 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
         if endpoint.system_admin and not principal.is_system_admin:
             raise ForbiddenError("only system administrators may do this")
     elif endpoint.auth == AUTH_SERVICE:
-        from chalicelib.services.service_auth import authenticate_service
-
-        service_project = authenticate_service(headers.get("authorization"))
+        service_project = service_auth.authenticate_service(headers.get("authorization"))
         request_log.note(project=service_project, caller=f"service:{service_project}")
     decode = decode_form if endpoint.form else decode_body
     body = decode(endpoint.body, raw, headers.get("content-type")) if endpoint.body else None
@@ -315,8 +320,6 @@ def _handle(endpoint: Endpoint, request: Request, params: dict[str, str], reques
 
 def _carries_service_key(authorization: str | None) -> bool:
     """Whether the credential is meant as a service key (`Bearer kws_...` or HTTP Basic), not a person's token."""
-    from chalicelib.store.secrets import SERVICE_KEY_PREFIX
-
     scheme, _, credentials = (authorization or "").strip().partition(" ")
     scheme = scheme.lower()
     return scheme == "basic" or (scheme == "bearer" and credentials.strip().startswith(SERVICE_KEY_PREFIX))
@@ -333,8 +336,6 @@ def _respond(endpoint: Endpoint, result: Any) -> Response:
 
 
 def _run_idempotent(endpoint: Endpoint, call: Call[Any, Any], key: str) -> Response:
-    from chalicelib.store import idempotency
-
     if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ValidationFailedError([FieldError("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])
     caller = call.principal.sub if call.principal else "anonymous"

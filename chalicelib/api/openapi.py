@@ -11,6 +11,7 @@ import msgspec
 from chalicelib.api.http import AUTH_NONE, AUTH_PERSON, AUTH_SERVICE, ENDPOINTS, Call, Endpoint, Router
 from chalicelib.api.schemas import Problem
 from chalicelib.config import get_settings
+from chalicelib.domain.policy import RIGHTS
 from chalicelib.errors import KeywardenError
 
 router = Router("openapi", "meta")
@@ -172,8 +173,6 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any], components: dict[st
 @lru_cache(maxsize=2)
 def build_document(include_local: bool) -> dict[str, Any]:
     """The whole document; the local stage's `/v1/dev/*` routes only when `include_local`."""
-    from chalicelib.domain.policy import RIGHTS
-
     endpoints = [e for e in ENDPOINTS if include_local or not e.local_only]
     types = {t for e in endpoints for t in (e.body, e.query, e.response) if t is not None} | {Problem}
     ordered = sorted(types, key=repr)

@@ -18,6 +18,7 @@ from chalicelib.api.request_schemas import (
 )
 from chalicelib.api.schemas import ListQuery, Page
 from chalicelib.domain.clock import now
+from chalicelib.domain.key_requests import Status, status_at
 from chalicelib.domain.policy import Action
 from chalicelib.lazy import lazy_module
 
@@ -36,8 +37,6 @@ router = Router("templates", "key templates")
 def _my_request(tile: KeyRequestTileModel | None) -> MyRequest | None:
     if tile is None:
         return None
-    from chalicelib.domain.key_requests import Status, status_at
-
     status = status_at(Status(tile.status), float(tile.expires_at), now())
     return MyRequest(id=tile.request_id, status=status.value)
 

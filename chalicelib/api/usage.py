@@ -7,6 +7,7 @@ Counts reach the totals when the usage rollup runs (every 5 minutes deployed, ev
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.api.http import Call, Router
 from chalicelib.api.usage_schemas import Usage, UsagePoint, UsageQuery, UsageTotals
@@ -24,6 +25,13 @@ from chalicelib.domain.usage import (
     valid_of,
 )
 from chalicelib.errors import ValidationFailedError
+from chalicelib.lazy import lazy_module
+from chalicelib.store import keys
+
+if TYPE_CHECKING:
+    from chalicelib.store import usage_totals
+else:  # at first use: see chalicelib.lazy
+    usage_totals = lazy_module("chalicelib.store.usage_totals")
 
 router = Router("usage", "usage")
 
@@ -34,8 +42,6 @@ def project_usage(call: Call[None, UsageQuery]) -> Usage:
 
     Every member may read it. A key of another project, or none, is 404.
     """
-    from chalicelib.store import keys, usage_totals
-
     query, project = call.query, call.access.project
     granularity: Granularity = query.granularity
     starts, end = _range(granularity, query.from_, query.to)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from msgspec import UNSET
 
@@ -16,8 +17,19 @@ from chalicelib.api.key_schemas import (
     VerifyKey,
     VerifyResult,
 )
+from chalicelib.config import get_settings
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.verification import Verdict
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.services import hmac_verification, usage_recorder, verification
+else:
+    # At the first verification, not at cold start: the kinds' parsers and the JWT checks, the
+    # HMAC scheme, the usage counters. Bound in place at first use (see chalicelib.lazy).
+    verification = lazy_module("chalicelib.services.verification")
+    hmac_verification = lazy_module("chalicelib.services.hmac_verification")
+    usage_recorder = lazy_module("chalicelib.services.usage_recorder")
 
 router = Router("verify", "verification")
 
@@ -25,11 +37,9 @@ router = Router("verify", "verification")
 @router.route("POST", "/v1/keys/verify", body=VerifyKey, response=VerifyResult, auth=AUTH_SERVICE, replayable=False)
 def verify(call: Call[VerifyKey, None]) -> VerifyResult:
     """Verifies a key for the calling project; failures are 200 with `valid: false` and a code."""
-    # Imported at the first verification, not at cold start: the kinds' parsers and the JWT checks.
-    from chalicelib.services.verification import verify_key
-
     body = call.body
-    return _counted(verify_key(body.key, call.project_id_of_service, body.permissions), call.project_id_of_service)
+    project_id = call.project_id_of_service
+    return _counted(verification.verify_key(body.key, project_id, body.permissions), project_id)
 
 
 @router.route("POST", "/v1/hmac/verify", body=VerifyHmac, response=VerifyResult, auth=AUTH_SERVICE, replayable=False)
@@ -38,12 +48,11 @@ def verify_hmac(call: Call[VerifyHmac, None]) -> VerifyResult:
 
     A signature is accepted once: its replay within the ±300 s window is REPLAYED, in any process.
     """
-    from chalicelib.services.hmac_verification import verify_request
-
     body = call.body
     project_id = call.project_id_of_service
     return _counted(
-        verify_request(body.method, body.url, body.headers, body.body, project_id, body.permissions), project_id
+        hmac_verification.verify_request(body.method, body.url, body.headers, body.body, project_id, body.permissions),
+        project_id,
     )
 
 
@@ -51,8 +60,6 @@ def verify_hmac(call: Call[VerifyHmac, None]) -> VerifyResult:
 def verifier_config(call: Call[None, None]) -> VerifierConfig:
     """What an offline verifier needs, for the service key's project: the SDK's `Verifier`
     reads it once at start (project id for JWT keys' `aud`, the issuer, the feed to poll)."""
-    from chalicelib.config import get_settings
-
     project_id = call.project_id_of_service
     return VerifierConfig(
         project_id=project_id,
@@ -80,10 +87,8 @@ def introspect(call: Call[IntrospectRequest, None]) -> Introspection:
     that is not valid for the calling project, for whatever reason, is exactly
     `{"active": false}`. Counted in usage like `/v1/keys/verify`.
     """
-    from chalicelib.services.verification import verify_key
-
     project_id = call.project_id_of_service
-    verdict = verify_key(call.body.token, project_id, [])
+    verdict = verification.verify_key(call.body.token, project_id, [])
     _counted(verdict, project_id)
     record = verdict.record
     if not verdict.valid or record is None:
@@ -105,8 +110,6 @@ def introspect(call: Call[IntrospectRequest, None]) -> Introspection:
 def _counted(verdict: Verdict, project_id: str) -> VerifyResult:
     """The answer to a verification, counted for the project's usage (see `usage_recorder`) and,
     as its outcome, for the request line and the metrics (see `request_log`)."""
-    from chalicelib.services import usage_recorder
-
     usage_recorder.count(verdict, project_id)
     request_log.note(outcome=verdict.code)
     return _result(verdict)

@@ -7,12 +7,25 @@ trusts it (see chalicelib.auth.people). Its public key is published at
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import threading
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import clock
 from chalicelib.errors import UnauthenticatedError
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from jwt import algorithms as jwt_algorithms
+else:  # the local stage's logins only: see chalicelib.lazy
+    jwt = lazy_module("jwt")
+    jwt_algorithms = lazy_module("jwt.algorithms")
+    ec = lazy_module("cryptography.hazmat.primitives.asymmetric.ec")
 
 LOCAL_ISSUER = "urn:keywarden:local-issuer"
 TOKEN_LIFETIME_SECONDS = 3600
@@ -22,31 +35,21 @@ class LocalIssuer:
     """An ES256 token issuer whose key lives only in this process."""
 
     def __init__(self, audience: str) -> None:
-        from cryptography.hazmat.primitives.asymmetric import ec
-
         self.audience = audience
         self._private_key = ec.generate_private_key(ec.SECP256R1())
 
     @cached_property
     def public_jwk(self) -> dict[str, Any]:
-        import json
-
-        from jwt.algorithms import ECAlgorithm
-
-        jwk: dict[str, Any] = json.loads(ECAlgorithm.to_jwk(self._private_key.public_key()))
+        jwk: dict[str, Any] = json.loads(jwt_algorithms.ECAlgorithm.to_jwk(self._private_key.public_key()))
         jwk.update({"kid": self.kid, "alg": "ES256", "use": "sig"})
         return jwk
 
     @cached_property
     def kid(self) -> str:
-        from jwt.algorithms import ECAlgorithm
-
-        return _thumbprint(ECAlgorithm.to_jwk(self._private_key.public_key(), as_dict=True))
+        return _thumbprint(jwt_algorithms.ECAlgorithm.to_jwk(self._private_key.public_key(), as_dict=True))
 
     def issue(self, sub: str, groups: list[str], auth_age_seconds: int = 0) -> str:
         """A token for `sub`, whose login happened `auth_age_seconds` ago."""
-        import jwt
-
         now = int(clock.now())
         claims = {
             "iss": LOCAL_ISSUER,
@@ -60,8 +63,6 @@ class LocalIssuer:
         return jwt.encode(claims, self._private_key, algorithm="ES256", headers={"kid": self.kid})
 
     def verify(self, token: str) -> dict[str, Any]:
-        import jwt
-
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -79,10 +80,6 @@ class LocalIssuer:
 
 def _thumbprint(public_jwk: dict[str, Any]) -> str:
     """RFC 7638 thumbprint of an EC public key."""
-    import base64
-    import hashlib
-    import json
-
     members = {name: public_jwk[name] for name in ("crv", "kty", "x", "y")}
     digest = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -17,9 +17,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import UnauthenticatedError
+from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
+    import jwt
     from jwt import PyJWK
+    from jwt import exceptions as jwt_exceptions
+else:  # at the first person's token: see chalicelib.lazy
+    jwt = lazy_module("jwt")
+    jwt_exceptions = lazy_module("jwt.exceptions")
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +77,14 @@ class JwksCache:
             raise UnauthenticatedError("the token's algorithm does not match its key", token_given=True)
         loaded = self._loaded.get((kid, alg))
         if loaded is None:
-            from jwt import PyJWK
-            from jwt.exceptions import InvalidKeyError, PyJWKError
-
             try:
-                loaded = PyJWK(data, algorithm=alg)
-            except (PyJWKError, InvalidKeyError):
+                loaded = jwt.PyJWK(data, algorithm=alg)
+            except (jwt_exceptions.PyJWKError, jwt_exceptions.InvalidKeyError):
                 raise UnauthenticatedError("the token's key cannot verify that algorithm", token_given=True) from None
             self._loaded[(kid, alg)] = loaded
         return loaded
 
     def _refresh(self, now: float) -> None:
-        from jwt import PyJWK
-        from jwt.exceptions import InvalidKeyError, PyJWKError
-
         with self._lock:
             try:
                 document = self._fetch(self._url)
@@ -93,8 +93,8 @@ class JwksCache:
                     if not isinstance(data, dict) or not isinstance(data.get("kid"), str):
                         continue
                     try:
-                        PyJWK(data)  # only keys we can load at all are kept
-                    except (PyJWKError, InvalidKeyError):
+                        jwt.PyJWK(data)  # only keys we can load at all are kept
+                    except (jwt_exceptions.PyJWKError, jwt_exceptions.InvalidKeyError):
                         continue  # a key of a type we cannot use; others may still serve
                     keys[data["kid"]] = data
             except Exception:
@@ -118,8 +118,6 @@ class OidcVerifier:
         self._algorithms = list(algorithms)
 
     def verify(self, token: str) -> dict[str, Any]:
-        import jwt
-
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

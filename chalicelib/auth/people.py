@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth.local_issuer import LOCAL_ISSUER, local_issuer
 from chalicelib.auth.oidc import JwksCache, OidcVerifier
 from chalicelib.config import Settings
 from chalicelib.domain.principal import Principal
 from chalicelib.errors import UnauthenticatedError
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import jwt
+else:  # at the first person's token: see chalicelib.lazy
+    jwt = lazy_module("jwt")
 
 _MAX_TOKEN_LENGTH = 16_384
 _verifiers: dict[tuple[Any, ...], OidcVerifier] = {}
@@ -43,8 +49,6 @@ def _oidc_verifier(settings: Settings) -> OidcVerifier | None:
 
 
 def _unverified_issuer(token: str) -> Any:
-    import jwt
-
     try:
         return jwt.decode(token, options={"verify_signature": False}).get("iss")
     except jwt.PyJWTError:

@@ -14,10 +14,21 @@ import base64
 import json
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
 
 from chalicelib.cache import TtlCache
 from chalicelib.crypto.kms import key_alias, kms_client
+from chalicelib.lazy import lazy_module
 from chalicelib.resets import on_reset
+
+if TYPE_CHECKING:
+    from cryptography import exceptions as crypto_exceptions
+    from cryptography.hazmat.primitives.ciphers import aead
+else:  # at the first secret sealed or opened: see chalicelib.lazy
+    crypto_exceptions = lazy_module("cryptography.exceptions")
+    aead = lazy_module("cryptography.hazmat.primitives.ciphers.aead")
 
 FORMAT_VERSION = "v1"
 SECRETS_KEY = "secrets"
@@ -54,24 +65,18 @@ def _forget_data_keys() -> None:
 
 def seal(plaintext: bytes, context: Mapping[str, str]) -> str:
     """Encrypts `plaintext` under a new data key bound to `context`."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     response = kms_client().generate_data_key(
         KeyId=key_alias(SECRETS_KEY), KeySpec="AES_256", EncryptionContext=dict(context)
     )
     data_key, encrypted_key = response["Plaintext"], response["CiphertextBlob"]
     nonce = os.urandom(12)
-    ciphertext = AESGCM(data_key).encrypt(nonce, plaintext, _aad(context))
+    ciphertext = aead.AESGCM(data_key).encrypt(nonce, plaintext, _aad(context))
     data_keys.put((encrypted_key, _aad(context)), data_key)
     return ":".join((FORMAT_VERSION, _b64(encrypted_key), _b64(nonce), _b64(ciphertext)))
 
 
 def open_sealed(sealed: str, context: Mapping[str, str]) -> bytes:
     """Decrypts what `seal` returned for the same context; raises EnvelopeError otherwise."""
-    from botocore.exceptions import ClientError
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     try:
         version, encrypted_key_text, nonce_text, ciphertext_text = sealed.split(":")
         if version != FORMAT_VERSION:
@@ -95,6 +100,6 @@ def open_sealed(sealed: str, context: Mapping[str, str]) -> bytes:
             raise
         data_keys.put((encrypted_key, aad), data_key)
     try:
-        return bytes(AESGCM(data_key).decrypt(nonce, ciphertext, aad))
-    except InvalidTag:
+        return bytes(aead.AESGCM(data_key).decrypt(nonce, ciphertext, aad))
+    except crypto_exceptions.InvalidTag:
         raise EnvelopeError("the ciphertext does not open in this context") from None

@@ -7,15 +7,27 @@ its low half (domain.jwt_keys). The public half is read once per key and publish
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
+from chalicelib.config import get_settings
+from chalicelib.crypto.keys import deployment_tags
 from chalicelib.crypto.kms import key_alias, kms_client
 from chalicelib.domain.jwt_keys import b64url, jws_signature, thumbprint
+from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import utils as ec_utils
+else:  # at the first signature or public key: see chalicelib.lazy
+    serialization = lazy_module("cryptography.hazmat.primitives.serialization")
+    ec = lazy_module("cryptography.hazmat.primitives.asymmetric.ec")
+    ec_utils = lazy_module("cryptography.hazmat.primitives.asymmetric.utils")
 
 log = logging.getLogger("keywarden.signing")
 
@@ -31,24 +43,18 @@ class KmsSigner:
         self.kms_key_id = kms_key_id
 
     def sign(self, message: bytes) -> bytes:
-        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-
         der = kms_client().sign(
             KeyId=self.kms_key_id, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
         )["Signature"]
         # KMS returns either of ECDSA's two signatures, (r, s) or (r, n - s): minted low-S.
-        return jws_signature(*decode_dss_signature(der))
+        return jws_signature(*ec_utils.decode_dss_signature(der))
 
 
 def public_jwk(kms_key_id: str) -> tuple[str, str, dict[str, str]]:
     """(the key's ARN, its kid, its public JWK) for a KMS key id, ARN or alias."""
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
-
     response = kms_client().get_public_key(KeyId=kms_key_id)
-    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
-
-    public = load_der_public_key(response["PublicKey"])
-    if not isinstance(public, EllipticCurvePublicKey):
+    public = serialization.load_der_public_key(response["PublicKey"])
+    if not isinstance(public, ec.EllipticCurvePublicKey):
         raise TypeError(f"{kms_key_id} is not an elliptic-curve key")
     numbers = public.public_numbers()
     jwk = {
@@ -68,8 +74,6 @@ def public_jwk_of_new_key(kms_key_id: str) -> tuple[str, str, dict[str, str]]:
     """`public_jwk` of a key this process just created. Deployed roles may use only keys that
     carry the deployment's tag (infra/), and KMS may take a moment to authorize by a new key's
     tags: an AccessDeniedException is retried for about 7 s before it is raised."""
-    from botocore.exceptions import ClientError
-
     for delay in (*NEW_KEY_RETRY_DELAYS, None):
         try:
             return public_jwk(kms_key_id)
@@ -80,15 +84,11 @@ def public_jwk_of_new_key(kms_key_id: str) -> tuple[str, str, dict[str, str]]:
     raise AssertionError("unreachable")
 
 
-def public_key_of(jwk: dict[str, Any]) -> EllipticCurvePublicKey:
-    from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, EllipticCurvePublicNumbers
-
+def public_key_of(jwk: dict[str, Any]) -> ec.EllipticCurvePublicKey:
     def number(text: str) -> int:
-        import base64
-
         return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
 
-    return EllipticCurvePublicNumbers(number(jwk["x"]), number(jwk["y"]), SECP256R1()).public_key()
+    return ec.EllipticCurvePublicNumbers(number(jwk["x"]), number(jwk["y"]), ec.SECP256R1()).public_key()
 
 
 def configured_key() -> str:
@@ -102,9 +102,6 @@ def create_key() -> str:
     Tagged as the deployment's: the deployed role may create keys with that tag only, and
     use only keys that carry it.
     """
-    from chalicelib.config import get_settings
-    from chalicelib.crypto.keys import deployment_tags
-
     response = kms_client().create_key(
         KeySpec=KEY_SPEC,
         KeyUsage="SIGN_VERIFY",

@@ -28,9 +28,18 @@ from msgspec import Struct
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.key_kinds import Draft, Keyring, Made, Minter, Signer
 from chalicelib.domain.verification import INVALID_SIGNATURE, NOT_FOUND
+from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+    from cryptography import exceptions as crypto_exceptions
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import utils as ec_utils
+else:  # at the first JWT key's signature check, then bound in place: see chalicelib.lazy
+    crypto_exceptions = lazy_module("cryptography.exceptions")
+    hashes = lazy_module("cryptography.hazmat.primitives.hashes")
+    ec = lazy_module("cryptography.hazmat.primitives.asymmetric.ec")
+    ec_utils = lazy_module("cryptography.hazmat.primitives.asymmetric.utils")
 
 ALGORITHM = "ES256"
 TYPE = "apikey+jwt"
@@ -160,18 +169,13 @@ def parse(candidate: str) -> ParsedJwt | None:
     )
 
 
-def signature_valid(token: ParsedJwt, public_key: EllipticCurvePublicKey) -> bool:
+def signature_valid(token: ParsedJwt, public_key: ec.EllipticCurvePublicKey) -> bool:
     """Whether `public_key` (one the service published) signed `token` with ES256.
 
     Only ES256 is accepted, whatever the token claims: `none` and HS* are never run. Only
     the low-S form is accepted: the high-S twin of a token is another string for the same
     key, and one key has one token.
     """
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
-    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-    from cryptography.hazmat.primitives.hashes import SHA256
-
     if token.alg != ALGORITHM or len(token.signature) != 64:
         return False
     r = int.from_bytes(token.signature[:32], "big")
@@ -179,8 +183,8 @@ def signature_valid(token: ParsedJwt, public_key: EllipticCurvePublicKey) -> boo
     if s > P256_ORDER // 2:
         return False
     try:
-        public_key.verify(encode_dss_signature(r, s), token.signing_input, ECDSA(SHA256()))
-    except InvalidSignature:
+        public_key.verify(ec_utils.encode_dss_signature(r, s), token.signing_input, ec.ECDSA(hashes.SHA256()))
+    except crypto_exceptions.InvalidSignature:
         return False
     return True
 

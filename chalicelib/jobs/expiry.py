@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.services import key_requests
+from chalicelib.store import key_expiry
+
 
 def sweep() -> dict[str, Any]:
-    from chalicelib.services import key_requests
-    from chalicelib.store import key_expiry
-
     return {"keys": key_expiry.sweep(), "key_requests": key_requests.expire_lapsed()}

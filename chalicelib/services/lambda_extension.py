@@ -17,6 +17,7 @@ Outside Lambda, or in another function than the API's, everything here is a no-o
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -75,8 +76,6 @@ class Extension(threading.Thread):
     def _request(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
     ) -> tuple[Any, dict[str, str]]:
-        import http.client
-
         connection = http.client.HTTPConnection(self._api, timeout=None)
         try:
             connection.request(method, f"/{_VERSION}/extension/{path}", body=body, headers=headers)

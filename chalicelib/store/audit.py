@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.events import WEBHOOK_EVENTS
 from chalicelib.domain.ids import first_id_at, new_id
 from chalicelib.domain.page import Page
+from chalicelib.lazy import lazy_module
 from chalicelib.store.audit_models import AuditEventModel
 from chalicelib.store.base import Transaction
 from chalicelib.store.pagination import decode_cursor, encode_cursor, query_page
+
+if TYPE_CHECKING:
+    from chalicelib.store import outbox
+else:  # at the first event: the verification path never writes one (see chalicelib.lazy)
+    outbox = lazy_module("chalicelib.store.outbox")
 
 
 def record(
@@ -30,8 +36,6 @@ def record(
     if action in WEBHOOK_EVENTS:
         if data is None:
             raise ValueError(f"{action} is a webhook event: record it with its object")
-        from chalicelib.store import outbox  # at first use: the verification path never writes events
-
         outbox.publish(txn, project_id, action, data)
     event = AuditEventModel(
         project_id,

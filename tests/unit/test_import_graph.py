@@ -14,7 +14,8 @@ TYPE_CHECKING import stands beside the `lazy_module` of the same module: one edg
 way). `from chalicelib.x import y` is an edge to `chalicelib.x`, and to `chalicelib.x.y`
 when that is a module; importing a module runs its packages' `__init__` first, so those
 are edges too, except a module's own packages (every package is imported by its
-submodules). Not seen: a module named by a computed string (`jobs.JOBS`' entries).
+submodules). Not seen: a module named by a computed string, which chalicelib does not use
+(the jobs' table defers its modules with `lazy_module` too).
 """
 
 from __future__ import annotations

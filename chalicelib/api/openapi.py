@@ -143,8 +143,11 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any], components: dict[st
     responses: dict[str, Any] = {str(endpoint.status): success}
     problem = {"application/problem+json": {"schema": {"$ref": _REF.format(name="Problem")}}}
     statuses = {AUTH_NONE: [404, 422], AUTH_SERVICE: [401, 422]}.get(endpoint.auth, [401, 403, 404, 409, 422])
+    # Any request may repeat a header read once (Authorization, Content-Type, Idempotency-Key)
+    # or a query parameter: 400 `malformed_request`, as a body that is not JSON is.
+    statuses += [400]
     if endpoint.body is not None:
-        statuses += [400, 413, 415]
+        statuses += [413, 415]
     for status in sorted(set(statuses)):
         responses[str(status)] = {"description": _errors_by_status()[status], "content": problem}
     responses["500"] = {"description": "Unexpected error, with a `request_id`", "content": problem}

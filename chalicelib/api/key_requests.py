@@ -17,13 +17,13 @@ from chalicelib.api.request_schemas import (
 )
 from chalicelib.api.schemas import Page
 from chalicelib.domain import info_fields
-from chalicelib.domain import key_requests as requests_domain
 from chalicelib.domain.policy import Action
 from chalicelib.errors import NotFoundError, ValidationFailedError
 from chalicelib.lazy import lazy_module
 from chalicelib.store.event_data import request_data
 
 if TYPE_CHECKING:
+    from chalicelib.domain import key_requests as requests_domain
     from chalicelib.services import key_requests as request_cases
     from chalicelib.store import key_requests, templates
     from chalicelib.store.request_models import KeyRequestModel

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from msgspec import UNSET, structs
@@ -33,12 +33,17 @@ from chalicelib.errors import (
     NotFoundError,
     ValidationFailedError,
 )
-from chalicelib.services import keys as key_cases
+from chalicelib.lazy import lazy_module
 from chalicelib.store import audit, keys, roles
 from chalicelib.store.audit_models import AuditEventModel
 from chalicelib.store.event_data import key_data
 from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.project_models import RoleModel
+
+if TYPE_CHECKING:
+    from chalicelib.services import keys as key_cases
+else:  # at first use: see chalicelib.lazy
+    key_cases = lazy_module("chalicelib.services.keys")
 
 router = Router("keys", "api keys")
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.api.http import AUTH_SERVICE, Call, Router
 from chalicelib.api.schemas import LaunchSign, LaunchSigned, LaunchVerdict, LaunchVerify
 from chalicelib.domain import launch_params
 from chalicelib.domain.clock import now
 from chalicelib.domain.policy import Action
-from chalicelib.services import secrets as secret_cases
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.services import secrets as secret_cases
+else:  # at first use: see chalicelib.lazy
+    secret_cases = lazy_module("chalicelib.services.secrets")
 
 router = Router("launch_params", "launch parameters")
 

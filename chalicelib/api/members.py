@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Member, MemberPut, Page
 from chalicelib.domain.policy import Action, MemberRole
-from chalicelib.services import members
+from chalicelib.lazy import lazy_module
 from chalicelib.store import members as member_store
 from chalicelib.store.project_models import MemberModel
+
+if TYPE_CHECKING:
+    from chalicelib.services import members
+else:  # at first use: see chalicelib.lazy
+    members = lazy_module("chalicelib.services.members")
 
 router = Router("members", "members")
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from msgspec import UNSET, structs
 
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Page, Project, ProjectCreate, ProjectUpdate
 from chalicelib.domain.policy import Action
-from chalicelib.services import projects as project_cases
+from chalicelib.lazy import lazy_module
 from chalicelib.store import projects
 from chalicelib.store.project_models import ProjectModel
+
+if TYPE_CHECKING:
+    from chalicelib.services import projects as project_cases
+else:  # at first use: see chalicelib.lazy
+    project_cases = lazy_module("chalicelib.services.projects")
 
 router = Router("projects", "projects")
 

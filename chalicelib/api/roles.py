@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from msgspec import UNSET, structs
 
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Page, Role, RoleCreate, RoleUpdate
 from chalicelib.domain.policy import Action
-from chalicelib.services import roles as role_cases
+from chalicelib.lazy import lazy_module
 from chalicelib.store import roles
 from chalicelib.store.project_models import RoleModel
+
+if TYPE_CHECKING:
+    from chalicelib.services import roles as role_cases
+else:  # at first use: see chalicelib.lazy
+    role_cases = lazy_module("chalicelib.services.roles")
 
 router = Router("roles", "roles")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from msgspec import UNSET
 
 from chalicelib.api.http import Call, Router
@@ -9,8 +11,13 @@ from chalicelib.api.schemas import SecretInfo, SecretList, SecretRotate, SecretR
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.policy import Action
 from chalicelib.errors import ValidationFailedError
-from chalicelib.services import secrets as secret_cases
+from chalicelib.lazy import lazy_module
 from chalicelib.store import secrets
+
+if TYPE_CHECKING:
+    from chalicelib.services import secrets as secret_cases
+else:  # at first use: see chalicelib.lazy
+    secret_cases = lazy_module("chalicelib.services.secrets")
 
 router = Router("secrets", "app secrets")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import Struct
 
@@ -22,15 +22,21 @@ from chalicelib.crypto.envelope import seal
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.key_kinds import Draft, Minter
-from chalicelib.domain.kind_registry import kinds
 from chalicelib.domain.policy import MemberRole, require_key_holder
 from chalicelib.errors import AlreadyRerolledError, ConflictError, ValidationFailedError
-from chalicelib.services.minting import minter
+from chalicelib.lazy import lazy_module
 from chalicelib.store import audit, key_lookup, key_revocation, keys, projects
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
 from chalicelib.store.event_data import key_data
 from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.project_models import ProjectModel, RoleModel
+
+if TYPE_CHECKING:
+    from chalicelib.domain import kind_registry
+    from chalicelib.services import minting
+else:  # the kinds and their minters at the first key issued or changed: see chalicelib.lazy
+    kind_registry = lazy_module("chalicelib.domain.kind_registry")
+    minting = lazy_module("chalicelib.services.minting")
 
 
 class NewKey(Struct, frozen=True):
@@ -135,7 +141,7 @@ def add_created_event(txn: Transaction, key: ApiKeyModel, actor: str, **details:
 
 def issue_key(project: ProjectModel, spec: NewKey, actor: str) -> Issued:
     """Issues a key; returns it with its secret part, which is never stored."""
-    mint = minter(spec.key_type)
+    mint = minting.minter(spec.key_type)
 
     def attempt() -> Issued:
         with transaction() as txn:
@@ -163,7 +169,7 @@ def reroll_key(project: ProjectModel, old: ApiKeyModel, role: RoleModel, grace_s
     if old_expires is not None:
         # Keys issued before lifetimes were recorded: from the whole-second stamps.
         lifetime = old.lifetime_seconds or old_expires - parse_rfc3339(old.created_at)
-    mint = minter(old.type)
+    mint = minting.minter(old.type)
 
     def attempt() -> Issued:
         at = now()
@@ -223,7 +229,7 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
                 key.rerolled_to, f"this key was rerolled to {key.rerolled_to}; its expiry is the reroll's grace"
             )
         current = parse_rfc3339(key.expires_at) if key.expires_at else None
-        refusal = kinds()[key.type].expiry_change_refusal(current, changes["expires_at"])
+        refusal = kind_registry.kinds()[key.type].expiry_change_refusal(current, changes["expires_at"])
         if refusal is not None:
             raise ValidationFailedError.single("expires_at", refusal)
     updated = keys.update_key(key, changes, actor)

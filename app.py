@@ -5,6 +5,10 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import DynamoDBEvent, Rate
 
+# Every function reads DynamoDB on its first request: PynamoDB and botocore load here, at init
+# (where Lambda gives the function its full CPU), not inside the first caller's request. What
+# only some routes need (the tables and repositories of one feature) loads at first use.
+import chalicelib.store.base  # noqa: F401
 from chalicelib.api import (
     audit,
     dev,

@@ -13,7 +13,7 @@ the right to act on someone else's thing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import Struct, structs
 
@@ -22,8 +22,13 @@ from chalicelib.domain.clock import now
 from chalicelib.domain.policy import Action, MemberRole, authorize, may
 from chalicelib.domain.principal import Principal, require_fresh_login
 from chalicelib.errors import ForbiddenError, NotFoundError
-from chalicelib.store import projects
-from chalicelib.store.project_models import MemberModel, ProjectModel
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.store import projects
+    from chalicelib.store.project_models import MemberModel, ProjectModel
+else:  # at first use: see chalicelib.lazy
+    projects = lazy_module("chalicelib.store.projects")
 
 
 class ProjectAccess(Struct, frozen=True):

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import AuditEvent, AuditTarget, ListQuery, Page
 from chalicelib.domain.policy import Action
-from chalicelib.store import audit
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.store import audit
+else:  # at first use: see chalicelib.lazy
+    audit = lazy_module("chalicelib.store.audit")
 
 router = Router("audit", "audit")
 

@@ -51,6 +51,7 @@ from chalicelib.api.problems import UNEXPECTED, new_request_id, problem_response
 from chalicelib.api.schemas import encode
 from chalicelib.auth.people import authenticate_person
 from chalicelib.config import get_settings
+from chalicelib.domain.app_secrets import SERVICE_KEY_PREFIX
 from chalicelib.domain.policy import Action
 from chalicelib.domain.principal import Principal
 from chalicelib.errors import (
@@ -63,7 +64,6 @@ from chalicelib.errors import (
     ValidationFailedError,
 )
 from chalicelib.lazy import lazy_module
-from chalicelib.store.secrets import SERVICE_KEY_PREFIX
 
 if TYPE_CHECKING:
     from chalicelib.services import service_auth

@@ -20,14 +20,14 @@ from chalicelib.domain import info_fields
 from chalicelib.domain.policy import Action
 from chalicelib.errors import NotFoundError, ValidationFailedError
 from chalicelib.lazy import lazy_module
-from chalicelib.store.event_data import request_data
 
 if TYPE_CHECKING:
     from chalicelib.domain import key_requests as requests_domain
     from chalicelib.services import key_requests as request_cases
-    from chalicelib.store import key_requests, templates
+    from chalicelib.store import event_data, key_requests, templates
     from chalicelib.store.request_models import KeyRequestModel
 else:  # at first use: see chalicelib.lazy
+    event_data = lazy_module("chalicelib.store.event_data")
     request_cases = lazy_module("chalicelib.services.key_requests")
     key_requests = lazy_module("chalicelib.store.key_requests")
     templates = lazy_module("chalicelib.store.templates")
@@ -36,7 +36,7 @@ router = Router("key_requests", "key requests")
 
 
 def request_view(state: requests_domain.KeyRequest) -> KeyRequest:
-    return KeyRequest(**request_data(state))
+    return KeyRequest(**event_data.request_data(state))
 
 
 def _load_request(project_id: str, params: dict[str, str]) -> KeyRequestModel:

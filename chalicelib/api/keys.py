@@ -34,15 +34,18 @@ from chalicelib.errors import (
     ValidationFailedError,
 )
 from chalicelib.lazy import lazy_module
-from chalicelib.store import audit, keys, roles
-from chalicelib.store.audit_models import AuditEventModel
-from chalicelib.store.event_data import key_data
-from chalicelib.store.key_models import ApiKeyModel
-from chalicelib.store.project_models import RoleModel
 
 if TYPE_CHECKING:
     from chalicelib.services import keys as key_cases
+    from chalicelib.store import audit, event_data, keys, roles
+    from chalicelib.store.audit_models import AuditEventModel
+    from chalicelib.store.key_models import ApiKeyModel
+    from chalicelib.store.project_models import RoleModel
 else:  # at first use: see chalicelib.lazy
+    event_data = lazy_module("chalicelib.store.event_data")
+    audit = lazy_module("chalicelib.store.audit")
+    keys = lazy_module("chalicelib.store.keys")
+    roles = lazy_module("chalicelib.store.roles")
     key_cases = lazy_module("chalicelib.services.keys")
 
 router = Router("keys", "api keys")
@@ -54,7 +57,7 @@ _MUTABLE = {"name", "description", "expires_at"}
 
 
 def key_view(key: ApiKeyModel) -> Key:
-    return Key(**key_data(key))
+    return Key(**event_data.key_data(key))
 
 
 def _epoch(value: datetime, field: str) -> float:

@@ -8,12 +8,13 @@ from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Member, MemberPut, Page
 from chalicelib.domain.policy import Action, MemberRole
 from chalicelib.lazy import lazy_module
-from chalicelib.store import members as member_store
-from chalicelib.store.project_models import MemberModel
 
 if TYPE_CHECKING:
     from chalicelib.services import members
+    from chalicelib.store import members as member_store
+    from chalicelib.store.project_models import MemberModel
 else:  # at first use: see chalicelib.lazy
+    member_store = lazy_module("chalicelib.store.members")
     members = lazy_module("chalicelib.services.members")
 
 router = Router("members", "members")

@@ -8,12 +8,13 @@ from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Node, NodeCreate, Page
 from chalicelib.domain.policy import Action
 from chalicelib.lazy import lazy_module
-from chalicelib.store import nodes
-from chalicelib.store.project_models import NodeModel
 
 if TYPE_CHECKING:
     from chalicelib.services import nodes as node_cases
+    from chalicelib.store import nodes
+    from chalicelib.store.project_models import NodeModel
 else:  # at first use: see chalicelib.lazy
+    nodes = lazy_module("chalicelib.store.nodes")
     node_cases = lazy_module("chalicelib.services.nodes")
 
 router = Router("nodes", "nodes")

@@ -10,12 +10,13 @@ from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Page, Project, ProjectCreate, ProjectUpdate
 from chalicelib.domain.policy import Action
 from chalicelib.lazy import lazy_module
-from chalicelib.store import projects
-from chalicelib.store.project_models import ProjectModel
 
 if TYPE_CHECKING:
     from chalicelib.services import projects as project_cases
+    from chalicelib.store import projects
+    from chalicelib.store.project_models import ProjectModel
 else:  # at first use: see chalicelib.lazy
+    projects = lazy_module("chalicelib.store.projects")
     project_cases = lazy_module("chalicelib.services.projects")
 
 router = Router("projects", "projects")

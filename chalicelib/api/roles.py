@@ -10,12 +10,13 @@ from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import ListQuery, Page, Role, RoleCreate, RoleUpdate
 from chalicelib.domain.policy import Action
 from chalicelib.lazy import lazy_module
-from chalicelib.store import roles
-from chalicelib.store.project_models import RoleModel
 
 if TYPE_CHECKING:
     from chalicelib.services import roles as role_cases
+    from chalicelib.store import roles
+    from chalicelib.store.project_models import RoleModel
 else:  # at first use: see chalicelib.lazy
+    roles = lazy_module("chalicelib.store.roles")
     role_cases = lazy_module("chalicelib.services.roles")
 
 router = Router("roles", "roles")

@@ -8,15 +8,17 @@ from msgspec import UNSET
 
 from chalicelib.api.http import Call, Router
 from chalicelib.api.schemas import SecretInfo, SecretList, SecretRotate, SecretRotated, SecretValue
+from chalicelib.domain.app_secrets import SERVICE_KEY
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.policy import Action
 from chalicelib.errors import ValidationFailedError
 from chalicelib.lazy import lazy_module
-from chalicelib.store import secrets
 
 if TYPE_CHECKING:
     from chalicelib.services import secrets as secret_cases
+    from chalicelib.store import secrets
 else:  # at first use: see chalicelib.lazy
+    secrets = lazy_module("chalicelib.store.secrets")
     secret_cases = lazy_module("chalicelib.services.secrets")
 
 router = Router("secrets", "app secrets")
@@ -61,7 +63,7 @@ def rotate_secret(call: Call[SecretRotate, None]) -> SecretRotated:
     """Replaces a secret; the old value works for `grace_seconds` more (fresh login; audited)."""
     project, body, name = call.access.project, call.body, call.params["name"]
     imported = None if body.value is UNSET else body.value
-    if imported is not None and name == secrets.SERVICE_KEY:
+    if imported is not None and name == SERVICE_KEY:
         raise ValidationFailedError.single("value", "only a secure_key can be imported; service keys are generated")
     rotation = secret_cases.rotate(project.id, name, imported, body.grace_seconds, call.person.sub)
     until = rotation.previous_valid_until

@@ -26,11 +26,11 @@ from chalicelib.domain.usage import (
 )
 from chalicelib.errors import ValidationFailedError
 from chalicelib.lazy import lazy_module
-from chalicelib.store import keys
 
 if TYPE_CHECKING:
-    from chalicelib.store import usage_totals
+    from chalicelib.store import keys, usage_totals
 else:  # at first use: see chalicelib.lazy
+    keys = lazy_module("chalicelib.store.keys")
     usage_totals = lazy_module("chalicelib.store.usage_totals")
 
 router = Router("usage", "usage")

@@ -13,12 +13,12 @@ from pynamodb.models import Model
 
 from chalicelib import cache
 from chalicelib.crypto.envelope import open_sealed, seal
+from chalicelib.domain.app_secrets import SECRET_NAMES, SECURE_KEY, SERVICE_KEY, SERVICE_KEY_PREFIX
 from chalicelib.domain.base62 import random_text
 from chalicelib.domain.clock import now
 from chalicelib.store import secrets
 from chalicelib.store.pepper import digest
 from chalicelib.store.secret_models import AppSecretModel
-from chalicelib.store.secrets import SECRET_NAMES, SECURE_KEY, SERVICE_KEY, SERVICE_KEY_PREFIX
 
 
 class Rotation(Struct, frozen=True):

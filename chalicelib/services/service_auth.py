@@ -14,9 +14,9 @@ import binascii
 from urllib.parse import unquote_plus
 
 from chalicelib.auth.people import bearer_token
+from chalicelib.domain.app_secrets import SERVICE_KEY_PREFIX
 from chalicelib.errors import UnauthenticatedError
 from chalicelib.services.secrets import project_of_service_key
-from chalicelib.store.secrets import SERVICE_KEY_PREFIX
 
 _MAX_SERVICE_KEY = 128
 _MAX_BASIC_CREDENTIALS = 1024

@@ -16,17 +16,13 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
+from chalicelib.domain.app_secrets import SECRET_NAMES, SECURE_KEY
 from chalicelib.domain.clock import rfc3339
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import audit
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.projects import conflict_or_gone, project_is_live
 from chalicelib.store.secret_models import AppSecretModel, ServiceKeyModel
-
-SECURE_KEY = "secure_key"
-SERVICE_KEY = "service_key"
-SECRET_NAMES = (SECURE_KEY, SERVICE_KEY)
-SERVICE_KEY_PREFIX = "kws_"
 
 
 class SealedValue(Struct, frozen=True):

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain import app_secrets
 from chalicelib.errors import ConflictError, KeywardenError
 from chalicelib.services import keys as key_cases
 from chalicelib.services import secrets as secret_cases
 from chalicelib.store import projects as project_store
-from chalicelib.store import secrets as secret_store
 from chalicelib.store.audit_models import AuditEventModel
 from chalicelib.store.project_models import ProjectModel
 from chalicelib.store.roles import get_role
@@ -56,7 +56,7 @@ class Scene:
     def service_key(self) -> str:
         """The value the project's servers hold (read from the store: a reveal would be audited)."""
         if self._service_key is None:
-            self._service_key = secret_cases.current_and_previous(self.pid, secret_store.SERVICE_KEY)[0]
+            self._service_key = secret_cases.current_and_previous(self.pid, app_secrets.SERVICE_KEY)[0]
         return self._service_key
 
     def reveal(self, name: str) -> str:

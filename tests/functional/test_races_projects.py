@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain import app_secrets
 from chalicelib.domain.clock import now
 from chalicelib.domain.ids import new_id
 from chalicelib.services import keys as key_cases
@@ -19,7 +20,6 @@ from chalicelib.store import keys as key_store
 from chalicelib.store import nodes as node_store
 from chalicelib.store import projects as project_store
 from chalicelib.store import roles as role_store
-from chalicelib.store import secrets as secret_store
 from chalicelib.store.audit_models import AuditEventModel
 from chalicelib.store.pepper import digest
 from chalicelib.store.project_models import NodeModel, ProjectModel, RoleModel
@@ -62,7 +62,7 @@ def test_a_new_projects_service_key_that_collides_with_anothers_is_refused(
     taken = first.reveal("service_key")
     real_new_value = secret_cases.new_value
     monkeypatch.setattr(
-        secret_cases, "new_value", lambda name: taken if name == secret_store.SERVICE_KEY else real_new_value(name)
+        secret_cases, "new_value", lambda name: taken if name == app_secrets.SERVICE_KEY else real_new_value(name)
     )
 
     reply = api.post("/v1/projects", {"name": "Second"}, as_user="bob")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain import app_secrets
 from chalicelib.services import secrets as secret_cases
 from chalicelib.store import secrets as secret_store
 from chalicelib.store.pepper import digest
@@ -37,13 +38,13 @@ def test_a_service_key_rotation_that_read_it_before_another_rotation_is_refused(
     # value over the winner's while the winner's lookup record stays: a value nobody can see or
     # rotate out would authenticate as the project for good.
     scene = Scene(api)
-    stale = secret_store.get_secret(scene.pid, secret_store.SERVICE_KEY)
+    stale = secret_store.get_secret(scene.pid, app_secrets.SERVICE_KEY)
     winner = rotate(scene, "service_key")
     events = audit_actions(scene.pid)
     monkeypatch.setattr(secret_store, "get_secret", lambda project_id, name: stale)
 
     with refused(409, "conflict"):
-        secret_cases.rotate(scene.pid, secret_store.SERVICE_KEY, None, 0, "ann")
+        secret_cases.rotate(scene.pid, app_secrets.SERVICE_KEY, None, 0, "ann")
     monkeypatch.undo()
     assert scene.reveal("service_key") == winner
     assert lookups(scene.pid) == {digest(winner)}
@@ -77,7 +78,7 @@ def test_a_reveal_that_read_the_project_before_its_deletion_began_shows_nothing(
     events = audit_actions(scene.pid)
 
     with refused(404, "not_found"):
-        secret_cases.reveal(scene.pid, secret_store.SECURE_KEY, "ann")
+        secret_cases.reveal(scene.pid, app_secrets.SECURE_KEY, "ann")
     with refused(404, "not_found"):
         secret_store.record_signing(scene.pid, ["vk_user_id"], "ann")
     assert audit_actions(scene.pid) == events

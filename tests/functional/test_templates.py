@@ -11,8 +11,8 @@ import pytest
 from dotenv import dotenv_values
 from keywarden.signing import sign_request
 
+from chalicelib.domain import app_secrets
 from chalicelib.services import secrets as secret_cases
-from chalicelib.store import secrets as secret_store
 from tests.functional.conftest import Api, Reply
 
 MISSING_ROLE = "rol_00000000000000000000000000"
@@ -134,7 +134,7 @@ class Project:
     def service_key(self) -> str:
         """The value the project's servers hold (read from the store: a reveal would be audited)."""
         if self._service_key is None:
-            self._service_key = secret_cases.current_and_previous(self.pid, secret_store.SERVICE_KEY)[0]
+            self._service_key = secret_cases.current_and_previous(self.pid, app_secrets.SERVICE_KEY)[0]
         return self._service_key
 
     def verify(self, key: str) -> dict[str, Any]:

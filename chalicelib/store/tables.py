@@ -14,6 +14,7 @@ from chalicelib.store import (  # noqa: F401  (defining a model registers it)
     audit_models,
     idempotency_models,
     key_models,
+    meter_models,
     project_models,
     replay_models,
     request_models,

@@ -88,8 +88,20 @@ service_keys: TtlCache[str, tuple[str, float | None] | None] = TtlCache(max_entr
 # The opened secure key values that verify launch parameters (current, and one in its grace period), by project.
 secure_keys: TtlCache[str, list[str]] = TtlCache(max_entries=10_000, ttl=_ttl)
 
+# Of keys with limits (`services.metering`): the count each rate-limit window had when this
+# process last charged it. Counts only grow within a window (whose index is in the
+# attribute's name), so an entry is a floor however old: no TTL bound is needed for
+# correctness, only for memory.
+window_counts: TtlCache[tuple[str, str], int] = TtlCache(max_entries=50_000, ttl=60)
+# Attributes of a meter that its last charge found no longer needed, dropped by the next.
+stale_counters: TtlCache[str, tuple[str, ...]] = TtlCache(max_entries=50_000, ttl=60)
+# Rate-limit notices this process has sent (holder, limit, window): a refusal flood writes none.
+notices_sent: TtlCache[str, bool] = TtlCache(max_entries=10_000, ttl=600)
+
 
 @on_reset
 def _clear_all() -> None:
     for cache in (key_records, service_keys, secure_keys):
         cache.clear()
+    for metered in (window_counts, stale_counters, notices_sent):
+        metered.clear()

@@ -10,6 +10,16 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from chalicelib.api.limit_schemas import (
+    Cost,
+    CreditsSpec,
+    CreditsState,
+    CreditsView,
+    LimitRequests,
+    RateLimits,
+    RateLimitSpec,
+    RateLimitState,
+)
 from chalicelib.api.schemas import (
     Body,
     Description,
@@ -37,14 +47,20 @@ class KeyCreate(Body):
     )
     ttl_seconds: Annotated[int, Meta(ge=1, le=315_360_000)] | UnsetType = UNSET
     meta: KeyMeta = {}
+    ratelimits: RateLimits = []
+    credits: Annotated[CreditsSpec | None, Meta(description="null: unlimited")] = None
 
 
 class KeyUpdate(Body):
-    """`expires_at: null` removes the expiry. Every other field of a key is immutable."""
+    """`expires_at: null` removes the expiry. `ratelimits` replaces the key's own rate limits
+    (`[]`: none); `credits` replaces its credits and sets the balance to `remaining` (`null`:
+    unlimited). Every other field of a key is immutable."""
 
     name: Name | UnsetType = UNSET
     description: Description | UnsetType = UNSET
     expires_at: FutureTime | None | UnsetType = UNSET
+    ratelimits: RateLimits | UnsetType = UNSET
+    credits: CreditsSpec | None | UnsetType = UNSET
     # Named so that changing them is `immutable_field` (422), not an unknown field; any value is refused.
     id: Any | UnsetType = UNSET
     project_id: Any | UnsetType = UNSET
@@ -115,6 +131,11 @@ class VerifyKey(Body):
         str, Meta(description="an opaque or JWT key; any string: garbage is answered MALFORMED, never an error")
     ]
     permissions: Annotated[list[Permission], Meta(max_length=100)] = []
+    cost: Cost = 1
+    ratelimits: Annotated[
+        LimitRequests | None,
+        Meta(description="the rate limits to apply, each at its cost (default 1); absent: every auto_apply limit"),
+    ] = None
 
 
 class VerifyHmac(Body):
@@ -145,6 +166,8 @@ class VerifyHmac(Body):
     permissions: Annotated[
         list[Permission], Meta(max_length=100, description="the key must hold all of them (as /v1/keys/verify)")
     ] = []
+    cost: Cost = 1
+    ratelimits: Annotated[LimitRequests | None, Meta(description="as /v1/keys/verify")] = None
 
 
 class Key(Struct):
@@ -166,6 +189,8 @@ class Key(Struct):
     template_id: str | None
     request_id: str | None
     meta: dict[str, Any]
+    ratelimits: Annotated[list[RateLimitSpec], Meta(description="the key's own rate limits")]
+    credits: Annotated[CreditsView | None, Meta(description="the key's own credits; null: unlimited")]
 
 
 def _secret_shape(required: dict[str, str]) -> dict[str, Any]:
@@ -239,6 +264,12 @@ class VerifierConfig(Struct):
     ]
 
 
+class IdentityRefView(Struct):
+    id: str
+    external_id: str
+    meta: dict[str, Any]
+
+
 class VerifyResult(Struct, omit_defaults=True):
     valid: bool
     code: Annotated[
@@ -253,11 +284,14 @@ class VerifyResult(Struct, omit_defaults=True):
             "INVALID_SIGNATURE",
             "STALE_REQUEST",
             "REPLAYED",
+            "RATE_LIMITED",
+            "USAGE_EXCEEDED",
         ],
         Meta(
             description=(
                 "INVALID_SIGNATURE: a JWT key the service's published keys did not sign, or an HMAC signature "
-                "that does not match; STALE_REQUEST and REPLAYED: HMAC only"
+                "that does not match; STALE_REQUEST and REPLAYED: HMAC only; RATE_LIMITED: a rate limit "
+                "would be passed (none was charged); USAGE_EXCEEDED: fewer credits than the cost (none spent)"
             )
         ),
     ]
@@ -268,6 +302,18 @@ class VerifyResult(Struct, omit_defaults=True):
     permissions: list[str] | UnsetType = UNSET
     expires_at: Timestamp | None | UnsetType = UNSET
     meta: dict[str, Any] | UnsetType = UNSET
+    identity: Annotated[IdentityRefView | None, Meta(description="the identity the key belongs to")] | UnsetType = UNSET
+    ratelimits: (
+        Annotated[
+            list[RateLimitState],
+            Meta(description="the rate limits applied (keys with limits): what each window still accepts"),
+        ]
+        | UnsetType
+    ) = UNSET
+    credits: Annotated[CreditsState, Meta(description="what the key's credits have left")] | UnsetType = UNSET
+    reset_at: (
+        Annotated[Timestamp, Meta(description="RATE_LIMITED: when the limits that refused accept again")] | UnsetType
+    ) = UNSET
 
 
 class Jwk(Struct):

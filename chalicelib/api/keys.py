@@ -23,8 +23,10 @@ from chalicelib.api.key_schemas import (
     RevokedKey,
     RevokedQuery,
 )
+from chalicelib.api.limit_schemas import CreditsBalance, CreditsChange, to_limits
 from chalicelib.api.schemas import Page
 from chalicelib.domain.clock import epoch_of, now, rfc3339
+from chalicelib.domain.limits import KEY, Limits, from_document, meter_id
 from chalicelib.domain.policy import Action
 from chalicelib.errors import (
     ConfirmationRequiredError,
@@ -37,6 +39,7 @@ from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
     from chalicelib.services import keys as key_cases
+    from chalicelib.services import metering
     from chalicelib.store import audit, event_data, keys, roles
     from chalicelib.store.audit_models import AuditEventModel
     from chalicelib.store.key_models import ApiKeyModel
@@ -47,17 +50,27 @@ else:  # at first use: see chalicelib.lazy
     keys = lazy_module("chalicelib.store.keys")
     roles = lazy_module("chalicelib.store.roles")
     key_cases = lazy_module("chalicelib.services.keys")
+    metering = lazy_module("chalicelib.services.metering")
 
 router = Router("keys", "api keys")
 
 MAX_META_BYTES = 4096
 # DynamoDB nests documents at most 32 levels; meta is for labels, and a resource server reads it on every call.
 MAX_META_DEPTH = 8
-_MUTABLE = {"name", "description", "expires_at"}
+_MUTABLE = {"name", "description", "expires_at", "ratelimits", "credits"}
 
 
 def key_view(key: ApiKeyModel) -> Key:
-    return Key(**event_data.key_data(key))
+    """The key as GET shows it: with its credits' balance now, when it has credits (one read)."""
+    return key_views([key])[0]
+
+
+def key_views(items: list[ApiKeyModel]) -> list[Key]:
+    """Keys as GET shows them; the balances of those with credits in one read."""
+    policies = [from_document(k.limits).credits for k in items]
+    at = now()
+    remaining = metering.balances([meter_id(KEY, k.id) for k in items], policies, at) if any(policies) else []
+    return [Key(**event_data.key_data(key, remaining[index] if remaining else None)) for index, key in enumerate(items)]
 
 
 def _epoch(value: datetime, field: str) -> float:
@@ -138,6 +151,7 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
         expires_at = future_epoch(body.expires_at, "expires_at")
     elif body.ttl_seconds is not UNSET:
         expires_at = now() + body.ttl_seconds
+    rates, policy, credits = to_limits(body.ratelimits, body.credits)
     spec = key_cases.NewKey(
         key_type=body.type,
         name=body.name,
@@ -146,6 +160,8 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
         role=_role_for_key(project.id, body.role_id),
         expires_at=expires_at,
         meta=body.meta,
+        limits=Limits(rates, policy),
+        credits=credits,
     )
     issued = key_cases.issue_key(project, spec, call.person.sub)
     return KeyIssued(key=key_view(issued.key), secret=issued.secret)
@@ -175,7 +191,7 @@ def list_keys(call: Call[None, KeyListQuery]) -> Page[Key]:
         key_type=query.type,
         unused_days=query.unused_days,
     )
-    return Page([key_view(k) for k in page.items], page.next_cursor)
+    return Page(key_views(page.items), page.next_cursor)
 
 
 @router.route(
@@ -194,16 +210,25 @@ def get_key(call: Call[None, None]) -> Key:
 
 @router.route("PATCH", "/v1/projects/{pid}/keys/{key_id}", body=KeyUpdate, response=Key, action=Action.MANAGE_KEYS)
 def update_key(call: Call[KeyUpdate, None]) -> Key:
-    """Changes `name`, `description` or `expires_at`; any other field is `immutable_field`."""
-    project = call.access.project
-    given = {k: v for k, v in structs.asdict(call.body).items() if v is not UNSET}
+    """Changes `name`, `description`, `expires_at`, `ratelimits` or `credits`; any other field
+    is `immutable_field`."""
+    project, body = call.access.project, call.body
+    given = {k: v for k, v in structs.asdict(body).items() if v is not UNSET}
     frozen = sorted(set(given) - _MUTABLE)
     if frozen:
         raise ImmutableFieldError([FieldError(name, "cannot be changed") for name in frozen])
     if "expires_at" in given and given["expires_at"] is not None:
         given["expires_at"] = future_epoch(given["expires_at"], "expires_at")
     key = keys.get_key(project.id, call.params["key_id"])
-    return key_view(key_cases.update_key(key, given, call.person.sub))
+    limits, credits = None, None
+    if body.ratelimits is not UNSET or body.credits is not UNSET:
+        current = from_document(key.limits)
+        rates, policy, credits = to_limits(body.ratelimits, body.credits)
+        limits = Limits(
+            rates if body.ratelimits is not UNSET else current.ratelimits,
+            policy if body.credits is not UNSET else current.credits,
+        )
+    return key_view(key_cases.update_key(key, given, call.person.sub, limits=limits, credits=credits))
 
 
 @router.route("DELETE", "/v1/projects/{pid}/keys/{key_id}", status=204, action=Action.MANAGE_KEYS)
@@ -246,6 +271,22 @@ def reroll_key(call: Call[Reroll, None]) -> Reply:
     role = _role_for_key(project.id, old.role_id)
     issued = key_cases.reroll_key(project, old, role, call.body.grace_seconds, call.person.sub)
     return Reply(KeyIssued(key=key_view(issued.key), secret=issued.secret))
+
+
+@router.route(
+    "POST",
+    "/v1/projects/{pid}/keys/{key_id}/credits",
+    body=CreditsChange,
+    response=CreditsBalance,
+    action=Action.MANAGE_KEYS,
+)
+def change_credits(call: Call[CreditsChange, None]) -> CreditsBalance:
+    """Sets, increments or decrements a key's credits, exactly, whatever verifications spend
+    meanwhile; a decrement past zero leaves 0. A key without credits (unlimited): 409."""
+    project, body = call.access.project, call.body
+    key = keys.get_key(project.id, call.params["key_id"])
+    remaining = key_cases.change_credits(key, body.op, body.value, call.person.sub)
+    return CreditsBalance(remaining=remaining)
 
 
 @router.route(

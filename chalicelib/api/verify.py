@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET
 
 from chalicelib.api import request_log
 from chalicelib.api.http import AUTH_SERVICE, Call, Router
 from chalicelib.api.key_schemas import (
+    IdentityRefView,
     Introspection,
     IntrospectRequest,
     VerifierConfig,
@@ -17,6 +18,7 @@ from chalicelib.api.key_schemas import (
     VerifyKey,
     VerifyResult,
 )
+from chalicelib.api.limit_schemas import CreditsState, LimitRequest, RateLimitState
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.verification import Verdict
@@ -39,7 +41,8 @@ def verify(call: Call[VerifyKey, None]) -> VerifyResult:
     """Verifies a key for the calling project; failures are 200 with `valid: false` and a code."""
     body = call.body
     project_id = call.project_id_of_service
-    return _counted(verification.verify_key(body.key, project_id, body.permissions), project_id)
+    verdict = verification.verify_key(body.key, project_id, body.permissions)
+    return _counted(verification.charged(verdict, _requested(body.ratelimits), body.cost), project_id)
 
 
 @router.route("POST", "/v1/hmac/verify", body=VerifyHmac, response=VerifyResult, auth=AUTH_SERVICE, replayable=False)
@@ -50,10 +53,10 @@ def verify_hmac(call: Call[VerifyHmac, None]) -> VerifyResult:
     """
     body = call.body
     project_id = call.project_id_of_service
-    return _counted(
-        hmac_verification.verify_request(body.method, body.url, body.headers, body.body, project_id, body.permissions),
-        project_id,
+    verdict = hmac_verification.verify_request(
+        body.method, body.url, body.headers, body.body, project_id, body.permissions
     )
+    return _counted(verification.charged(verdict, _requested(body.ratelimits), body.cost), project_id)
 
 
 @router.route("GET", "/v1/verifier", response=VerifierConfig, auth=AUTH_SERVICE)
@@ -88,7 +91,8 @@ def introspect(call: Call[IntrospectRequest, None]) -> Introspection:
     `{"active": false}`. Counted in usage like `/v1/keys/verify`.
     """
     project_id = call.project_id_of_service
-    verdict = verification.verify_key(call.body.token, project_id, [])
+    # A gateway's introspection is a use of the key: it charges the key's limits as a verification does.
+    verdict = verification.charged(verification.verify_key(call.body.token, project_id, []))
     _counted(verdict, project_id)
     record = verdict.record
     if not verdict.valid or record is None:
@@ -105,6 +109,10 @@ def introspect(call: Call[IntrospectRequest, None]) -> Introspection:
         project_id=record.project_id,
         role_id=record.role_id,
     )
+
+
+def _requested(ratelimits: list[LimitRequest] | None) -> list[tuple[str, int]] | None:
+    return None if ratelimits is None else [(r.name, r.cost) for r in ratelimits]
 
 
 def _counted(verdict: Verdict, project_id: str) -> VerifyResult:
@@ -129,4 +137,25 @@ def _result(verdict: Verdict) -> VerifyResult:
         permissions=list(record.permissions),
         expires_at=rfc3339(record.expires_at) if record.expires_at is not None else None,
         meta=dict(record.meta),
+        **_limits(verdict),
     )
+
+
+def _limits(verdict: Verdict) -> dict[str, Any]:
+    """The answer's `ratelimits`, `credits`, `reset_at` and `identity`, for keys that have them."""
+    record, metered = verdict.record, verdict.metered
+    fields: dict[str, Any] = {}
+    if record is not None and record.identity is not None:
+        identity = record.identity
+        fields["identity"] = IdentityRefView(identity.id, identity.external_id, dict(identity.meta))
+    if metered is None:
+        return fields
+    if metered.rates:
+        fields["ratelimits"] = [
+            RateLimitState(r.name, r.limit, r.remaining, rfc3339(r.reset_at)) for r in metered.rates
+        ]
+    if metered.credits is not None:
+        fields["credits"] = CreditsState(metered.credits)
+    if metered.reset_at is not None:
+        fields["reset_at"] = rfc3339(metered.reset_at)
+    return fields

@@ -14,6 +14,12 @@ EventType = Literal[
     "key.revoked",
     "key.rerolled",
     "key.expiring",
+    "key.credits_low",
+    "key.credits_exhausted",
+    "key.rate_limited",
+    "identity.credits_low",
+    "identity.credits_exhausted",
+    "identity.rate_limited",
     "secret.rotated",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)

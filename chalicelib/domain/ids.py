@@ -48,6 +48,19 @@ def _encode(prefix: str, value: int) -> str:
     return f"{prefix}_{''.join(reversed(chars))}"
 
 
+def derived_id(prefix: str, ms: int, of: str) -> str:
+    """The one id of this kind for `of` at millisecond `ms`: the same arguments give the same
+    id, so a write conditioned on its absence happens once (a notice sent once per window).
+
+    >>> derived_id("obx", 0, "a") == derived_id("obx", 0, "a") != derived_id("obx", 0, "b")
+    True
+    """
+    import hashlib  # noqa: PLC0415 (rare: notices only)
+
+    random_part = int.from_bytes(hashlib.sha256(of.encode()).digest()[:10], "big")
+    return _encode(prefix, (max(ms, 0) << 80) | random_part)
+
+
 def first_id_at(prefix: str, ms: int) -> str:
     """The smallest id of this kind made at millisecond `ms` (a lower bound for "since" queries)."""
     return _encode(prefix, max(ms, 0) << 80)

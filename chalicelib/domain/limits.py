@@ -21,13 +21,14 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
+import msgspec
 from msgspec import Struct
 
-KEY = "key"
-IDENTITY = "identity"
 Scope = Literal["key", "identity"]
+KEY: Literal["key"] = "key"
+IDENTITY: Literal["identity"] = "identity"
 
 MAX_RATELIMITS = 10
 MAX_LIMIT = 1_000_000_000
@@ -202,7 +203,7 @@ def plan(
         unknown = [name for name, _ in requested if name not in available]
         if unknown:
             raise UnknownLimitError(unknown)
-        wanted = list(_merge(requested))
+        wanted = list(_merge(requested).items())
     rates = tuple(
         RateCharge(scope, holder, limit, charge, window_of(limit, at))
         for name, charge in wanted
@@ -257,3 +258,63 @@ def judge(plan: Plan, states: Mapping[str, Mapping[str, int]]) -> Judgement:
     credits = plan.credits
     short = credits is not None and balance_of(states.get(credits.holder, {}), credits) < credits.cost
     return Judgement(exceeded, short)
+
+
+def to_document(value: Limits) -> dict[str, Any] | None:
+    """A holder's limits as stored (a JSON document), None when it has none."""
+    return None if value.empty else msgspec.to_builtins(value)
+
+
+def from_document(document: Mapping[str, Any] | None) -> Limits:
+    return NO_LIMITS if not document else msgspec.convert(document, Limits)
+
+
+class RateState(Struct, frozen=True):
+    """A rate limit's window after a verification (or as it refused one): what remains, and when it resets."""
+
+    name: str
+    limit: int
+    remaining: int
+    reset_at: float
+
+
+class Metered(Struct, frozen=True):
+    """What a verification's charge says: the refusal code (None: accepted), what remains,
+    and, when rate limits refused, when the last of those that refused resets."""
+
+    refusal: str | None
+    rates: tuple[RateState, ...] = ()
+    credits: int | None = None
+    reset_at: float | None = None
+
+
+def _left(charge: RateCharge, states: Mapping[str, Mapping[str, int]]) -> int:
+    return max(0, charge.limit.limit - count_of(states.get(charge.holder, {}), charge))
+
+
+def report(plan: Plan, states: Mapping[str, Mapping[str, int]], refusal: str | None) -> Metered:
+    """The answer's view of the meters `states` (after an accepted charge, or as a refusal found them)."""
+    rates = tuple(
+        RateState(
+            c.limit.name, c.limit.limit, max(0, c.limit.limit - count_of(states.get(c.holder, {}), c)), c.reset_at
+        )
+        for c in plan.rates
+    )
+    credits = None
+    if plan.credits is not None:
+        credits = max(0, balance_of(states.get(plan.credits.holder, {}), plan.credits))
+    reset_at = None
+    if refusal == RATE_LIMITED:
+        reset_at = max(c.reset_at for c in judge(plan, states).exceeded)
+    return Metered(refusal, rates, credits, reset_at)
+
+
+RATE_LIMITED = "RATE_LIMITED"
+USAGE_EXCEEDED = "USAGE_EXCEEDED"
+
+
+def refusal_of(judgement: Judgement) -> str | None:
+    """Rate limits are checked before credits (API.md's order)."""
+    if judgement.exceeded:
+        return RATE_LIMITED
+    return USAGE_EXCEEDED if judgement.credits_short else None

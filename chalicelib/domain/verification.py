@@ -14,6 +14,12 @@ from typing import Any
 
 from msgspec import Struct, field
 
+from chalicelib.domain.limits import NO_LIMITS, Limits, Metered
+
+# Of a key with limits, after every other check passed (see `domain.limits`):
+from chalicelib.domain.limits import RATE_LIMITED as RATE_LIMITED
+from chalicelib.domain.limits import USAGE_EXCEEDED as USAGE_EXCEEDED
+
 VALID = "VALID"
 MALFORMED = "MALFORMED"
 NOT_FOUND = "NOT_FOUND"
@@ -25,6 +31,15 @@ OWNER_NOT_PERMITTED = "OWNER_NOT_PERMITTED"
 INVALID_SIGNATURE = "INVALID_SIGNATURE"
 STALE_REQUEST = "STALE_REQUEST"
 REPLAYED = "REPLAYED"
+
+
+class IdentityRef(Struct, frozen=True):
+    """The identity a key belongs to, as verification answers name it, with its shared limits."""
+
+    id: str
+    external_id: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    limits: Limits = NO_LIMITS
 
 
 class KeyRecord(Struct, frozen=True):
@@ -43,11 +58,21 @@ class KeyRecord(Struct, frozen=True):
     sealed_secret: str | None = None
     # When the key was issued (seconds); None for keys issued before the record had it.
     issued_at: float | None = None
+    # The key's own rate limits and credit policy, and its identity's (None: a member's key).
+    limits: Limits = NO_LIMITS
+    identity: IdentityRef | None = None
+
+    @property
+    def metered(self) -> bool:
+        """Whether verifying the key charges something (and so can never be answered from a cache)."""
+        return not self.limits.empty or (self.identity is not None and not self.identity.limits.empty)
 
 
 class Verdict(Struct, frozen=True):
     code: str
     record: KeyRecord | None = None
+    # What the key's limits say after this verification (keys with limits only).
+    metered: Metered | None = None
 
     @property
     def valid(self) -> bool:

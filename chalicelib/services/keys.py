@@ -22,6 +22,7 @@ from chalicelib.crypto.envelope import seal
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.key_kinds import Draft, Minter
+from chalicelib.domain.limits import KEY, NO_LIMITS, Limits, from_document, meter_id
 from chalicelib.domain.policy import MemberRole, require_key_holder
 from chalicelib.errors import AlreadyRerolledError, ConflictError, ValidationFailedError
 from chalicelib.lazy import lazy_module
@@ -30,13 +31,15 @@ from chalicelib.store.base import Transaction, TransactionCancelledError, retryi
 from chalicelib.store.event_data import key_data
 from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.project_models import ProjectModel, RoleModel
+from chalicelib.store.projects import project_is_live
 
 if TYPE_CHECKING:
     from chalicelib.domain import kind_registry
-    from chalicelib.services import minting
+    from chalicelib.services import metering, minting
 else:  # the kinds and their minters at the first key issued or changed: see chalicelib.lazy
     kind_registry = lazy_module("chalicelib.domain.kind_registry")
     minting = lazy_module("chalicelib.services.minting")
+    metering = lazy_module("chalicelib.services.metering")
 
 
 class NewKey(Struct, frozen=True):
@@ -51,6 +54,9 @@ class NewKey(Struct, frozen=True):
     meta: Mapping[str, Any]
     template_id: str | None = None
     request_id: str | None = None
+    limits: Limits = NO_LIMITS
+    # The credit balance it starts with (with a credit policy in `limits`).
+    credits: int | None = None
 
 
 class Issued(Struct, frozen=True):
@@ -120,9 +126,12 @@ def add_issue(
         meta=spec.meta,
         template_id=spec.template_id,
         request_id=spec.request_id,
+        limits=spec.limits,
+        credits=spec.credits,
     )
     key = keys.new_record(project_id, key_id, key_lookup.lookup_id(made.handle), fields, made.hint, actor, at)
-    keys.add_key_items(txn, key, role.value, sealed, at)
+    balance = keys.starting_balance(key_id, spec.limits, spec.credits, at)
+    keys.add_key_items(txn, key, role.value, sealed, at, spec.limits, balance)
     return Issued(key, made.shown)
 
 
@@ -170,6 +179,9 @@ def reroll_key(project: ProjectModel, old: ApiKeyModel, role: RoleModel, grace_s
         # Keys issued before lifetimes were recorded: from the whole-second stamps.
         lifetime = old.lifetime_seconds or old_expires - parse_rfc3339(old.created_at)
     mint = minting.minter(old.type)
+    # The successor has the old key's limits, and starts with what the old key's credits had left.
+    limits = from_document(old.limits)
+    credits = metering.balance(meter_id(KEY, old.id), limits.credits, now())
 
     def attempt() -> Issued:
         at = now()
@@ -183,6 +195,8 @@ def reroll_key(project: ProjectModel, old: ApiKeyModel, role: RoleModel, grace_s
             meta=dict(old.meta or {}),
             template_id=old.template_id,
             request_id=old.request_id,
+            limits=limits,
+            credits=credits,
         )
         retire_at = at + grace_seconds if old_expires is None else min(at + grace_seconds, old_expires)
         with transaction() as txn:
@@ -217,8 +231,17 @@ def _check_rerollable(key: ApiKeyModel) -> None:
         raise AlreadyRerolledError(key.rerolled_to)
 
 
-def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiKeyModel:
-    """Changes name, description or expires_at (epoch seconds or None) of a live key."""
+def update_key(
+    key: ApiKeyModel,
+    changes: Mapping[str, Any],
+    actor: str,
+    *,
+    limits: Limits | None = None,
+    credits: int | None = None,
+) -> ApiKeyModel:
+    """Changes name, description or expires_at (epoch seconds or None) of a live key, or its
+    limits (`limits`, the key's rate limits and credit policy as they are to be; `credits`
+    the balance to set when it has a policy)."""
     if not changes:
         return key
     if key.revoked_at is not None:
@@ -232,9 +255,28 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
         refusal = kind_registry.kinds()[key.type].expiry_change_refusal(current, changes["expires_at"])
         if refusal is not None:
             raise ValidationFailedError.single("expires_at", refusal)
-    updated = keys.update_key(key, changes, actor)
+    balance = None
+    if limits is not None:
+        balance = metering.replaced_balance(meter_id(KEY, key.id), from_document(key.limits), limits, credits, now())
+    updated = keys.update_key(key, changes, actor, limits=limits, balance=balance)
     forget([key.digest])
     return updated
+
+
+def change_credits(key: ApiKeyModel, op: str, value: int, actor: str) -> int:
+    """Sets, increments or decrements a live key's credits (`services.metering`), audited."""
+    if key.revoked_at is not None:
+        raise ConflictError("a revoked key cannot be changed")
+    policy = from_document(key.limits).credits
+    if policy is None:
+        raise ConflictError("the key has unlimited credits; give it credits with PATCH first")
+
+    def audited(txn: Transaction) -> None:
+        project_is_live(txn, key.project_id)
+        details = {"op": op, "value": value}
+        audit.record(txn, key.project_id, actor, "key.credits_changed", ("key", key.id), details)
+
+    return metering.change_credits(meter_id(KEY, key.id), policy, op, value, now(), audited)
 
 
 def revoke_keys(project_id: str, chosen: Iterable[ApiKeyModel], actor: str, reason: str = "revoked") -> list[str]:

@@ -11,7 +11,7 @@ domain's check chain on the record.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from chalicelib import cache
@@ -25,10 +25,12 @@ from chalicelib.store import key_lookup
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 
-    from chalicelib.services import signing_keys
+    from chalicelib.services import metering, signing_keys
 else:
     # Imported at the first JWT key, so that opaque keys' verification never pays for it.
     signing_keys = lazy_module("chalicelib.services.signing_keys")
+    # At the first key with limits: a key without them never writes, nor loads the meters.
+    metering = lazy_module("chalicelib.services.metering")
 
 
 def read_record(lookup: str) -> KeyRecord | None:
@@ -69,3 +71,13 @@ def verify_key(candidate: str, project_id: str, required: Collection[str] = ()) 
     if refused is not None:
         return Verdict(refused)
     return check(record_of(presented.handle), project_id, required, now())
+
+
+def charged(verdict: Verdict, requested: Sequence[tuple[str, int]] | None = None, cost: int = 1) -> Verdict:
+    """The verdict once the key's limits are charged (the last checks: rate limits, then
+    credits); a key without limits, or a refused verdict, as it is: nothing is charged for a
+    request refused before the limits."""
+    record = verdict.record
+    if record is None or not verdict.valid or not record.metered:
+        return verdict
+    return metering.charge(verdict, requested, cost, now())

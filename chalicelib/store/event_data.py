@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
+from chalicelib.domain.limits import from_document
 from chalicelib.store.key_models import ApiKeyModel
 
 if TYPE_CHECKING:
@@ -23,8 +26,18 @@ def status_of(key: ApiKeyModel, at: float | None = None) -> str:
     return "expired" if expires is not None and expires <= (now() if at is None else at) else "active"
 
 
-def key_data(key: ApiKeyModel, **changed: Any) -> dict[str, Any]:
-    """The key's fields as GET returns them; `changed` overrides some (a write's new values)."""
+def key_data(key: ApiKeyModel, remaining: int | None = None, **changed: Any) -> dict[str, Any]:
+    """The key's fields as GET returns them; `changed` overrides some (a write's new values).
+
+    `remaining` is the key's credit balance, counted in its meter: events that do not know it
+    (a revocation) leave it out of `credits`.
+    """
+    limits = from_document(key.limits)
+    credits = None
+    if limits.credits is not None:
+        credits = msgspec.to_builtins(limits.credits)
+        if remaining is not None:
+            credits["remaining"] = remaining
     data: dict[str, Any] = {
         "id": key.id,
         "project_id": key.project_id,
@@ -44,6 +57,8 @@ def key_data(key: ApiKeyModel, **changed: Any) -> dict[str, Any]:
         "template_id": key.template_id,
         "request_id": key.request_id,
         "meta": dict(key.meta or {}),
+        "ratelimits": msgspec.to_builtins(limits.ratelimits),
+        "credits": credits,
     } | changed
     if "status" not in changed:
         data["status"] = status_of(ApiKeyModel(revoked_at=data["revoked_at"], expires_at=data["expires_at"]))

@@ -13,6 +13,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.domain.limits import Limits, from_document, to_document
 from chalicelib.domain.verification import KeyRecord
 from chalicelib.store.base import Transaction
 from chalicelib.store.key_models import KeyLookupModel
@@ -37,6 +38,7 @@ def add_new(
     meta: Mapping[str, Any],
     sealed_secret: str | None,
     issued_at: float,
+    limits: Limits,
 ) -> None:
     """Adds a new key's lookup item to `txn`; its owner holds the right (the issue checked it)."""
     txn.save(
@@ -53,6 +55,7 @@ def add_new(
             meta=dict(meta),
             sealed_secret=sealed_secret,
             issued_at=issued_at,
+            limits=to_document(limits),
         ),
         condition=KeyLookupModel.digest.does_not_exist(),
     )
@@ -64,6 +67,15 @@ def set_expiry(txn: Transaction, lookup: str, expires_at: float | None) -> None:
         actions=[
             KeyLookupModel.expires_at.set(expires_at) if expires_at is not None else KeyLookupModel.expires_at.remove()
         ],
+        condition=KeyLookupModel.digest.exists(),
+    )
+
+
+def set_limits(txn: Transaction, lookup: str, limits: Limits) -> None:
+    document = to_document(limits)
+    txn.update(
+        KeyLookupModel(lookup),
+        actions=[KeyLookupModel.limits.set(document) if document is not None else KeyLookupModel.limits.remove()],
         condition=KeyLookupModel.digest.exists(),
     )
 
@@ -102,4 +114,5 @@ def lookup(lookup: str) -> KeyRecord | None:
         meta=dict(item.meta or {}),
         sealed_secret=item.sealed_secret,
         issued_at=item.issued_at,
+        limits=from_document(item.limits),
     )

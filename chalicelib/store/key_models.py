@@ -70,6 +70,9 @@ class ApiKeyModel(KeywardenModel):
     meta = JSONAttribute(default=dict)
     # The key a reroll made from this one; a key has at most one successor.
     rerolled_to = UnicodeAttribute(null=True)
+    # The key's own rate limits and credit policy (`domain.limits.to_document`); None: none.
+    # Its credit balance and window counts are in its meter (`store.meters`).
+    limits = JSONAttribute(null=True)
     # The expiry sweep's bookkeeping (`store.key_expiry`): when it should next look at the
     # key, when it announced `key.expiring`, and when it recorded the expiry.
     watch = UnicodeAttribute(null=True)
@@ -105,6 +108,8 @@ class KeyLookupModel(KeywardenModel):
     sealed_secret = UnicodeAttribute(null=True)
     # When the key was issued (whole seconds): RFC 7662 introspection's `iat`.
     issued_at = NumberAttribute(null=True)
+    # The key's own limits, as on ApiKeyModel; None: none.
+    limits = JSONAttribute(null=True)
 
 
 class KeyHolderModel(KeywardenModel):

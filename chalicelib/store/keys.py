@@ -19,9 +19,10 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import is_id
+from chalicelib.domain.limits import KEY, NO_LIMITS, Limits, credit_attribute, meter_id, period_of, to_document
 from chalicelib.domain.page import Page
 from chalicelib.errors import ConflictError, NotFoundError, ValidationFailedError
-from chalicelib.store import audit, key_expiry, key_holders, key_lookup
+from chalicelib.store import audit, key_expiry, key_holders, key_lookup, meters
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.pagination import decode_cursor, get_or_not_found, paginate, query_page
@@ -43,6 +44,24 @@ class KeyFields(Struct, frozen=True):
     meta: Mapping[str, Any]
     template_id: str | None = None
     request_id: str | None = None
+    limits: Limits = NO_LIMITS
+    # The credit balance the key starts with (its credit policy is in `limits`).
+    credits: int | None = None
+
+
+class Balance(Struct, frozen=True):
+    """A credit balance to set in a holder's meter, and the attributes it no longer needs."""
+
+    meter: str
+    attribute: str
+    value: int | None  # None: no balance (unlimited)
+    remove: tuple[str, ...] = ()
+
+
+def starting_balance(key_id: str, limits: Limits, credits: int | None, at: float) -> Balance | None:
+    if limits.credits is None or credits is None:
+        return None
+    return Balance(meter_id(KEY, key_id), credit_attribute(period_of(limits.credits.refill, at)), credits)
 
 
 def _epoch(value: str | None) -> float | None:
@@ -80,12 +99,19 @@ def new_record(
         template_id=fields.template_id,
         request_id=fields.request_id,
         meta=dict(fields.meta),
+        limits=to_document(fields.limits),
         **key_expiry.watch_fields(fields.expires_at),
     )
 
 
 def add_key_items(
-    txn: Transaction, key: ApiKeyModel, owner_role: str, sealed_secret: str | None, issued_at: float
+    txn: Transaction,
+    key: ApiKeyModel,
+    owner_role: str,
+    sealed_secret: str | None,
+    issued_at: float,
+    limits: Limits = NO_LIMITS,
+    balance: Balance | None = None,
 ) -> None:
     """Adds a new key's items to `txn`: the checks of project, owner and role, and both records.
 
@@ -121,7 +147,10 @@ def add_key_items(
         meta=key.meta or {},
         sealed_secret=sealed_secret,
         issued_at=math.floor(issued_at),
+        limits=limits,
     )
+    if balance is not None:
+        meters.set_balance(txn, balance.meter, balance.attribute, balance.value, balance.remove)
 
 
 def explain_issue_failure(error: TransactionCancelledError) -> Exception:
@@ -230,17 +259,30 @@ def revoked_since(project_id: str, since: str | None, limit: int, cursor: str | 
 # --- changing -----------------------------------------------------------------------
 
 
-def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiKeyModel:
-    """Writes name, description or expires_at (epoch seconds or None) of a live key, audited;
-    the use case (`services.keys.update_key`) has decided the change may be made."""
+def update_key(
+    key: ApiKeyModel,
+    changes: Mapping[str, Any],
+    actor: str,
+    *,
+    limits: Limits | None = None,
+    balance: Balance | None = None,
+) -> ApiKeyModel:
+    """Writes name, description or expires_at (epoch seconds or None) of a live key, and its
+    limits (`limits`, with the credit `balance` to set), audited; the use case
+    (`services.keys.update_key`) has decided the change may be made."""
     actions: list[Action] = []
     for field, value in changes.items():
+        if field in ("ratelimits", "credits"):
+            continue
         if field == "expires_at":
             actions.append(
                 ApiKeyModel.expires_at.set(rfc3339(value)) if value is not None else ApiKeyModel.expires_at.remove()
             )
         else:
             actions.append(getattr(ApiKeyModel, field).set(value))
+    if limits is not None:
+        document = to_document(limits)
+        actions.append(ApiKeyModel.limits.set(document) if document is not None else ApiKeyModel.limits.remove())
     condition = ApiKeyModel.revoked_at.does_not_exist()
     if "expires_at" in changes:
         actions.extend(key_expiry.watch_actions(key, changes["expires_at"]))
@@ -252,6 +294,10 @@ def update_key(key: ApiKeyModel, changes: Mapping[str, Any], actor: str) -> ApiK
             txn.update(key, actions=actions, condition=condition, label="key")
             if "expires_at" in changes:
                 key_lookup.set_expiry(txn, key.digest, changes["expires_at"])
+            if limits is not None:
+                key_lookup.set_limits(txn, key.digest, limits)
+            if balance is not None:
+                meters.set_balance(txn, balance.meter, balance.attribute, balance.value, balance.remove)
             audit.record(txn, key.project_id, actor, "key.updated", ("key", key.id), {"changed": sorted(changes)})
     except TransactionCancelledError as error:
         if "project" in error.failed:

@@ -14,7 +14,7 @@ expression classes and sent with the process's botocore client.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -25,7 +25,8 @@ from pynamodb.expressions.update import Action, Update
 
 from chalicelib import aws
 from chalicelib.domain.limits import CreditCharge, Plan, RateCharge
-from chalicelib.store.base import Transaction
+from chalicelib.errors import ConflictError
+from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.meter_models import MeterModel
 
 State = dict[str, int]
@@ -58,7 +59,7 @@ def _credit_parts(charge: CreditCharge) -> tuple[Action, Condition | None]:
     enough = balance >= charge.cost
     if charge.start >= charge.cost:
         enough = balance.does_not_exist() | enough
-    return balance.set(balance.if_not_exists(charge.start) - charge.cost), enough
+    return balance.set((balance | charge.start) - charge.cost), enough
 
 
 def _expressions(rates: Sequence[RateCharge], credits: CreditCharge | None, remove: Sequence[str]) -> dict[str, Any]:
@@ -66,7 +67,7 @@ def _expressions(rates: Sequence[RateCharge], credits: CreditCharge | None, remo
     condition: Condition | None = None
     for charge in rates:
         counter = _counter(charge.attribute)
-        actions.append(counter.set(counter.if_not_exists(0) + charge.cost))
+        actions.append(counter.set((counter | 0) + charge.cost))
         room = counter.does_not_exist() | (counter <= charge.limit.limit - charge.cost)
         condition = room if condition is None else condition & room
     if credits is not None:
@@ -183,50 +184,45 @@ def read(meters: Sequence[str]) -> dict[str, State]:
     return {m: found.get(m, {}) for m in meters}
 
 
-def set_balance(txn: Transaction, meter: str, attribute: str, value: int, remove: Sequence[str] = ()) -> None:
-    """Adds to `txn` setting a balance (a new holder's credits, or credits replaced), and
-    dropping the attributes named in `remove`."""
-    counter = _counter(attribute)
-    actions: list[Action] = [counter.set(value)]
-    actions.extend(_counter(name).remove() for name in remove if name != attribute)
-    txn.update(MeterModel(meter), actions=actions)
+def set_balance(txn: Transaction, meter: str, attribute: str, value: int | None, remove: Sequence[str] = ()) -> None:
+    """Adds to `txn` setting a balance (a new holder's credits, or credits replaced; None:
+    credits taken away), and dropping the attributes named in `remove`."""
+    actions: list[Action] = [] if value is None else [_counter(attribute).set(value)]
+    actions.extend(_counter(name).remove() for name in remove if value is None or name != attribute)
+    if actions:
+        txn.update(MeterModel(meter), actions=actions)
 
 
-def change_balance(meter: str, attribute: str, start: int, op: str, value: int) -> int:
+def change_balance(
+    meter: str, attribute: str, start: int, op: str, value: int, audited: Callable[[Transaction], None]
+) -> int:
     """Sets, increments or decrements a balance now, whatever verifications spend meanwhile;
     a decrement larger than the balance leaves 0 (never below). Returns the balance after.
 
-    `start` is the balance of a period not started yet (the refill's amount).
+    `start` is the balance of a period not started yet (the refill's amount). `audited` adds
+    the change's audit event to the same transaction.
     """
     balance = _counter(attribute)
-    client, table = aws.client("dynamodb"), _table()
     covered = balance >= value if start < value else balance.does_not_exist() | (balance >= value)
     attempts: list[tuple[Action, Condition | None]]
     if op == "set":
         attempts = [(balance.set(value), None)]
     elif op == "increment":
-        attempts = [(balance.set(balance.if_not_exists(start) + value), None)]
+        attempts = [(balance.set((balance | start) + value), None)]
     else:
         # Subtract while the balance covers it, else set 0 while it does not: each on its
         # condition, so a spend or an increment in between is never overwritten.
-        attempts = [(balance.set(balance.if_not_exists(start) - value), covered), (balance.set(0), ~covered)]
+        attempts = [(balance.set((balance | start) - value), covered), (balance.set(0), ~covered)]
     for round_ in range(_TRANSACTION_ATTEMPTS):
         for action, condition in attempts:
-            names: dict[str, str] = {}
-            values: dict[str, Any] = {}
-            request: dict[str, Any] = {"UpdateExpression": Update(action).serialize(names, values)}
-            if condition is not None:
-                request["ConditionExpression"] = condition.serialize(names, values)
-            request["ExpressionAttributeNames"] = {p: n for n, p in names.items()}
-            request["ExpressionAttributeValues"] = values
             try:
-                answer = client.update_item(
-                    TableName=table, Key={"id": {"S": meter}}, ReturnValues="ALL_NEW", **request
-                )
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    raise
-                continue
-            return _state(answer.get("Attributes")).get(attribute, 0)
+                with transaction() as txn:
+                    txn.update(MeterModel(meter), actions=[action], condition=condition, label="meter")
+                    audited(txn)
+            except TransactionCancelledError as error:
+                if "meter" in error.failed or error.transient:
+                    continue
+                raise
+            return max(0, read([meter])[meter].get(attribute, start))
         _pause(round_)
-    raise AssertionError("a balance change lost every race")  # pragma: no cover (each round has a true branch)
+    raise ConflictError("the credits kept changing; try again")

@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from pynamodb.exceptions import PutError
+
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.webhook_signing import new_message_id
@@ -23,6 +25,33 @@ from chalicelib.store.webhook_models import OutboxModel
 UNSENT = "unsent"
 # Kept for reading back after fan-out; DynamoDB's TTL then deletes it.
 RETENTION_SECONDS = 30 * 24 * 3600
+
+
+def publish_once(project_id: str, event_id: str, event_type: str, data: dict[str, Any]) -> bool:
+    """Writes one event outside any transaction, unless an event with `event_id` exists
+    already (a notice that another request or process sent first); True when written.
+
+    For what is no change of state but an observation (a balance crossing a threshold, a
+    window refusing): it has no transaction to join, so its id makes it happen once.
+    """
+    at = now()
+    message = {"id": new_message_id(), "type": event_type, "timestamp": rfc3339(at), "data": data}
+    event = OutboxModel(
+        event_id,
+        project_id=project_id,
+        messages=[message],
+        created_at=at,
+        unsent=UNSENT,
+        expires_at=datetime.fromtimestamp(at + RETENTION_SECONDS, UTC),
+    )
+    try:
+        # Absent: the first to notice sends; every later one finds it and sends nothing.
+        event.save(condition=OutboxModel.id.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def publish(txn: Transaction, project_id: str, event_type: str, data: dict[str, Any] | list[dict[str, Any]]) -> None:

@@ -82,6 +82,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             why="the delivery log, retry",
         ),
         _each(("dynamodb:PutItem",), "webhook-outbox", why="domain events, in the transaction that caused them"),
+        _each(("dynamodb:BatchGetItem", "dynamodb:UpdateItem"), "meters", why="credit balances: read, set, changed"),
         Grant(
             ("dynamodb:Query",),
             ("index:members/by-user", "index:api-keys/revoked"),
@@ -111,6 +112,8 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(("dynamodb:PutItem",), _tables("usage-counters"), "usage counts"),
         Grant(("dynamodb:PutItem", "dynamodb:DeleteItem"), _tables("hmac-replay"), "HMAC replay marks"),
         Grant(("kms:Decrypt",), ("key:secrets",), "the pepper and HMAC keys' secrets"),
+        Grant(("dynamodb:UpdateItem",), _tables("meters"), "charging keys' limits: one conditional write"),
+        Grant(("dynamodb:PutItem",), _tables("webhook-outbox"), "notices of limits: credits low or out, rate limited"),
     ),
     "webhook_events": (
         Grant(("dynamodb:BatchGetItem", "dynamodb:UpdateItem"), _tables("webhook-outbox"), "events to fan out"),

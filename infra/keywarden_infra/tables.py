@@ -77,6 +77,7 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     TableSpec("key-lookup", Key("digest"), purpose="key hashes -> key: verification's one read"),
     TableSpec("key-holders", Key("project_id"), Key("owner_id"), purpose="who holds working keys"),
+    TableSpec("meters", Key("id"), purpose="rate-limit windows and credit balances of keys and identities"),
     TableSpec("signing-keys", Key("kid"), purpose="the JWT signing-key chain (public halves)"),
     TableSpec("hmac-replay", Key("id"), ttl_attribute="expires_at", purpose="HMAC signatures seen, 600 s"),
     TableSpec(

@@ -47,8 +47,15 @@ def verified(api: Api) -> None:
     _, foreign_secret = other.issue(["orders:read"])
     project = Mixed(api, owner="ann")
     keys = Keys(project, foreign_secret)
+    # A key with limits: charged by one write; a credit balance crossing its threshold and a
+    # rate limit refusing are announced through the outbox.
+    _, limited = project.issue(
+        ratelimits=[{"name": "burst", "limit": 2, "duration_seconds": 3600}],
+        credits={"remaining": 5, "notify_below": 4},
+    )
     reset_all()
     verify_all_kinds(project, keys, Tally())
+    assert [project.code(limited) for _ in range(3)] == ["VALID", "VALID", "RATE_LIMITED"]
     usage_recorder.flush()
 
 

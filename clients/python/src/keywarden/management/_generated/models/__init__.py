@@ -10,6 +10,12 @@ from .claimed import Claimed
 from .claimed_secret_type_0 import ClaimedSecretType0
 from .claimed_secret_type_1 import ClaimedSecretType1
 from .claimed_secrets import ClaimedSecrets
+from .credits_balance import CreditsBalance
+from .credits_change import CreditsChange
+from .credits_change_op import CreditsChangeOp
+from .credits_spec import CreditsSpec
+from .credits_state import CreditsState
+from .credits_view import CreditsView
 from .delivery import Delivery
 from .delivery_attempt import DeliveryAttempt
 from .delivery_attempt_status import DeliveryAttemptStatus
@@ -20,6 +26,8 @@ from .deny import Deny
 from .dev_token import DevToken
 from .dev_token_request import DevTokenRequest
 from .health import Health
+from .identity_ref_view import IdentityRefView
+from .identity_ref_view_meta import IdentityRefViewMeta
 from .info_field import InfoField
 from .info_field_view import InfoFieldView
 from .introspect_request import IntrospectRequest
@@ -54,6 +62,7 @@ from .launch_signed import LaunchSigned
 from .launch_verdict import LaunchVerdict
 from .launch_verdict_code import LaunchVerdictCode
 from .launch_verify import LaunchVerify
+from .limit_request import LimitRequest
 from .list_keys_status import ListKeysStatus
 from .list_keys_type import ListKeysType
 from .list_query import ListQuery
@@ -88,6 +97,10 @@ from .project import Project
 from .project_create import ProjectCreate
 from .project_update import ProjectUpdate
 from .project_usage_granularity import ProjectUsageGranularity
+from .rate_limit_spec import RateLimitSpec
+from .rate_limit_state import RateLimitState
+from .refill_spec import RefillSpec
+from .refill_spec_interval import RefillSpecInterval
 from .request_create import RequestCreate
 from .request_list_query import RequestListQuery
 from .request_list_query_status_type_0 import RequestListQueryStatusType0
@@ -144,6 +157,12 @@ __all__ = (
     "ClaimedSecrets",
     "ClaimedSecretType0",
     "ClaimedSecretType1",
+    "CreditsBalance",
+    "CreditsChange",
+    "CreditsChangeOp",
+    "CreditsSpec",
+    "CreditsState",
+    "CreditsView",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryAttemptStatus",
@@ -154,6 +173,8 @@ __all__ = (
     "DevToken",
     "DevTokenRequest",
     "Health",
+    "IdentityRefView",
+    "IdentityRefViewMeta",
     "InfoField",
     "InfoFieldView",
     "Introspection",
@@ -188,6 +209,7 @@ __all__ = (
     "LaunchVerdict",
     "LaunchVerdictCode",
     "LaunchVerify",
+    "LimitRequest",
     "ListKeysStatus",
     "ListKeysType",
     "ListQuery",
@@ -222,6 +244,10 @@ __all__ = (
     "ProjectCreate",
     "ProjectUpdate",
     "ProjectUsageGranularity",
+    "RateLimitSpec",
+    "RateLimitState",
+    "RefillSpec",
+    "RefillSpecInterval",
     "RequestCreate",
     "RequestListQuery",
     "RequestListQueryStatusType0",

@@ -9,7 +9,9 @@ from attrs import field as _attrs_field
 from ..models.key_status import KeyStatus
 
 if TYPE_CHECKING:
+    from ..models.credits_view import CreditsView
     from ..models.key_meta import KeyMeta
+    from ..models.rate_limit_spec import RateLimitSpec
 
 
 T = TypeVar("T", bound="Key")
@@ -21,6 +23,7 @@ class Key:
     Attributes:
         created_at (str): RFC 3339, UTC
         created_by (str):
+        credits_ (CreditsView | None): the key's own credits; null: unlimited
         description (str):
         expires_at (None | str):
         hint (str):
@@ -31,6 +34,7 @@ class Key:
         owner_id (str):
         permissions (list[str]):
         project_id (str):
+        ratelimits (list[RateLimitSpec]): the key's own rate limits
         request_id (None | str):
         revoked_at (None | str):
         role_id (str):
@@ -41,6 +45,7 @@ class Key:
 
     created_at: str
     created_by: str
+    credits_: CreditsView | None
     description: str
     expires_at: None | str
     hint: str
@@ -51,6 +56,7 @@ class Key:
     owner_id: str
     permissions: list[str]
     project_id: str
+    ratelimits: list[RateLimitSpec]
     request_id: None | str
     revoked_at: None | str
     role_id: str
@@ -60,9 +66,17 @@ class Key:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.credits_view import CreditsView  # noqa: PLC0415
+
         created_at = self.created_at
 
         created_by = self.created_by
+
+        credits_: dict[str, Any] | None
+        if isinstance(self.credits_, CreditsView):
+            credits_ = self.credits_.to_dict()
+        else:
+            credits_ = self.credits_
 
         description = self.description
 
@@ -86,6 +100,11 @@ class Key:
 
         project_id = self.project_id
 
+        ratelimits = []
+        for ratelimits_item_data in self.ratelimits:
+            ratelimits_item = ratelimits_item_data.to_dict()
+            ratelimits.append(ratelimits_item)
+
         request_id: None | str
         request_id = self.request_id
 
@@ -107,6 +126,7 @@ class Key:
             {
                 "created_at": created_at,
                 "created_by": created_by,
+                "credits": credits_,
                 "description": description,
                 "expires_at": expires_at,
                 "hint": hint,
@@ -117,6 +137,7 @@ class Key:
                 "owner_id": owner_id,
                 "permissions": permissions,
                 "project_id": project_id,
+                "ratelimits": ratelimits,
                 "request_id": request_id,
                 "revoked_at": revoked_at,
                 "role_id": role_id,
@@ -130,12 +151,29 @@ class Key:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.credits_view import CreditsView  # noqa: PLC0415
         from ..models.key_meta import KeyMeta  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
 
         d = dict(src_dict)
         created_at = d.pop("created_at")
 
         created_by = d.pop("created_by")
+
+        def _parse_credits_(data: object) -> CreditsView | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                credits_type_0 = CreditsView.from_dict(data)
+
+                return credits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CreditsView | None, data)
+
+        credits_ = _parse_credits_(d.pop("credits"))
 
         description = d.pop("description")
 
@@ -167,6 +205,13 @@ class Key:
 
         project_id = d.pop("project_id")
 
+        ratelimits = []
+        _ratelimits = d.pop("ratelimits")
+        for ratelimits_item_data in _ratelimits:
+            ratelimits_item = RateLimitSpec.from_dict(ratelimits_item_data)
+
+            ratelimits.append(ratelimits_item)
+
         def _parse_request_id(data: object) -> None | str:
             if data is None:
                 return data
@@ -197,6 +242,7 @@ class Key:
         key = cls(
             created_at=created_at,
             created_by=created_by,
+            credits_=credits_,
             description=description,
             expires_at=expires_at,
             hint=hint,
@@ -207,6 +253,7 @@ class Key:
             owner_id=owner_id,
             permissions=permissions,
             project_id=project_id,
+            ratelimits=ratelimits,
             request_id=request_id,
             revoked_at=revoked_at,
             role_id=role_id,

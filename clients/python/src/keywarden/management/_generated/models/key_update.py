@@ -2,22 +2,30 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.credits_spec import CreditsSpec
+    from ..models.rate_limit_spec import RateLimitSpec
+
 
 T = TypeVar("T", bound="KeyUpdate")
 
 
 @_attrs_define
 class KeyUpdate:
-    """`expires_at: null` removes the expiry. Every other field of a key is immutable.
+    """`expires_at: null` removes the expiry. `ratelimits` replaces the key's own rate limits
+    (`[]`: none); `credits` replaces its credits and sets the balance to `remaining` (`null`:
+    unlimited). Every other field of a key is immutable.
 
     Attributes:
         created_at (Any | Unset):
         created_by (Any | Unset):
+        credits_ (CreditsSpec | None | Unset):
         description (str | Unset):
         expires_at (datetime.datetime | None | Unset):
         hint (Any | Unset):
@@ -28,6 +36,7 @@ class KeyUpdate:
         owner_id (Any | Unset):
         permissions (Any | Unset):
         project_id (Any | Unset):
+        ratelimits (list[RateLimitSpec] | Unset):
         request_id (Any | Unset):
         revoked_at (Any | Unset):
         role_id (Any | Unset):
@@ -38,6 +47,7 @@ class KeyUpdate:
 
     created_at: Any | Unset = UNSET
     created_by: Any | Unset = UNSET
+    credits_: CreditsSpec | None | Unset = UNSET
     description: str | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
     hint: Any | Unset = UNSET
@@ -48,6 +58,7 @@ class KeyUpdate:
     owner_id: Any | Unset = UNSET
     permissions: Any | Unset = UNSET
     project_id: Any | Unset = UNSET
+    ratelimits: list[RateLimitSpec] | Unset = UNSET
     request_id: Any | Unset = UNSET
     revoked_at: Any | Unset = UNSET
     role_id: Any | Unset = UNSET
@@ -56,9 +67,19 @@ class KeyUpdate:
     type_: Any | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.credits_spec import CreditsSpec  # noqa: PLC0415
+
         created_at = self.created_at
 
         created_by = self.created_by
+
+        credits_: dict[str, Any] | None | Unset
+        if isinstance(self.credits_, Unset):
+            credits_ = UNSET
+        elif isinstance(self.credits_, CreditsSpec):
+            credits_ = self.credits_.to_dict()
+        else:
+            credits_ = self.credits_
 
         description = self.description
 
@@ -86,6 +107,13 @@ class KeyUpdate:
 
         project_id = self.project_id
 
+        ratelimits: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.ratelimits, Unset):
+            ratelimits = []
+            for ratelimits_item_data in self.ratelimits:
+                ratelimits_item = ratelimits_item_data.to_dict()
+                ratelimits.append(ratelimits_item)
+
         request_id = self.request_id
 
         revoked_at = self.revoked_at
@@ -105,6 +133,8 @@ class KeyUpdate:
             field_dict["created_at"] = created_at
         if created_by is not UNSET:
             field_dict["created_by"] = created_by
+        if credits_ is not UNSET:
+            field_dict["credits"] = credits_
         if description is not UNSET:
             field_dict["description"] = description
         if expires_at is not UNSET:
@@ -125,6 +155,8 @@ class KeyUpdate:
             field_dict["permissions"] = permissions
         if project_id is not UNSET:
             field_dict["project_id"] = project_id
+        if ratelimits is not UNSET:
+            field_dict["ratelimits"] = ratelimits
         if request_id is not UNSET:
             field_dict["request_id"] = request_id
         if revoked_at is not UNSET:
@@ -142,10 +174,30 @@ class KeyUpdate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.credits_spec import CreditsSpec  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
+
         d = dict(src_dict)
         created_at = d.pop("created_at", UNSET)
 
         created_by = d.pop("created_by", UNSET)
+
+        def _parse_credits_(data: object) -> CreditsSpec | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                credits_type_0 = CreditsSpec.from_dict(data)
+
+                return credits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CreditsSpec | None | Unset, data)
+
+        credits_ = _parse_credits_(d.pop("credits", UNSET))
 
         description = d.pop("description", UNSET)
 
@@ -182,6 +234,15 @@ class KeyUpdate:
 
         project_id = d.pop("project_id", UNSET)
 
+        _ratelimits = d.pop("ratelimits", UNSET)
+        ratelimits: list[RateLimitSpec] | Unset = UNSET
+        if _ratelimits is not UNSET:
+            ratelimits = []
+            for ratelimits_item_data in _ratelimits:
+                ratelimits_item = RateLimitSpec.from_dict(ratelimits_item_data)
+
+                ratelimits.append(ratelimits_item)
+
         request_id = d.pop("request_id", UNSET)
 
         revoked_at = d.pop("revoked_at", UNSET)
@@ -197,6 +258,7 @@ class KeyUpdate:
         key_update = cls(
             created_at=created_at,
             created_by=created_by,
+            credits_=credits_,
             description=description,
             expires_at=expires_at,
             hint=hint,
@@ -207,6 +269,7 @@ class KeyUpdate:
             owner_id=owner_id,
             permissions=permissions,
             project_id=project_id,
+            ratelimits=ratelimits,
             request_id=request_id,
             revoked_at=revoked_at,
             role_id=role_id,

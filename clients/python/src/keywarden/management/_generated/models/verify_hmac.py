@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.limit_request import LimitRequest
     from ..models.verify_hmac_headers import VerifyHmacHeaders
 
 
@@ -25,14 +26,18 @@ class VerifyHmac:
         method (str):
         url (str): the request target as received: `/orders?limit=5`, or an absolute URL
         body (None | str | Unset):
+        cost (int | Unset): credits this verification spends when accepted Default: 1.
         permissions (list[str] | Unset): the key must hold all of them (as /v1/keys/verify)
+        ratelimits (list[LimitRequest] | None | Unset): as /v1/keys/verify
     """
 
     headers: VerifyHmacHeaders
     method: str
     url: str
     body: None | str | Unset = UNSET
+    cost: int | Unset = 1
     permissions: list[str] | Unset = UNSET
+    ratelimits: list[LimitRequest] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         headers = self.headers.to_dict()
@@ -47,9 +52,23 @@ class VerifyHmac:
         else:
             body = self.body
 
+        cost = self.cost
+
         permissions: list[str] | Unset = UNSET
         if not isinstance(self.permissions, Unset):
             permissions = self.permissions
+
+        ratelimits: list[dict[str, Any]] | None | Unset
+        if isinstance(self.ratelimits, Unset):
+            ratelimits = UNSET
+        elif isinstance(self.ratelimits, list):
+            ratelimits = []
+            for ratelimits_type_0_item_data in self.ratelimits:
+                ratelimits_type_0_item = ratelimits_type_0_item_data.to_dict()
+                ratelimits.append(ratelimits_type_0_item)
+
+        else:
+            ratelimits = self.ratelimits
 
         field_dict: dict[str, Any] = {}
 
@@ -62,13 +81,18 @@ class VerifyHmac:
         )
         if body is not UNSET:
             field_dict["body"] = body
+        if cost is not UNSET:
+            field_dict["cost"] = cost
         if permissions is not UNSET:
             field_dict["permissions"] = permissions
+        if ratelimits is not UNSET:
+            field_dict["ratelimits"] = ratelimits
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.limit_request import LimitRequest  # noqa: PLC0415
         from ..models.verify_hmac_headers import VerifyHmacHeaders  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -87,14 +111,40 @@ class VerifyHmac:
 
         body = _parse_body(d.pop("body", UNSET))
 
+        cost = d.pop("cost", UNSET)
+
         permissions = cast(list[str], d.pop("permissions", UNSET))
+
+        def _parse_ratelimits(data: object) -> list[LimitRequest] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                ratelimits_type_0 = []
+                _ratelimits_type_0 = data
+                for ratelimits_type_0_item_data in _ratelimits_type_0:
+                    ratelimits_type_0_item = LimitRequest.from_dict(ratelimits_type_0_item_data)
+
+                    ratelimits_type_0.append(ratelimits_type_0_item)
+
+                return ratelimits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[LimitRequest] | None | Unset, data)
+
+        ratelimits = _parse_ratelimits(d.pop("ratelimits", UNSET))
 
         verify_hmac = cls(
             headers=headers,
             method=method,
             url=url,
             body=body,
+            cost=cost,
             permissions=permissions,
+            ratelimits=ratelimits,
         )
 
         return verify_hmac

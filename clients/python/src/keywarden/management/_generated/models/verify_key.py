@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.limit_request import LimitRequest
+
 
 T = TypeVar("T", bound="VerifyKey")
 
@@ -15,18 +19,37 @@ class VerifyKey:
     """
     Attributes:
         key (str): an opaque or JWT key; any string: garbage is answered MALFORMED, never an error
+        cost (int | Unset): credits this verification spends when accepted Default: 1.
         permissions (list[str] | Unset):
+        ratelimits (list[LimitRequest] | None | Unset): the rate limits to apply, each at its cost (default 1); absent:
+            every auto_apply limit
     """
 
     key: str
+    cost: int | Unset = 1
     permissions: list[str] | Unset = UNSET
+    ratelimits: list[LimitRequest] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         key = self.key
 
+        cost = self.cost
+
         permissions: list[str] | Unset = UNSET
         if not isinstance(self.permissions, Unset):
             permissions = self.permissions
+
+        ratelimits: list[dict[str, Any]] | None | Unset
+        if isinstance(self.ratelimits, Unset):
+            ratelimits = UNSET
+        elif isinstance(self.ratelimits, list):
+            ratelimits = []
+            for ratelimits_type_0_item_data in self.ratelimits:
+                ratelimits_type_0_item = ratelimits_type_0_item_data.to_dict()
+                ratelimits.append(ratelimits_type_0_item)
+
+        else:
+            ratelimits = self.ratelimits
 
         field_dict: dict[str, Any] = {}
 
@@ -35,21 +58,53 @@ class VerifyKey:
                 "key": key,
             }
         )
+        if cost is not UNSET:
+            field_dict["cost"] = cost
         if permissions is not UNSET:
             field_dict["permissions"] = permissions
+        if ratelimits is not UNSET:
+            field_dict["ratelimits"] = ratelimits
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.limit_request import LimitRequest  # noqa: PLC0415
+
         d = dict(src_dict)
         key = d.pop("key")
 
+        cost = d.pop("cost", UNSET)
+
         permissions = cast(list[str], d.pop("permissions", UNSET))
+
+        def _parse_ratelimits(data: object) -> list[LimitRequest] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                ratelimits_type_0 = []
+                _ratelimits_type_0 = data
+                for ratelimits_type_0_item_data in _ratelimits_type_0:
+                    ratelimits_type_0_item = LimitRequest.from_dict(ratelimits_type_0_item_data)
+
+                    ratelimits_type_0.append(ratelimits_type_0_item)
+
+                return ratelimits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[LimitRequest] | None | Unset, data)
+
+        ratelimits = _parse_ratelimits(d.pop("ratelimits", UNSET))
 
         verify_key = cls(
             key=key,
+            cost=cost,
             permissions=permissions,
+            ratelimits=ratelimits,
         )
 
         return verify_key

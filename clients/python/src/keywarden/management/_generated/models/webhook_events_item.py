@@ -2,8 +2,14 @@ from enum import StrEnum
 
 
 class WebhookEventsItem(StrEnum):
+    IDENTITY_CREDITS_EXHAUSTED = "identity.credits_exhausted"
+    IDENTITY_CREDITS_LOW = "identity.credits_low"
+    IDENTITY_RATE_LIMITED = "identity.rate_limited"
     KEY_CREATED = "key.created"
+    KEY_CREDITS_EXHAUSTED = "key.credits_exhausted"
+    KEY_CREDITS_LOW = "key.credits_low"
     KEY_EXPIRING = "key.expiring"
+    KEY_RATE_LIMITED = "key.rate_limited"
     KEY_REQUEST_APPROVED = "key_request.approved"
     KEY_REQUEST_CANCELLED = "key_request.cancelled"
     KEY_REQUEST_CREATED = "key_request.created"

@@ -110,13 +110,16 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: KeyUpdate | Unset = UNSET,
 ) -> Response[Key | Problem]:
-    """Changes `name`, `description` or `expires_at`; any other field is `immutable_field`.
+    """Changes `name`, `description`, `expires_at`, `ratelimits` or `credits`; any other field
 
     Args:
         pid (str):
         key_id (str):
-        body (KeyUpdate | Unset): `expires_at: null` removes the expiry. Every other field of a
-            key is immutable.
+        body (KeyUpdate | Unset): `expires_at: null` removes the expiry. `ratelimits` replaces the
+            key's own rate limits
+                (`[]`: none); `credits` replaces its credits and sets the balance to `remaining`
+            (`null`:
+                unlimited). Every other field of a key is immutable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,13 +149,16 @@ def sync(
     client: AuthenticatedClient,
     body: KeyUpdate | Unset = UNSET,
 ) -> Key | Problem | None:
-    """Changes `name`, `description` or `expires_at`; any other field is `immutable_field`.
+    """Changes `name`, `description`, `expires_at`, `ratelimits` or `credits`; any other field
 
     Args:
         pid (str):
         key_id (str):
-        body (KeyUpdate | Unset): `expires_at: null` removes the expiry. Every other field of a
-            key is immutable.
+        body (KeyUpdate | Unset): `expires_at: null` removes the expiry. `ratelimits` replaces the
+            key's own rate limits
+                (`[]`: none); `credits` replaces its credits and sets the balance to `remaining`
+            (`null`:
+                unlimited). Every other field of a key is immutable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,13 +183,16 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: KeyUpdate | Unset = UNSET,
 ) -> Response[Key | Problem]:
-    """Changes `name`, `description` or `expires_at`; any other field is `immutable_field`.
+    """Changes `name`, `description`, `expires_at`, `ratelimits` or `credits`; any other field
 
     Args:
         pid (str):
         key_id (str):
-        body (KeyUpdate | Unset): `expires_at: null` removes the expiry. Every other field of a
-            key is immutable.
+        body (KeyUpdate | Unset): `expires_at: null` removes the expiry. `ratelimits` replaces the
+            key's own rate limits
+                (`[]`: none); `credits` replaces its credits and sets the balance to `remaining`
+            (`null`:
+                unlimited). Every other field of a key is immutable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -211,13 +220,16 @@ async def asyncio(
     client: AuthenticatedClient,
     body: KeyUpdate | Unset = UNSET,
 ) -> Key | Problem | None:
-    """Changes `name`, `description` or `expires_at`; any other field is `immutable_field`.
+    """Changes `name`, `description`, `expires_at`, `ratelimits` or `credits`; any other field
 
     Args:
         pid (str):
         key_id (str):
-        body (KeyUpdate | Unset): `expires_at: null` removes the expiry. Every other field of a
-            key is immutable.
+        body (KeyUpdate | Unset): `expires_at: null` removes the expiry. `ratelimits` replaces the
+            key's own rate limits
+                (`[]`: none); `credits` replaces its credits and sets the balance to `remaining`
+            (`null`:
+                unlimited). Every other field of a key is immutable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,0 +1,211 @@
+"""Charging a verification to the limits of its key and identity, and the credits use cases.
+
+The hot path for keys with limits, after every other check passed:
+
+    plan (domain.limits.plan) → refuse at once what this process already knows is spent
+    → one conditional write (store.meters.charge) → judge the counts the write saw or left
+    → notices (webhooks) when a balance crosses `notify_below`, runs out, or a limit refuses
+
+A rate limit's count only grows within its window, so a count this process has seen is a
+floor: a request that would pass the limit on that floor alone is refused without a write
+(exact: the write would fail too). Credits are never refused from memory: they can be
+given back at any time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from chalicelib import cache
+from chalicelib.domain.limits import (
+    CreditPolicy,
+    Limits,
+    Plan,
+    UnknownLimitError,
+    balance_of,
+    credit_attribute,
+    judge,
+    period_of,
+    plan,
+    refusal_of,
+    report,
+)
+from chalicelib.domain.verification import Verdict
+from chalicelib.errors import FieldError, ValidationFailedError
+from chalicelib.services import notices
+from chalicelib.store import meters
+from chalicelib.store.base import Transaction
+from chalicelib.store.keys import Balance
+
+
+def charge(verdict: Verdict, requested: Sequence[tuple[str, int]] | None, cost: int, at: float) -> Verdict:
+    """The verdict after charging a valid verdict's key: itself with what remains, or
+    RATE_LIMITED / USAGE_EXCEEDED with nothing charged.
+
+    Raises ValidationFailedError when `requested` names a limit the key does not have.
+    """
+    record = verdict.record
+    if record is None or not verdict.valid or not record.metered:
+        return verdict
+    identity = record.identity
+    try:
+        chosen = plan(
+            record.key_id,
+            record.limits,
+            identity.id if identity else None,
+            identity.limits if identity else Limits(),
+            at,
+            requested=requested,
+            cost=cost,
+        )
+    except UnknownLimitError as error:
+        raise ValidationFailedError(
+            [FieldError("ratelimits", f"the key has no rate limit named {name!r}") for name in error.names]
+        ) from None
+    if chosen.empty:
+        return verdict
+    known = _known(chosen)
+    early = judge(chosen, known)
+    if early.exceeded:
+        metered = report(chosen, known, refusal_of(early))
+    else:
+        charged = meters.charge(chosen, _stale(chosen))
+        _remember(chosen, charged.states)
+        outcome = None if charged.accepted else refusal_of(judge(chosen, charged.states))
+        if not charged.accepted and outcome is None:
+            # The write was refused for a count this process cannot see (a limit changed under
+            # it): refuse as rate limited, the cautious answer, and let the next request read anew.
+            outcome = "RATE_LIMITED"
+        metered = report(chosen, charged.states, outcome)
+        if charged.accepted:
+            notices.after_spend(record, chosen, charged.states)
+    if metered.refusal is not None:
+        notices.after_refusal(record, chosen, metered)
+        return Verdict(metered.refusal, record, metered)
+    return Verdict(verdict.code, record, metered)
+
+
+def _known(chosen: Plan) -> dict[str, dict[str, int]]:
+    """The counts this process has seen of the plan's windows (floors: they only grow)."""
+    seen: dict[str, dict[str, int]] = {}
+    for rate in chosen.rates:
+        found, count = cache.window_counts.get((rate.holder, rate.attribute))
+        if found and count is not None:
+            seen.setdefault(rate.holder, {})[rate.attribute] = count
+    return seen
+
+
+def _remember(chosen: Plan, states: dict[str, dict[str, int]]) -> None:
+    for rate in chosen.rates:
+        count = states.get(rate.holder, {}).get(rate.attribute)
+        if count is not None:
+            cache.window_counts.put((rate.holder, rate.attribute), count)
+    for holder, state in states.items():
+        stale = tuple(name for name in state if _is_stale(chosen, holder, name))
+        cache.stale_counters.put(holder, stale)
+
+
+def _stale(chosen: Plan) -> dict[str, list[str]]:
+    """Attributes of the plan's meters that the last charge saw and nothing needs any more."""
+    found: dict[str, list[str]] = {}
+    for holder in chosen.holders:
+        hit, names = cache.stale_counters.get(holder)
+        if hit and names:
+            found[holder] = list(names)
+    return found
+
+
+def _is_stale(chosen: Plan, holder: str, name: str) -> bool:
+    """A window of a charged limit two or more windows old, or a credit balance of a period
+    two or more periods old: the previous one is kept, for a process whose clock lags."""
+    kind, _, rest = name.partition(":")
+    if kind == "r":
+        limit_name, _, window = rest.rpartition(":")
+        for rate in chosen.rates:
+            if rate.holder == holder and rate.limit.name == limit_name and window.lstrip("-").isdigit():
+                return int(window) < rate.window - 1
+        return False
+    if kind == "c" and chosen.credits is not None and chosen.credits.holder == holder:
+        return rest < chosen.credits.period and rest[:1] == chosen.credits.period[:1] and not _previous(rest, chosen)
+    return False
+
+
+def _previous(period: str, chosen: Plan) -> bool:
+    # Labels of one form sort in time order; the one just before the current is the newest older one.
+    assert chosen.credits is not None
+    return period >= _step_back(chosen.credits.period)
+
+
+def _step_back(period: str) -> str:
+    from datetime import date, timedelta  # noqa: PLC0415 (only when cleaning up)
+
+    if period.startswith("d"):
+        return "d" + (date.fromisoformat(period[1:]) - timedelta(days=1)).isoformat()
+    if period.startswith("m"):
+        year, month = int(period[1:5]), int(period[6:8])
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        return f"m{year:04d}-{month:02d}"
+    return period
+
+
+def balance(meter: str, policy: CreditPolicy | None, at: float) -> int | None:
+    """A holder's credit balance now (None: unlimited); a period not started has the refill's amount."""
+    if policy is None:
+        return None
+    attribute = credit_attribute(period_of(policy.refill, at))
+    start = policy.refill.amount if policy.refill is not None else 0
+    return max(0, meters.read([meter])[meter].get(attribute, start))
+
+
+def balances(meter_ids: Sequence[str], policies: Sequence[CreditPolicy | None], at: float) -> list[int | None]:
+    """`balance` of many holders in one read."""
+    wanted = [m for m, p in zip(meter_ids, policies, strict=True) if p is not None]
+    states = meters.read(list(dict.fromkeys(wanted))) if wanted else {}
+    found: list[int | None] = []
+    for meter, policy in zip(meter_ids, policies, strict=True):
+        if policy is None:
+            found.append(None)
+            continue
+        start = policy.refill.amount if policy.refill is not None else 0
+        found.append(max(0, states[meter].get(credit_attribute(period_of(policy.refill, at)), start)))
+    return found
+
+
+def replaced_balance(meter: str, old: Limits, new: Limits, credits: int | None, at: float) -> Balance | None:
+    """The balance write of a change of limits: the new policy's balance set to `credits`
+    (None: kept as it is), every other balance and the windows of removed limits dropped."""
+    state = meters.read([meter])[meter] if not old.empty else {}
+    kept_limits = {r.name for r in new.ratelimits}
+    removed = tuple(
+        name
+        for name in state
+        if (name.startswith("c:") and new.credits is None)
+        or (name.startswith("r:") and name[2:].rpartition(":")[0] not in kept_limits)
+    )
+    if new.credits is None:
+        return Balance(meter, "", None, removed) if removed else None
+    attribute = credit_attribute(period_of(new.credits.refill, at))
+    value = credits
+    if value is None:
+        # The policy changed but not the balance: carry what the holder has now.
+        value = balance(meter, old.credits, at) if old.credits is not None else 0
+    others = tuple(name for name in state if name.startswith("c:") and name != attribute)
+    return Balance(meter, attribute, value, tuple(dict.fromkeys(removed + others)))
+
+
+def change_credits(
+    meter: str, policy: CreditPolicy, op: str, value: int, at: float, audited: Callable[[Transaction], None]
+) -> int:
+    """Sets, increments or decrements a holder's balance (never below 0), audited in the same
+    transaction; returns it after."""
+    attribute = credit_attribute(period_of(policy.refill, at))
+    start = policy.refill.amount if policy.refill is not None else 0
+    return meters.change_balance(meter, attribute, start, op, value, audited)
+
+
+def spent_from(chosen: Plan, states: dict[str, dict[str, int]]) -> tuple[int, int] | None:
+    """(balance before, balance after) of an accepted charge's credits, None without credits."""
+    if chosen.credits is None:
+        return None
+    after = balance_of(states.get(chosen.credits.holder, {}), chosen.credits)
+    return after + chosen.credits.cost, after

@@ -20,9 +20,13 @@ from chalicelib import cache
 from chalicelib.domain.limits import (
     CreditPolicy,
     Limits,
+    Metered,
     Plan,
+    RateCharge,
+    RateState,
     UnknownLimitError,
     balance_of,
+    count_of,
     credit_attribute,
     judge,
     period_of,
@@ -30,9 +34,9 @@ from chalicelib.domain.limits import (
     refusal_of,
     report,
 )
-from chalicelib.domain.verification import Verdict
+from chalicelib.domain.verification import KeyRecord, Verdict
 from chalicelib.errors import FieldError, ValidationFailedError
-from chalicelib.services import notices
+from chalicelib.services import leases, notices
 from chalicelib.store import meters
 from chalicelib.store.base import Transaction
 from chalicelib.store.keys import Balance
@@ -64,25 +68,71 @@ def charge(verdict: Verdict, requested: Sequence[tuple[str, int]] | None, cost: 
         ) from None
     if chosen.empty:
         return verdict
-    known = _known(chosen)
-    early = judge(chosen, known)
-    if early.exceeded:
-        metered = report(chosen, known, refusal_of(early))
-    else:
-        charged = meters.charge(chosen, _stale(chosen))
-        _remember(chosen, charged.states)
-        outcome = None if charged.accepted else refusal_of(judge(chosen, charged.states))
-        if not charged.accepted and outcome is None:
-            # The write was refused for a count this process cannot see (a limit changed under
-            # it): refuse as rate limited, the cautious answer, and let the next request read anew.
-            outcome = "RATE_LIMITED"
-        metered = report(chosen, charged.states, outcome)
-        if charged.accepted:
-            notices.after_spend(record, chosen, charged.states)
+    metered = _charge(record, chosen, at)
     if metered.refusal is not None:
         notices.after_refusal(record, chosen, metered)
         return Verdict(metered.refusal, record, metered)
     return Verdict(verdict.code, record, metered)
+
+
+def _charge(record: KeyRecord, chosen: Plan, at: float) -> Metered:
+    """Hot counters from this process's leases (`services.leases`), the rest in one write."""
+    leased = tuple(c for c in chosen.rates if leases.leasable(c, at))
+    taken: list[tuple[RateCharge, int]] = []
+    for rate in leased:
+        left = leases.take(rate)
+        if left is None:
+            for done, _ in taken:
+                leases.give_back(done)
+            return _refused_by_lease(chosen, rate)
+        taken.append((rate, left))
+    rest = Plan(tuple(c for c in chosen.rates if c not in leased), chosen.credits)
+    metered = _charge_exactly(record, rest) if not rest.empty else Metered(None)
+    if metered.refusal is not None:
+        for done, _ in taken:
+            leases.give_back(done)
+        return metered
+    from_leases = {c.limit.name: RateState(c.limit.name, c.limit.limit, max(0, left), c.reset_at) for c, left in taken}
+    rates = tuple(from_leases.get(c.limit.name) or _state_of(metered, c) for c in chosen.rates)
+    return Metered(None, rates, metered.credits)
+
+
+def _state_of(metered: Metered, charge: RateCharge) -> RateState:
+    return next(r for r in metered.rates if r.name == charge.limit.name)
+
+
+def _refused_by_lease(chosen: Plan, refusing: RateCharge) -> Metered:
+    """RATE_LIMITED by a leased window with nothing left; nothing charged. The other limits'
+    `remaining` is what this process last saw of them (a hot key's answers are approximate)."""
+    known = _known(chosen)
+    rates = tuple(
+        RateState(
+            c.limit.name,
+            c.limit.limit,
+            0 if c is refusing else max(0, c.limit.limit - count_of(known.get(c.holder, {}), c)),
+            c.reset_at,
+        )
+        for c in chosen.rates
+    )
+    return Metered("RATE_LIMITED", rates, None, refusing.reset_at)
+
+
+def _charge_exactly(record: KeyRecord, chosen: Plan) -> Metered:
+    """One conditional write, refused in memory when a window this process saw is already full."""
+    known = _known(chosen)
+    early = judge(chosen, known)
+    if early.exceeded:
+        return report(chosen, known, refusal_of(early))
+    charged = meters.charge(chosen, _stale(chosen))
+    _remember(chosen, charged.states)
+    outcome = None if charged.accepted else refusal_of(judge(chosen, charged.states))
+    if not charged.accepted and outcome is None:
+        # Refused for a count this process cannot see (a limit changed under it): refuse as
+        # rate limited, the cautious answer; the next request reads anew.
+        outcome = "RATE_LIMITED"
+    if charged.accepted:
+        notices.after_spend(record, chosen, charged.states)
+    return report(chosen, charged.states, outcome)
 
 
 def _known(chosen: Plan) -> dict[str, dict[str, int]]:

@@ -243,11 +243,13 @@ class KeyChange(Struct, omit_defaults=True):
     """One event of the key-changes feed. `revoked`: the keys never verify again.
     `expiry_changed`: the key's expiry was brought forward (a reroll's grace, a PATCH), so a
     JWT's signed `exp` no longer tells it. `owner_changed`: the owner's membership changed, so
-    their keys may have lost (or regained) the "API calls" right."""
+    their keys may have lost (or regained) the "API calls" right. `limits_changed`: the key's
+    rate limits or credits changed, so its uses must be charged by the service (never answered
+    offline or from a kept answer)."""
 
     id: Annotated[str, Meta(description="The audit event's id: the feed's order and a cursor position")]
     at: Timestamp
-    change: Literal["revoked", "expiry_changed", "owner_changed"]
+    change: Literal["revoked", "expiry_changed", "owner_changed", "limits_changed"]
     key_ids: Annotated[list[str], Meta(description="The keys concerned (empty for `owner_changed`)")]
     owner_id: str | UnsetType = UNSET
 

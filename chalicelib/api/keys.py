@@ -335,4 +335,6 @@ def _key_change(event: AuditEventModel) -> KeyChange:
         return KeyChange(id=event.id, at=event.at, change="revoked", key_ids=key_ids)
     if event.action.startswith("member."):
         return KeyChange(id=event.id, at=event.at, change="owner_changed", key_ids=[], owner_id=event.target_id)
+    if "expires_at" not in details.get("changed", ("expires_at",)):
+        return KeyChange(id=event.id, at=event.at, change="limits_changed", key_ids=[event.target_id])
     return KeyChange(id=event.id, at=event.at, change="expiry_changed", key_ids=[event.target_id])

@@ -70,10 +70,16 @@ KEY_CHANGE_ACTIONS = (
 )
 
 
+# A key.updated event is in the feed when it changed one of these: an expiry brought forward
+# (a JWT's own `exp` no longer tells it), or limits (each use must then be charged online).
+FEED_FIELDS = frozenset({"expires_at", "ratelimits", "credits"})
+
+
 def key_changes(project_id: str, since_ms: int | None, limit: int, cursor: str | None) -> Page[AuditEventModel]:
     """Events that change whether a key verifies beyond what it carries, oldest first, from
     `since_ms` on: revocations, expiries brought forward (a reroll, a PATCH), and owners'
-    memberships. A `key.updated` that left `expires_at` alone is skipped. Strongly consistent.
+    memberships, limits given or changed. A `key.updated` that changed none of `FEED_FIELDS` is
+    skipped. Strongly consistent.
 
     One call reads at most `_MAX_EVENTS_READ` events, matching or not, and then hands out a
     cursor at the last one read (a page may then hold fewer than `limit` items, even none).
@@ -89,7 +95,7 @@ def key_changes(project_id: str, since_ms: int | None, limit: int, cursor: str |
     items: list[AuditEventModel] = []
     for read, event in enumerate(results, start=1):
         if event.action in KEY_CHANGE_ACTIONS and (
-            event.action != "key.updated" or "expires_at" in (event.details or {}).get("changed", ())
+            event.action != "key.updated" or bool(FEED_FIELDS & set((event.details or {}).get("changed", ())))
         ):
             items.append(event)
         if len(items) == limit or read == _MAX_EVENTS_READ:

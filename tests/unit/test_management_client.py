@@ -43,6 +43,8 @@ def key_json(key_id: str, created_at: str = "2026-11-22T10:00:00Z") -> dict[str,
         "template_id": None,
         "request_id": None,
         "meta": {},
+        "ratelimits": [],
+        "credits": None,
     }
 
 

@@ -80,7 +80,8 @@ class KeyChangesFeed:
         change, key_ids = item.get("change"), list(item.get("key_ids") or [])
         if change == "revoked":
             self._trust.revoked(key_ids)
-        elif change == "expiry_changed":
+        elif change in ("expiry_changed", "limits_changed"):
+            # Either way the key's own token no longer tells everything: ask the service again.
             self._trust.expiry_changed(key_ids, self._service_cache_ttl)
         elif change == "owner_changed" and item.get("owner_id"):
             self._trust.owner_changed(item["owner_id"], self._service_cache_ttl)

@@ -81,6 +81,9 @@ class Knowledge:
         self.feed: KeyChangesFeed | None = None
         # Set when a token names a `kid` the keys lack: the poller fetches them again.
         self.keys_wanted = threading.Event()
+        # Keys the service charges to limits: every use of theirs is asked (a set only grows,
+        # and only by the service's own answers: at worst one more question than needed).
+        self.metered: set[str] = set()
 
     def configure(self, config: Config, service_now: datetime) -> None:
         """Takes the project's settings, and starts following its feed from `service_now`."""
@@ -126,6 +129,12 @@ class Knowledge:
             code = self.trust.refused.get(key_id)
             if code is not None:  # the feed heard of a revocation the service's cache has not
                 return refused(code)
+        if verdict.metered:
+            # Charged by the service: the next use must be charged too, so nothing is kept.
+            if key_id is not None:
+                self.metered.add(key_id)
+                self.trust.unvouch(key_id)
+            return verdict
         if plan.jwt_id is not None and verdict.valid and verdict.key_id == plan.jwt_id and verdict.owner_id:
             self.trust.vouch(plan.jwt_id, _vouched(verdict), asked_at, ttl)
         elif plan.jwt_id is not None and verdict.code in (REVOKED, EXPIRED):
@@ -165,6 +174,8 @@ class Knowledge:
         code = self.trust.refused.get(key_id)
         if code is not None:
             return refused(code)
+        if key_id in self.metered:
+            return Ask(token, mark, key_id, owner_id)
         vouched = self.trust.vouched.get(key_id)
         if vouched is None:
             return Ask(token, mark, key_id, owner_id)

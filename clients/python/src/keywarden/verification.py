@@ -17,6 +17,18 @@ OWNER_NOT_PERMITTED = "OWNER_NOT_PERMITTED"
 INVALID_SIGNATURE = "INVALID_SIGNATURE"
 STALE_REQUEST = "STALE_REQUEST"
 REPLAYED = "REPLAYED"
+RATE_LIMITED = "RATE_LIMITED"
+USAGE_EXCEEDED = "USAGE_EXCEEDED"
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitState:
+    """One rate limit after this verification: what its window still accepts, and when it resets."""
+
+    name: str
+    limit: int
+    remaining: int
+    reset_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +49,20 @@ class Verification:
     expires_at: datetime | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
     offline: bool = False
+    # Of keys with limits: what they have left; `reset_at` when RATE_LIMITED.
+    ratelimits: tuple[RateLimitState, ...] = ()
+    credits_remaining: int | None = None
+    reset_at: datetime | None = None
+    # The identity (the platform's customer) the key belongs to: {id, external_id, meta}.
+    identity: Mapping[str, Any] | None = None
+
+    @property
+    def metered(self) -> bool:
+        """Whether the service charged this use to limits: such an answer is never kept or
+        repeated offline, since each use must be charged."""
+        return (
+            bool(self.ratelimits) or self.credits_remaining is not None or self.code in (RATE_LIMITED, USAGE_EXCEEDED)
+        )
 
     def holds(self, permission: str) -> bool:
         """Whether the key may do `permission` (a granted `orders:*` covers `orders:read`)."""
@@ -61,6 +87,13 @@ class Verification:
             permissions=tuple(body.get("permissions") or ()),
             expires_at=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
             meta=dict(body.get("meta") or {}),
+            ratelimits=tuple(
+                RateLimitState(r["name"], r["limit"], r["remaining"], datetime.fromisoformat(r["reset_at"]))
+                for r in body.get("ratelimits") or ()
+            ),
+            credits_remaining=(body.get("credits") or {}).get("remaining"),
+            reset_at=datetime.fromisoformat(body["reset_at"]) if isinstance(body.get("reset_at"), str) else None,
+            identity=body.get("identity"),
         )
 
 

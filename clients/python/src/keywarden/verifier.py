@@ -44,6 +44,19 @@ from keywarden.verification import INVALID_SIGNATURE, MALFORMED, Verification, r
 
 __all__ = ["Verifier"]
 
+# Which rate limits a verification applies, each at its cost; None: every auto-applied one at 1.
+Limits = Mapping[str, int] | None
+
+
+def _ask(credential: str, cost: int | None, ratelimits: Limits) -> dict[str, Any]:
+    body: dict[str, Any] = {"key": credential}
+    if cost is not None:
+        body["cost"] = cost
+    if ratelimits is not None:
+        body["ratelimits"] = [{"name": name, "cost": charge} for name, charge in ratelimits.items()]
+    return body
+
+
 log = logging.getLogger("keywarden")
 
 # An unknown `kid` fetches the keys again at most this often.
@@ -77,8 +90,14 @@ class Verifier:
 
     # --- public ---------------------------------------------------------------------
 
-    def verify(self, key: str, permissions: Collection[str] = ()) -> Verification:
+    def verify(
+        self, key: str, permissions: Collection[str] = (), *, cost: int | None = None, ratelimits: Limits = None
+    ) -> Verification:
         """The verdict on `key` for a request that needs every one of `permissions`.
+
+        A key with rate limits or credits is charged by the service at each use: `cost` credits
+        (default 1) and `ratelimits` (`{name: cost}`, default every auto-applied limit at 1).
+        Its answers are never kept or repeated offline.
 
         Raises `KeywardenError` when no verdict can be reached (the service is unreachable and
         nothing offline can answer): answer 503, do not let the request in.
@@ -88,12 +107,14 @@ class Verifier:
             return plan.requiring(permissions)
         asked_at = time.monotonic()
         try:
-            body = self._service.post("/v1/keys/verify", {"key": plan.credential})
+            body = self._service.post("/v1/keys/verify", _ask(plan.credential, cost, ratelimits))
         except Unprocessable:
             return refused(MALFORMED)
         return self._knowledge.learn(plan, body, asked_at).requiring(permissions)
 
-    async def averify(self, key: str, permissions: Collection[str] = ()) -> Verification:
+    async def averify(
+        self, key: str, permissions: Collection[str] = (), *, cost: int | None = None, ratelimits: Limits = None
+    ) -> Verification:
         """`verify` for async code: the offline path is the same; the service is called without blocking."""
         if self._thread is None or self._pid != os.getpid():
             import asyncio
@@ -106,7 +127,7 @@ class Verifier:
             return plan.requiring(permissions)
         asked_at = time.monotonic()
         try:
-            body = await self._service.apost("/v1/keys/verify", {"key": plan.credential})
+            body = await self._service.apost("/v1/keys/verify", _ask(plan.credential, cost, ratelimits))
         except Unprocessable:
             return refused(MALFORMED)
         return self._knowledge.learn(plan, body, asked_at).requiring(permissions)

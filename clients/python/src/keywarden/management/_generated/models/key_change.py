@@ -17,7 +17,9 @@ class KeyChange:
     """One event of the key-changes feed. `revoked`: the keys never verify again.
     `expiry_changed`: the key's expiry was brought forward (a reroll's grace, a PATCH), so a
     JWT's signed `exp` no longer tells it. `owner_changed`: the owner's membership changed, so
-    their keys may have lost (or regained) the "API calls" right.
+    their keys may have lost (or regained) the "API calls" right. `limits_changed`: the key's
+    rate limits or credits changed, so its uses must be charged by the service (never answered
+    offline or from a kept answer).
 
     Attributes:
         at (str): RFC 3339, UTC

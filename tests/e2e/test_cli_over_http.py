@@ -437,3 +437,26 @@ def test_the_management_client_creates_pages_and_raises_problems(client: JsonCli
         with pytest.raises(ProblemError) as raised:
             kw.call(get_key.sync_detailed, project.id, "key_01nosuchkey0000000000000000")
         assert (raised.value.status, raised.value.code) == (404, "not_found")
+
+
+def test_a_key_with_a_rate_limit_and_credits_and_its_balance_changed(
+    terminal: Terminal, client: JsonClient, unique: str
+) -> None:
+    owner = f"owner-{unique}"
+    pid, role_id = new_project(terminal, client, owner, f"CLI limits {unique}")
+    created = terminal.ok(
+        "keys", "create", "-p", pid, "metered", "--role", role_id, "--ratelimit", "burst=2/3600", "--credits", "5"
+    )
+    key = printed_key(created)
+    key_id = terminal.json("keys", "list", "-p", pid)["items"][0]["id"]
+    shown = terminal.json("keys", "show", "-p", pid, key_id)
+    assert shown["ratelimits"] == [{"name": "burst", "limit": 2, "duration_seconds": 3600, "auto_apply": True}]
+    assert shown["credits"]["remaining"] == 5
+    service = service_key(client, owner, pid)
+    assert [verdict(client, key, service) for _ in range(3)] == ["VALID", "VALID", "RATE_LIMITED"]
+
+    assert terminal.ok("keys", "credits", "set", "-p", pid, key_id, "10").stdout == f"{key_id} has 10 credits.\n"
+    assert terminal.json("keys", "credits", "add", "-p", pid, key_id, "-4") == {"remaining": 6}
+    assert terminal.json("keys", "credits", "add", "-p", pid, key_id, "-40") == {"remaining": 0}
+    bad = terminal.fails(2, "keys", "create", "-p", pid, "bad", "--role", role_id, "--ratelimit", "burst=2")
+    assert "NAME=LIMIT/SECONDS" in bad.stderr

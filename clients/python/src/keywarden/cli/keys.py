@@ -1,4 +1,5 @@
-"""`keywarden keys`: API keys of a project (create, list, show, reroll, revoke, batch-delete)."""
+"""`keywarden keys`: API keys of a project (create, list, show, reroll, revoke, batch-delete,
+credits)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from keywarden.cli.output import Column, ask, echo_fields, echo_json, echo_secre
 from keywarden.cli.session import Group, Session, list_options, pass_session, project_option
 from keywarden.management._generated.api.api_keys import (
     batch_delete_keys,
+    change_credits,
     create_key,
     delete_key,
     get_key,
@@ -20,11 +22,15 @@ from keywarden.management._generated.api.api_keys import (
 )
 from keywarden.management._generated.models import (
     BatchDelete,
+    CreditsChange,
+    CreditsChangeOp,
+    CreditsSpec,
     KeyCreate,
     KeyCreateMeta,
     KeyCreateType,
     ListKeysStatus,
     ListKeysType,
+    RateLimitSpec,
     Reroll,
 )
 from keywarden.management._generated.types import UNSET
@@ -58,10 +64,24 @@ FIELDS = [
     "template_id",
     "request_id",
     "meta",
+    "ratelimits",
+    "credits",
 ]
 KEY_TYPES = [t.value for t in KeyCreateType]
 STATUSES = [s.value for s in ListKeysStatus]
 GRACE = click.IntRange(0, 604800)
+
+
+def ratelimit(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[RateLimitSpec]:
+    """`NAME=LIMIT/SECONDS` (at most LIMIT accepted verifications in each window of SECONDS)."""
+    specs = []
+    for value in values:
+        name, sep, rest = value.partition("=")
+        limit, slash, seconds = rest.partition("/")
+        if not (sep and slash and name and limit.isdigit() and seconds.isdigit()):
+            raise click.BadParameter(f"{value!r} is not NAME=LIMIT/SECONDS (e.g. requests=100/60)")
+        specs.append(RateLimitSpec(name=name, limit=int(limit), duration_seconds=int(seconds)))
+    return specs
 
 
 def _issued(session: Session, body: dict[str, Any], verb: str) -> None:
@@ -121,6 +141,15 @@ def list_(
 @click.option("--ttl", type=click.IntRange(1), default=None, help="Expires this many seconds from now.")
 @click.option("--expires-at", default=None, callback=timestamp, metavar="TIME", help="Expires at this RFC 3339 time.")
 @click.option("--meta", "meta", multiple=True, metavar="NAME=VALUE", help="Free-form metadata (repeat).")
+@click.option(
+    "--ratelimit",
+    "ratelimits",
+    multiple=True,
+    callback=ratelimit,
+    metavar="NAME=LIMIT/SECONDS",
+    help="A rate limit (repeat): e.g. requests=100/60.",
+)
+@click.option("--credits", "credits_", type=click.IntRange(0), default=None, help="Credits it starts with (1 per use).")
 @pass_session
 def create(
     session: Session,
@@ -133,6 +162,8 @@ def create(
     ttl: int | None,
     expires_at: Any,
     meta: tuple[str, ...],
+    ratelimits: list[RateLimitSpec],
+    credits_: int | None,
 ) -> None:
     """Create a key named NAME. Its secret is printed once: store it then."""
     if ttl is not None and expires_at is not None:
@@ -152,6 +183,8 @@ def create(
         ttl_seconds=UNSET if ttl is None else ttl,
         expires_at=UNSET if expires_at is None else expires_at,
         meta=KeyCreateMeta.from_dict(pairs) if pairs else UNSET,
+        ratelimits=ratelimits or UNSET,
+        credits_=UNSET if credits_ is None else CreditsSpec(remaining=credits_),
     )
     result = session.call(create_key.sync_detailed, pid, body=body, idempotency_key=session.idempotency_key)
     _issued(session, result.body, "Created")
@@ -218,3 +251,37 @@ def batch_delete(session: Session, pid: str, key_ids: tuple[str, ...], yes: bool
     click.echo(f"Revoked {len(deleted)} key{'s' if len(deleted) != 1 else ''}: {' '.join(deleted) or '-'}")
     if not_found:
         click.echo(f"Not found: {' '.join(not_found)}")
+
+
+@keys.group("credits", cls=Group)
+def credits_group() -> None:
+    """A key's credits: set the balance, or add to it (a negative amount takes away, never below 0)."""
+
+
+def _balance(session: Session, pid: str, key_id: str, op: str, value: int) -> None:
+    body = CreditsChange(op=CreditsChangeOp(op), value=value)
+    result = session.call(change_credits.sync_detailed, pid, key_id, body=body, idempotency_key=session.idempotency_key)
+    if session.json_output:
+        echo_json(result.body)
+    else:
+        click.echo(f"{key_id} has {result.body['remaining']} credits.")
+
+
+@credits_group.command("set")
+@project_option
+@click.argument("key_id")
+@click.argument("amount", type=click.IntRange(0))
+@pass_session
+def credits_set(session: Session, pid: str, key_id: str, amount: int) -> None:
+    """Set KEY_ID's balance to AMOUNT."""
+    _balance(session, pid, key_id, "set", amount)
+
+
+@credits_group.command("add", context_settings={"ignore_unknown_options": True})
+@project_option
+@click.argument("key_id")
+@click.argument("amount", type=int)
+@pass_session
+def credits_add(session: Session, pid: str, key_id: str, amount: int) -> None:
+    """Add AMOUNT to KEY_ID's balance (negative: take away; the balance never goes below 0)."""
+    _balance(session, pid, key_id, "increment" if amount >= 0 else "decrement", abs(amount))

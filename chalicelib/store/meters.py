@@ -58,7 +58,7 @@ def _credit_parts(charge: CreditCharge) -> tuple[Action, Condition | None]:
     enough = balance >= charge.cost
     if charge.start >= charge.cost:
         enough = balance.does_not_exist() | enough
-    return balance.set(balance.if_not_exists(charge.start) - charge.cost), enough
+    return balance.set((balance | charge.start) - charge.cost), enough
 
 
 def _expressions(rates: Sequence[RateCharge], credits: CreditCharge | None, remove: Sequence[str]) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def _expressions(rates: Sequence[RateCharge], credits: CreditCharge | None, remo
     condition: Condition | None = None
     for charge in rates:
         counter = _counter(charge.attribute)
-        actions.append(counter.set(counter.if_not_exists(0) + charge.cost))
+        actions.append(counter.set((counter | 0) + charge.cost))
         room = counter.does_not_exist() | (counter <= charge.limit.limit - charge.cost)
         condition = room if condition is None else condition & room
     if credits is not None:
@@ -205,11 +205,11 @@ def change_balance(meter: str, attribute: str, start: int, op: str, value: int) 
     if op == "set":
         attempts = [(balance.set(value), None)]
     elif op == "increment":
-        attempts = [(balance.set(balance.if_not_exists(start) + value), None)]
+        attempts = [(balance.set((balance | start) + value), None)]
     else:
         # Subtract while the balance covers it, else set 0 while it does not: each on its
         # condition, so a spend or an increment in between is never overwritten.
-        attempts = [(balance.set(balance.if_not_exists(start) - value), covered), (balance.set(0), ~covered)]
+        attempts = [(balance.set((balance | start) - value), covered), (balance.set(0), ~covered)]
     for round_ in range(_TRANSACTION_ATTEMPTS):
         for action, condition in attempts:
             names: dict[str, str] = {}

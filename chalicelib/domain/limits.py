@@ -25,8 +25,8 @@ from typing import Literal
 
 from msgspec import Struct
 
-KEY = "key"
-IDENTITY = "identity"
+KEY: Literal["key"] = "key"
+IDENTITY: Literal["identity"] = "identity"
 Scope = Literal["key", "identity"]
 
 MAX_RATELIMITS = 10

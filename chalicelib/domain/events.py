@@ -15,6 +15,9 @@ EventType = Literal[
     "key.rerolled",
     "key.expiring",
     "secret.rotated",
+    "identity.created",
+    "identity.updated",
+    "identity.deleted",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 WEBHOOK_EVENTS = frozenset(EVENT_TYPES)

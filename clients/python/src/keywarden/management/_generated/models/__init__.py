@@ -10,6 +10,11 @@ from .claimed import Claimed
 from .claimed_secret_type_0 import ClaimedSecretType0
 from .claimed_secret_type_1 import ClaimedSecretType1
 from .claimed_secrets import ClaimedSecrets
+from .credits_balance import CreditsBalance
+from .credits_change import CreditsChange
+from .credits_change_op import CreditsChangeOp
+from .credits_spec import CreditsSpec
+from .credits_view import CreditsView
 from .delivery import Delivery
 from .delivery_attempt import DeliveryAttempt
 from .delivery_attempt_status import DeliveryAttemptStatus
@@ -20,6 +25,13 @@ from .deny import Deny
 from .dev_token import DevToken
 from .dev_token_request import DevTokenRequest
 from .health import Health
+from .identity import Identity
+from .identity_create import IdentityCreate
+from .identity_create_meta import IdentityCreateMeta
+from .identity_list_query import IdentityListQuery
+from .identity_meta import IdentityMeta
+from .identity_update import IdentityUpdate
+from .identity_update_meta import IdentityUpdateMeta
 from .info_field import InfoField
 from .info_field_view import InfoFieldView
 from .introspect_request import IntrospectRequest
@@ -72,6 +84,7 @@ from .node_kind import NodeKind
 from .openapi_document_response_200 import OpenapiDocumentResponse200
 from .page_audit_event import PageAuditEvent
 from .page_delivery import PageDelivery
+from .page_identity import PageIdentity
 from .page_key import PageKey
 from .page_key_change import PageKeyChange
 from .page_key_request import PageKeyRequest
@@ -88,6 +101,9 @@ from .project import Project
 from .project_create import ProjectCreate
 from .project_update import ProjectUpdate
 from .project_usage_granularity import ProjectUsageGranularity
+from .rate_limit_spec import RateLimitSpec
+from .refill_spec import RefillSpec
+from .refill_spec_interval import RefillSpecInterval
 from .request_create import RequestCreate
 from .request_list_query import RequestListQuery
 from .request_list_query_status_type_0 import RequestListQueryStatusType0
@@ -144,6 +160,11 @@ __all__ = (
     "ClaimedSecrets",
     "ClaimedSecretType0",
     "ClaimedSecretType1",
+    "CreditsBalance",
+    "CreditsChange",
+    "CreditsChangeOp",
+    "CreditsSpec",
+    "CreditsView",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryAttemptStatus",
@@ -154,6 +175,13 @@ __all__ = (
     "DevToken",
     "DevTokenRequest",
     "Health",
+    "Identity",
+    "IdentityCreate",
+    "IdentityCreateMeta",
+    "IdentityListQuery",
+    "IdentityMeta",
+    "IdentityUpdate",
+    "IdentityUpdateMeta",
     "InfoField",
     "InfoFieldView",
     "Introspection",
@@ -206,6 +234,7 @@ __all__ = (
     "OpenapiDocumentResponse200",
     "PageAuditEvent",
     "PageDelivery",
+    "PageIdentity",
     "PageKey",
     "PageKeyChange",
     "PageKeyRequest",
@@ -222,6 +251,9 @@ __all__ = (
     "ProjectCreate",
     "ProjectUpdate",
     "ProjectUsageGranularity",
+    "RateLimitSpec",
+    "RefillSpec",
+    "RefillSpecInterval",
     "RequestCreate",
     "RequestListQuery",
     "RequestListQueryStatusType0",

@@ -2,6 +2,9 @@ from enum import StrEnum
 
 
 class DeliveryEventType(StrEnum):
+    IDENTITY_CREATED = "identity.created"
+    IDENTITY_DELETED = "identity.deleted"
+    IDENTITY_UPDATED = "identity.updated"
     KEY_CREATED = "key.created"
     KEY_EXPIRING = "key.expiring"
     KEY_REQUEST_APPROVED = "key_request.approved"

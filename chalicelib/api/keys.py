@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import msgspec
 from msgspec import UNSET, structs
 
 from chalicelib.api.access import Own, OwnFilter
@@ -27,6 +26,7 @@ from chalicelib.api.limit_schemas import CreditsBalance, CreditsChange, to_limit
 from chalicelib.api.schemas import Page
 from chalicelib.domain.clock import epoch_of, now, rfc3339
 from chalicelib.domain.limits import KEY, Limits, from_document, meter_id
+from chalicelib.domain.meta import check_meta
 from chalicelib.domain.policy import Action
 from chalicelib.errors import (
     ConfirmationRequiredError,
@@ -54,9 +54,6 @@ else:  # at first use: see chalicelib.lazy
 
 router = Router("keys", "api keys")
 
-MAX_META_BYTES = 4096
-# DynamoDB nests documents at most 32 levels; meta is for labels, and a resource server reads it on every call.
-MAX_META_DEPTH = 8
 _MUTABLE = {"name", "description", "expires_at", "ratelimits", "credits"}
 
 
@@ -97,21 +94,6 @@ def _parse_since(value: str) -> datetime:
     return parsed
 
 
-def _depth(value: Any) -> int:
-    """How deeply a JSON value nests (a scalar is 0); iterative, so hostile nesting cannot
-    exhaust the interpreter's stack (the body already decoded, up to ~1,000 levels)."""
-    deepest, pending = 0, [(value, 0)]
-    while pending:
-        item, depth = pending.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            deepest = max(deepest, depth)
-            continue
-        deepest = max(deepest, depth + 1)
-        pending.extend((child, depth + 1) for child in children)
-    return deepest
-
-
 def _role_for_key(project_id: str, role_id: str) -> RoleModel:
     try:
         return roles.get_role(project_id, role_id)
@@ -142,10 +124,7 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
                 FieldError("ttl_seconds", "give expires_at or ttl_seconds, not both"),
             ]
         )
-    if len(msgspec.json.encode(body.meta)) > MAX_META_BYTES:
-        raise ValidationFailedError.single("meta", f"must encode to at most {MAX_META_BYTES} bytes")
-    if _depth(body.meta) > MAX_META_DEPTH:
-        raise ValidationFailedError.single("meta", f"must nest at most {MAX_META_DEPTH} levels deep")
+    check_meta(body.meta)
     expires_at = None
     if body.expires_at is not UNSET:
         expires_at = future_epoch(body.expires_at, "expires_at")

@@ -21,6 +21,9 @@ EventType = Literal[
     "identity.credits_exhausted",
     "identity.rate_limited",
     "secret.rotated",
+    "identity.created",
+    "identity.updated",
+    "identity.deleted",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 WEBHOOK_EVENTS = frozenset(EVENT_TYPES)

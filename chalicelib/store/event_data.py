@@ -1,7 +1,7 @@
-"""The objects events carry: a key or a request as the API shows it, never a secret.
+"""The objects events carry: a key, a request or an identity as the API shows it, never a secret.
 
-One source for both the API's views (`api.keys.key_view`, `api.key_requests.request_view`)
-and webhook bodies, so a receiver sees exactly what a GET would return.
+One source for both the API's views (`api.keys.key_view`, `api.key_requests.request_view`,
+`api.identities.identity_view`) and webhook bodies, so a receiver sees exactly what a GET would return.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from chalicelib.store.key_models import ApiKeyModel
 
 if TYPE_CHECKING:
     from chalicelib.domain.key_requests import KeyRequest
+    from chalicelib.domain.limits import Limits
+    from chalicelib.store.identity_models import IdentityModel
 
 
 def status_of(key: ApiKeyModel, at: float | None = None) -> str:
@@ -81,4 +83,31 @@ def request_data(state: KeyRequest) -> dict[str, Any]:
         "note": state.note,
         "reason": state.reason,
         "key_id": state.key_id,
+    }
+
+
+def identity_data(identity: IdentityModel, limits: Limits, remaining: int | None) -> dict[str, Any]:
+    """The identity's fields as GET returns them: `limits` as its item holds them
+    (`store.identities.identity_limits`), `remaining` its credit balance (None: unlimited)."""
+    credits = None
+    if limits.credits is not None:
+        refill = limits.credits.refill
+        credits = {
+            "remaining": remaining or 0,
+            "refill": None
+            if refill is None
+            else {"amount": refill.amount, "interval": refill.interval, "day_of_month": refill.day_of_month},
+            "notify_below": limits.credits.notify_below,
+        }
+    return {
+        "id": identity.id,
+        "project_id": identity.project_id,
+        "external_id": identity.external_id,
+        "meta": dict(identity.meta or {}),
+        "ratelimits": [
+            {"name": r.name, "limit": r.limit, "duration_seconds": r.duration_seconds, "auto_apply": r.auto_apply}
+            for r in limits.ratelimits
+        ],
+        "credits": credits,
+        "created_at": identity.created_at,
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 from chalicelib.store import (  # noqa: F401  (defining a model registers it)
     audit_models,
     idempotency_models,
+    identity_models,
     key_models,
     meter_models,
     project_models,

@@ -57,6 +57,13 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             why="managed with their routes: listed, created, changed, deleted",
         ),
         _each(("dynamodb:ConditionCheckItem",), "members", "key-templates", why="guards of other items' changes"),
+        _each((*_READ, *_WRITE, "dynamodb:DeleteItem"), "identities", why="managed with their routes"),
+        _each(
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),
+            "identity-names",
+            why="an external id taken, found, and freed",
+        ),
+        _each(("dynamodb:BatchGetItem", "dynamodb:UpdateItem"), "meters", why="credit balances: read, set and changed"),
         _each((*_READ, *_WRITE, "dynamodb:BatchGetItem"), "api-keys", why="keys; a bulk delete reads its keys at once"),
         _each(("dynamodb:BatchGetItem", "dynamodb:GetItem", *_WRITE), "projects", why="projects (deletion is a state)"),
         _each(("dynamodb:ConditionCheckItem",), "projects", why="a project that still exists, for changes in it"),
@@ -82,7 +89,6 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             why="the delivery log, retry",
         ),
         _each(("dynamodb:PutItem",), "webhook-outbox", why="domain events, in the transaction that caused them"),
-        _each(("dynamodb:BatchGetItem", "dynamodb:UpdateItem"), "meters", why="credit balances: read, set, changed"),
         Grant(
             ("dynamodb:Query",),
             ("index:members/by-user", "index:api-keys/revoked"),

@@ -76,8 +76,12 @@ TABLES: tuple[TableSpec, ...] = (
         purpose="API keys; expiry-watch feeds the expiry sweep, revoked the revocation list",
     ),
     TableSpec("key-lookup", Key("digest"), purpose="key hashes -> key: verification's one read"),
-    TableSpec("key-holders", Key("project_id"), Key("owner_id"), purpose="who holds working keys"),
+    TableSpec("identities", Key("project_id"), Key("id"), purpose="identities: the platform's own customers"),
+    TableSpec(
+        "identity-names", Key("project_id"), Key("external_id"), purpose="external ids in use -> identity (uniqueness)"
+    ),
     TableSpec("meters", Key("id"), purpose="rate-limit windows and credit balances of keys and identities"),
+    TableSpec("key-holders", Key("project_id"), Key("owner_id"), purpose="who holds working keys"),
     TableSpec("signing-keys", Key("kid"), purpose="the JWT signing-key chain (public halves)"),
     TableSpec("hmac-replay", Key("id"), ttl_attribute="expires_at", purpose="HMAC signatures seen, 600 s"),
     TableSpec(

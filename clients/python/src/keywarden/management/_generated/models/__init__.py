@@ -26,8 +26,15 @@ from .deny import Deny
 from .dev_token import DevToken
 from .dev_token_request import DevTokenRequest
 from .health import Health
+from .identity import Identity
+from .identity_create import IdentityCreate
+from .identity_create_meta import IdentityCreateMeta
+from .identity_list_query import IdentityListQuery
+from .identity_meta import IdentityMeta
 from .identity_ref_view import IdentityRefView
 from .identity_ref_view_meta import IdentityRefViewMeta
+from .identity_update import IdentityUpdate
+from .identity_update_meta import IdentityUpdateMeta
 from .info_field import InfoField
 from .info_field_view import InfoFieldView
 from .introspect_request import IntrospectRequest
@@ -81,6 +88,7 @@ from .node_kind import NodeKind
 from .openapi_document_response_200 import OpenapiDocumentResponse200
 from .page_audit_event import PageAuditEvent
 from .page_delivery import PageDelivery
+from .page_identity import PageIdentity
 from .page_key import PageKey
 from .page_key_change import PageKeyChange
 from .page_key_request import PageKeyRequest
@@ -173,8 +181,15 @@ __all__ = (
     "DevToken",
     "DevTokenRequest",
     "Health",
+    "Identity",
+    "IdentityCreate",
+    "IdentityCreateMeta",
+    "IdentityListQuery",
+    "IdentityMeta",
     "IdentityRefView",
     "IdentityRefViewMeta",
+    "IdentityUpdate",
+    "IdentityUpdateMeta",
     "InfoField",
     "InfoFieldView",
     "Introspection",
@@ -228,6 +243,7 @@ __all__ = (
     "OpenapiDocumentResponse200",
     "PageAuditEvent",
     "PageDelivery",
+    "PageIdentity",
     "PageKey",
     "PageKeyChange",
     "PageKeyRequest",

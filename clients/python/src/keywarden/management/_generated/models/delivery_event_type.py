@@ -2,9 +2,12 @@ from enum import StrEnum
 
 
 class DeliveryEventType(StrEnum):
+    IDENTITY_CREATED = "identity.created"
     IDENTITY_CREDITS_EXHAUSTED = "identity.credits_exhausted"
     IDENTITY_CREDITS_LOW = "identity.credits_low"
+    IDENTITY_DELETED = "identity.deleted"
     IDENTITY_RATE_LIMITED = "identity.rate_limited"
+    IDENTITY_UPDATED = "identity.updated"
     KEY_CREATED = "key.created"
     KEY_CREDITS_EXHAUSTED = "key.credits_exhausted"
     KEY_CREDITS_LOW = "key.credits_low"

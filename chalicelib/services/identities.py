@@ -1,0 +1,184 @@
+"""Identities' use cases: create, change, delete, and changing their credit balance.
+
+    load (the caller's handler) → decide what the item and its meter become → one
+    transaction through `store.identities` and `store.meters`, audited and announced
+    (`identity.created`, `identity.updated`, `identity.deleted`) → return its state
+
+An identity's rate limits and credit policy live on its item; its credit balance lives in its
+meter (`store.meters`), set in the same transaction whenever credits are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from msgspec import Struct
+
+from chalicelib.domain.clock import now, rfc3339
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.limits import CreditPolicy, Limits, RateLimit, credit_attribute, period_of
+from chalicelib.errors import ConflictError
+from chalicelib.services import metering
+from chalicelib.store import audit, identities, meters
+from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
+from chalicelib.store.event_data import identity_data
+from chalicelib.store.identity_models import IdentityModel
+from chalicelib.store.projects import project_is_live
+
+
+class IdentityState(Struct, frozen=True):
+    """An identity, its limits and its credit balance (None: unlimited), as its view shows them."""
+
+    identity: IdentityModel
+    limits: Limits
+    remaining: int | None
+
+    def data(self) -> dict[str, Any]:
+        """The identity as GET shows it (and as its webhook events carry it)."""
+        return identity_data(self.identity, self.limits, self.remaining)
+
+
+class IdentityChange(Struct, frozen=True):
+    """A PATCH: each field None is left as it is. `credits_given` with `credits` None makes the
+    identity unlimited; with a policy, its balance is set to `balance`."""
+
+    meta: Mapping[str, Any] | None = None
+    ratelimits: tuple[RateLimit, ...] | None = None
+    credits_given: bool = False
+    credits: CreditPolicy | None = None
+    balance: int | None = None
+
+    @property
+    def changed(self) -> list[str]:
+        given = {"meta": self.meta is not None, "ratelimits": self.ratelimits is not None}
+        return sorted(
+            [name for name, present in given.items() if present] + (["credits"] if self.credits_given else [])
+        )
+
+
+def states(found: Sequence[IdentityModel]) -> list[IdentityState]:
+    """The identities with their limits and live balances (one read of their meters)."""
+    at = now()
+    remaining = identities.balances(found, at)
+    return [IdentityState(i, identities.identity_limits(i), remaining[i.id]) for i in found]
+
+
+def _credit_attribute(policy: CreditPolicy, at: float) -> str:
+    return credit_attribute(period_of(policy.refill, at))
+
+
+def create_identity(
+    project_id: str, external_id: str, meta: Mapping[str, Any], limits: Limits, credits: int | None, actor: str
+) -> IdentityState:
+    """A new identity in a live project; 409 when its external id is taken there.
+
+    With a credit policy, its balance starts at `credits`, in the same transaction.
+    """
+    remaining = credits if limits.credits is not None else None
+
+    def attempt() -> IdentityState:
+        at = now()
+        identity = identities.new_record(
+            project_id, new_id(identities.ID_PREFIX), external_id, meta, limits, actor, rfc3339(at)
+        )
+        state = IdentityState(identity, limits, remaining)
+        with transaction() as txn:
+            identities.add_identity(txn, identity)
+            if limits.credits is not None and remaining is not None:
+                attribute = _credit_attribute(limits.credits, at)
+                meters.set_balance(txn, identities.meter_of(identity.id), attribute, remaining)
+            audit.record(
+                txn,
+                project_id,
+                actor,
+                "identity.created",
+                ("identity", identity.id),
+                {"external_id": external_id},
+                data=state.data(),
+            )
+        return state
+
+    try:
+        # Only a transaction that lost to another one on the same items is tried again; a taken
+        # external id is not transient, and stays a 409.
+        return retrying(attempt, retry_if=lambda error: False)
+    except TransactionCancelledError as error:
+        raise identities.explain_create_failure(error, external_id) from None
+
+
+def update_identity(identity: IdentityModel, change: IdentityChange, actor: str) -> IdentityState:
+    """Replaces the identity's meta, rate limits or credits (each when given); 404 when it was
+    deleted meanwhile. Credits given set the balance in the same transaction."""
+    (current,) = states([identity])
+    if not change.changed:
+        return current
+    at = now()
+    old = current.limits
+    limits = None
+    if change.ratelimits is not None or change.credits_given:
+        limits = Limits(
+            change.ratelimits if change.ratelimits is not None else old.ratelimits,
+            change.credits if change.credits_given else old.credits,
+        )
+    new_limits = limits if limits is not None else old
+    remaining = current.remaining if new_limits.credits is not None else None
+    if change.credits_given and change.credits is not None:
+        remaining = change.balance
+    stamp = rfc3339(at)
+    after = identities.changed_record(identity, change.meta, limits, stamp)
+    state = IdentityState(after, new_limits, remaining)
+    try:
+        with transaction() as txn:
+            identities.add_update(txn, identity, change.meta, limits, stamp)
+            if change.credits_given and change.credits is not None and change.balance is not None:
+                attribute = _credit_attribute(change.credits, at)
+                # The old policy's balance is no longer read (a period label of another kind).
+                stale = [_credit_attribute(old.credits, at)] if old.credits is not None else []
+                meters.set_balance(txn, identities.meter_of(identity.id), attribute, change.balance, stale)
+            audit.record(
+                txn,
+                identity.project_id,
+                actor,
+                "identity.updated",
+                ("identity", identity.id),
+                {"changed": change.changed},
+                data=state.data(),
+            )
+    except TransactionCancelledError as error:
+        raise identities.explain_change_failure(error) from None
+    return state
+
+
+def delete_identity(identity: IdentityModel, actor: str) -> None:
+    """Deletes the identity and frees its external id; 404 when it was deleted meanwhile."""
+    (current,) = states([identity])
+    try:
+        with transaction() as txn:
+            identities.add_deletion(txn, identity)
+            audit.record(
+                txn,
+                identity.project_id,
+                actor,
+                "identity.deleted",
+                ("identity", identity.id),
+                {"external_id": identity.external_id},
+                data=current.data(),
+            )
+    except TransactionCancelledError as error:
+        raise identities.explain_change_failure(error) from None
+
+
+def change_credits(identity: IdentityModel, op: str, value: int, actor: str) -> int:
+    """Sets, increments or decrements the identity's balance (never below 0), whatever its keys'
+    verifications spend meanwhile; returns the balance after. An unlimited identity: 409."""
+    policy = identities.identity_limits(identity).credits
+    if policy is None:
+        raise ConflictError("this identity has no credits (it is unlimited): give it credits with PATCH first")
+
+    def audited(txn: Transaction) -> None:
+        project_is_live(txn, identity.project_id)
+        details = {"op": op, "value": value}
+        audit.record(txn, identity.project_id, actor, "identity.credits_changed", ("identity", identity.id), details)
+
+    return metering.change_credits(identities.meter_of(identity.id), policy, op, value, now(), audited)

@@ -1,0 +1,192 @@
+"""Identities as stored: their items and name guards, the writes each use case adds to its
+transaction (`services.identities`), and reads.
+
+An identity's external id is unique in its project through a second item, its name guard
+(`IdentityNameModel`, keyed by project and external id), created on condition that it does not
+exist in the identity's own transaction and deleted in the identity's deletion. The external
+id never changes, so while an identity exists its guard is its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
+
+from chalicelib.domain.limits import (
+    IDENTITY,
+    Limits,
+    credit_attribute,
+    from_document,
+    meter_id,
+    period_of,
+    to_document,
+)
+from chalicelib.domain.page import Page
+from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.store import meters
+from chalicelib.store.base import Transaction, TransactionCancelledError
+from chalicelib.store.identity_models import IdentityModel, IdentityNameModel
+from chalicelib.store.pagination import get_or_not_found, query_page
+from chalicelib.store.projects import project_is_live
+
+ID_PREFIX = "idn"
+
+
+# --- limits -----------------------------------------------------------------------------
+
+
+def identity_limits(identity: IdentityModel) -> Limits:
+    """The identity's rate limits and credit policy (NO_LIMITS when it has none): what a
+    verification of one of its keys plans with (`domain.limits.plan`)."""
+    return from_document(identity.limits)
+
+
+def limits_document(limits: Limits) -> dict[str, Any] | None:
+    """`limits` as the identity item stores them; None when there are none."""
+    return to_document(limits)
+
+
+def meter_of(identity_id: str) -> str:
+    """The id of the identity's meter item: its credit balance and rate-limit windows."""
+    return meter_id(IDENTITY, identity_id)
+
+
+def balances(identities: Sequence[IdentityModel], at: float) -> dict[str, int | None]:
+    """Each identity's credit balance at `at` (None: unlimited), by identity id, in one read.
+
+    A period with no balance yet (a refill not needed so far) has the refill's amount.
+    """
+    policies = {i.id: identity_limits(i).credits for i in identities}
+    limited = [meter_of(i) for i, policy in policies.items() if policy is not None]
+    states = meters.read(limited) if limited else {}
+    found: dict[str, int | None] = {}
+    for identity_id, policy in policies.items():
+        if policy is None:
+            found[identity_id] = None
+            continue
+        start = policy.refill.amount if policy.refill is not None else 0
+        state = states.get(meter_of(identity_id), {})
+        found[identity_id] = state.get(credit_attribute(period_of(policy.refill, at)), start)
+    return found
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+def get_identity(project_id: str, identity_id: str) -> IdentityModel:
+    return get_or_not_found(IdentityModel, project_id, identity_id, prefix=ID_PREFIX, what="identity")
+
+
+def list_identities(project_id: str, limit: int, cursor: str | None) -> Page[IdentityModel]:
+    """The project's identities in id (creation) order."""
+    return query_page(IdentityModel, project_id, "id", limit, cursor, consistent_read=True)
+
+
+def find_by_external_id(project_id: str, external_id: str) -> IdentityModel | None:
+    """The identity with this external id, strongly consistent (through its name guard)."""
+    try:
+        guard = IdentityNameModel.get(project_id, external_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    try:
+        return get_identity(project_id, guard.identity_id)
+    except NotFoundError:
+        return None
+
+
+# --- writes, each added to the use case's transaction -------------------------------------
+
+
+def new_record(
+    project_id: str,
+    identity_id: str,
+    external_id: str,
+    meta: Mapping[str, Any],
+    limits: Limits,
+    actor: str,
+    at: str,
+) -> IdentityModel:
+    return IdentityModel(
+        project_id,
+        identity_id,
+        external_id=external_id,
+        meta=dict(meta),
+        limits=limits_document(limits),
+        created_at=at,
+        created_by=actor,
+        updated_at=at,
+    )
+
+
+def add_identity(txn: Transaction, identity: IdentityModel) -> None:
+    """Adds a new identity and its name guard to `txn`, in a live project."""
+    project_is_live(txn, identity.project_id)
+    # A fresh random id: the condition makes a collision fail instead of overwrite.
+    txn.save(identity, condition=IdentityModel.id.does_not_exist(), label="identity")
+    guard = IdentityNameModel(identity.project_id, identity.external_id, identity_id=identity.id)
+    # The uniqueness of the external id: of concurrent creates with one external id, exactly
+    # one finds no guard; the others' transactions are cancelled whole (409).
+    txn.save(guard, condition=IdentityNameModel.external_id.does_not_exist(), label="name")
+
+
+def explain_create_failure(error: TransactionCancelledError, external_id: str) -> Exception:
+    if "project" in error.failed:
+        return NotFoundError("project not found")
+    if "name" in error.failed:
+        return ConflictError(f"an identity with external_id {external_id!r} exists in this project")
+    if error.failed:
+        return ConflictError("an identity with this id exists")
+    return error
+
+
+def changed_record(
+    identity: IdentityModel, meta: Mapping[str, Any] | None, limits: Limits | None, at: str
+) -> IdentityModel:
+    """The identity as `add_update` leaves it (without another read)."""
+    return IdentityModel(
+        identity.project_id,
+        identity.id,
+        external_id=identity.external_id,
+        meta=dict(meta) if meta is not None else dict(identity.meta or {}),
+        limits=limits_document(limits) if limits is not None else identity.limits,
+        created_at=identity.created_at,
+        created_by=identity.created_by,
+        updated_at=at,
+    )
+
+
+def add_update(
+    txn: Transaction, identity: IdentityModel, meta: Mapping[str, Any] | None, limits: Limits | None, at: str
+) -> None:
+    """Adds to `txn` replacing the identity's `meta` and `limits` (None: left as they are)."""
+    project_is_live(txn, identity.project_id)
+    actions: list[Action] = [IdentityModel.updated_at.set(at)]
+    if meta is not None:
+        actions.append(IdentityModel.meta.set(dict(meta)))
+    if limits is not None:
+        document = limits_document(limits)
+        actions.append(IdentityModel.limits.set(document) if document is not None else IdentityModel.limits.remove())
+    # The identity must still exist: a PATCH racing a DELETE must not bring it back.
+    txn.update(identity, actions=actions, condition=IdentityModel.id.exists(), label="identity")
+
+
+def add_deletion(txn: Transaction, identity: IdentityModel) -> None:
+    """Adds deleting the identity and its name guard to `txn`."""
+    project_is_live(txn, identity.project_id)
+    # It must still exist: of concurrent deletions one is recorded, the others are 404. The
+    # same condition keeps a stale deletion off the guard of a newer identity that took the
+    # external id after this one went: the guard goes only with its own identity.
+    txn.delete(identity, condition=IdentityModel.id.exists(), label="identity")
+    txn.delete(IdentityNameModel(identity.project_id, identity.external_id))
+
+
+def explain_change_failure(error: TransactionCancelledError) -> Exception:
+    """A cancelled update or deletion, as the caller sees it."""
+    if "project" in error.failed:
+        return NotFoundError("project not found")
+    if "identity" in error.failed:
+        return NotFoundError("identity not found")
+    return error

@@ -1,0 +1,241 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.identity import Identity
+from ...models.identity_update import IdentityUpdate
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    pid: str,
+    identity_id: str,
+    *,
+    body: IdentityUpdate | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/v1/projects/{pid}/identities/{identity_id}".format(
+            pid=quote(str(pid), safe=""),
+            identity_id=quote(str(identity_id), safe=""),
+        ),
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Identity | Problem | None:
+    if response.status_code == 200:
+        response_200 = Identity.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Identity | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    pid: str,
+    identity_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IdentityUpdate | Unset = UNSET,
+) -> Response[Identity | Problem]:
+    """Replaces `meta`, `ratelimits` or `credits`; any other field is `immutable_field`.
+
+    Args:
+        pid (str):
+        identity_id (str):
+        body (IdentityUpdate | Unset): `meta`, `ratelimits` and `credits` replace what the
+            identity has (`credits: null`: unlimited;
+                credits given set the balance to their `remaining`). Every other field is immutable.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Identity | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        pid=pid,
+        identity_id=identity_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    pid: str,
+    identity_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IdentityUpdate | Unset = UNSET,
+) -> Identity | Problem | None:
+    """Replaces `meta`, `ratelimits` or `credits`; any other field is `immutable_field`.
+
+    Args:
+        pid (str):
+        identity_id (str):
+        body (IdentityUpdate | Unset): `meta`, `ratelimits` and `credits` replace what the
+            identity has (`credits: null`: unlimited;
+                credits given set the balance to their `remaining`). Every other field is immutable.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Identity | Problem
+    """
+
+    return sync_detailed(
+        pid=pid,
+        identity_id=identity_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    pid: str,
+    identity_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IdentityUpdate | Unset = UNSET,
+) -> Response[Identity | Problem]:
+    """Replaces `meta`, `ratelimits` or `credits`; any other field is `immutable_field`.
+
+    Args:
+        pid (str):
+        identity_id (str):
+        body (IdentityUpdate | Unset): `meta`, `ratelimits` and `credits` replace what the
+            identity has (`credits: null`: unlimited;
+                credits given set the balance to their `remaining`). Every other field is immutable.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Identity | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        pid=pid,
+        identity_id=identity_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    pid: str,
+    identity_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IdentityUpdate | Unset = UNSET,
+) -> Identity | Problem | None:
+    """Replaces `meta`, `ratelimits` or `credits`; any other field is `immutable_field`.
+
+    Args:
+        pid (str):
+        identity_id (str):
+        body (IdentityUpdate | Unset): `meta`, `ratelimits` and `credits` replace what the
+            identity has (`credits: null`: unlimited;
+                credits given set the balance to their `remaining`). Every other field is immutable.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Identity | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            pid=pid,
+            identity_id=identity_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

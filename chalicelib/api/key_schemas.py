@@ -40,7 +40,11 @@ class KeyCreate(Body):
     name: Name
     type: KeyTypeName
     role_id: Annotated[str, Meta(min_length=1, max_length=64)]
-    owner_id: UserId | UnsetType = UNSET
+    owner_id: Annotated[UserId, Meta(description="default: the caller; not with identity_id")] | UnsetType = UNSET
+    identity_id: (
+        Annotated[str, Meta(min_length=1, max_length=64, description="an identity's key instead of a member's")]
+        | UnsetType
+    ) = UNSET
     description: Description = ""
     expires_at: Annotated[FutureTime, Meta(description="RFC 3339, in the future; not with ttl_seconds")] | UnsetType = (
         UNSET
@@ -66,6 +70,7 @@ class KeyUpdate(Body):
     project_id: Any | UnsetType = UNSET
     type: Any | UnsetType = UNSET
     owner_id: Any | UnsetType = UNSET
+    identity_id: Any | UnsetType = UNSET
     role_id: Any | UnsetType = UNSET
     permissions: Any | UnsetType = UNSET
     status: Any | UnsetType = UNSET
@@ -83,6 +88,7 @@ class KeyListQuery(Struct):
     limit: Annotated[int, Meta(ge=1, le=100)] = 50
     cursor: Annotated[str, Meta(min_length=1, max_length=2048)] | None = None
     owner_id: Annotated[str, Meta(min_length=1, max_length=256)] | None = None
+    identity_id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
     status: KeyStatus | None = None
     type: Literal["opaque", "jwt", "hmac"] | None = None
     unused_days: (
@@ -176,7 +182,8 @@ class Key(Struct):
     type: str
     name: str
     description: str
-    owner_id: str
+    owner_id: Annotated[str | None, Meta(description="null: an identity's key")]
+    identity_id: Annotated[str | None, Meta(description="the identity (the platform's customer) it belongs to")]
     role_id: str
     permissions: list[str]
     status: KeyStatus
@@ -299,7 +306,7 @@ class VerifyResult(Struct, omit_defaults=True):
     ]
     key_id: str | UnsetType = UNSET
     project_id: str | UnsetType = UNSET
-    owner_id: str | UnsetType = UNSET
+    owner_id: Annotated[str | None, Meta(description="null: an identity's key (see `identity`)")] | UnsetType = UNSET
     role_id: str | UnsetType = UNSET
     permissions: list[str] | UnsetType = UNSET
     expires_at: Timestamp | None | UnsetType = UNSET
@@ -350,7 +357,7 @@ class Introspection(Struct, omit_defaults=True):
 
     active: bool
     scope: Annotated[str, Meta(description="the key's permissions, space-separated")] | UnsetType = UNSET
-    sub: Annotated[str, Meta(description="the key's owner")] | UnsetType = UNSET
+    sub: Annotated[str, Meta(description="the key's owner (an identity's key: the identity's id)")] | UnsetType = UNSET
     aud: Annotated[str, Meta(description="the project")] | UnsetType = UNSET
     exp: Annotated[int, Meta(description="when the key expires (epoch seconds); absent if never")] | UnsetType = UNSET
     iat: Annotated[int, Meta(description="when the key was issued (seconds since the epoch)")] | UnsetType = UNSET

@@ -100,7 +100,8 @@ def introspect(call: Call[IntrospectRequest, None]) -> Introspection:
     return Introspection(
         active=True,
         scope=" ".join(record.permissions),
-        sub=record.owner_id,
+        # An identity's key: its identity, as a JWT key of it says in `sub` too.
+        sub=record.owner_id or (record.identity.id if record.identity is not None else UNSET),
         aud=record.project_id,
         exp=math.floor(record.expires_at) if record.expires_at is not None else UNSET,
         iat=math.floor(record.issued_at) if record.issued_at is not None else UNSET,

@@ -47,7 +47,7 @@ class KeyRecord(Struct, frozen=True):
 
     key_id: str
     project_id: str
-    owner_id: str
+    owner_id: str | None  # None: an identity's key
     role_id: str
     permissions: tuple[str, ...]
     expires_at: float | None

@@ -24,9 +24,10 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.key_kinds import Draft, Minter
 from chalicelib.domain.limits import KEY, NO_LIMITS, Limits, from_document, meter_id
 from chalicelib.domain.policy import MemberRole, require_key_holder
-from chalicelib.errors import AlreadyRerolledError, ConflictError, ValidationFailedError
+from chalicelib.domain.verification import IdentityRef
+from chalicelib.errors import AlreadyRerolledError, ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.lazy import lazy_module
-from chalicelib.store import audit, key_lookup, key_revocation, keys, projects
+from chalicelib.store import audit, identities, key_lookup, key_revocation, keys, projects
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
 from chalicelib.store.event_data import key_data
 from chalicelib.store.key_models import ApiKeyModel
@@ -48,7 +49,7 @@ class NewKey(Struct, frozen=True):
     key_type: str
     name: str
     description: str
-    owner_id: str
+    owner_id: str | None  # None: the key of `identity`
     role: RoleModel
     expires_at: float | None
     meta: Mapping[str, Any]
@@ -57,6 +58,8 @@ class NewKey(Struct, frozen=True):
     limits: Limits = NO_LIMITS
     # The credit balance it starts with (with a credit policy in `limits`).
     credits: int | None = None
+    # The identity it is issued to (the "API calls" right is then no one's to hold).
+    identity: IdentityRef | None = None
 
 
 class Issued(Struct, frozen=True):
@@ -94,7 +97,7 @@ def add_issue(
     The owner's right is decided on a fresh read, and the transaction requires their role
     unchanged, so a key never reaches someone who lost the right meanwhile.
     """
-    role = owner_role(project_id, spec.owner_id)
+    role = owner_role(project_id, spec.owner_id) if spec.owner_id is not None else None
     key_id = key_id or new_id("key")
     # Whole seconds, as the key's view shows it and as a JWT's `exp` must be: the same instant everywhere.
     expires_at = math.ceil(spec.expires_at) if spec.expires_at is not None else None
@@ -103,7 +106,8 @@ def add_issue(
         Draft(
             key_id=key_id,
             project_id=project_id,
-            owner_id=spec.owner_id,
+            # A JWT key's `sub`: its owner, or its identity.
+            owner_id=spec.owner_id or (spec.identity.id if spec.identity is not None else ""),
             role_id=spec.role.id,
             permissions=permissions,
             issued_at=at,
@@ -128,10 +132,13 @@ def add_issue(
         request_id=spec.request_id,
         limits=spec.limits,
         credits=spec.credits,
+        identity=spec.identity,
     )
     key = keys.new_record(project_id, key_id, key_lookup.lookup_id(made.handle), fields, made.hint, actor, at)
     balance = keys.starting_balance(key_id, spec.limits, spec.credits, at)
-    keys.add_key_items(txn, key, role.value, sealed, at, spec.limits, balance)
+    keys.add_key_items(
+        txn, key, role.value if role is not None else None, sealed, at, spec.limits, balance, spec.identity
+    )
     return Issued(key, made.shown)
 
 
@@ -143,7 +150,7 @@ def add_created_event(txn: Transaction, key: ApiKeyModel, actor: str, **details:
         actor,
         "key.created",
         ("key", key.id),
-        {"owner_id": key.owner_id, "role_id": key.role_id, "type": key.type} | details,
+        {"owner_id": key.owner_id, "identity_id": key.identity_id, "role_id": key.role_id, "type": key.type} | details,
         data=key_data(key),
     )
 
@@ -182,6 +189,12 @@ def reroll_key(project: ProjectModel, old: ApiKeyModel, role: RoleModel, grace_s
     # The successor has the old key's limits, and starts with what the old key's credits had left.
     limits = from_document(old.limits)
     credits = metering.balance(meter_id(KEY, old.id), limits.credits, now())
+    identity = None
+    if old.identity_id is not None:
+        try:
+            identity = identities.reference(identities.get_identity(project.id, old.identity_id))
+        except NotFoundError:
+            raise ConflictError("the key's identity was deleted") from None
 
     def attempt() -> Issued:
         at = now()
@@ -197,6 +210,7 @@ def reroll_key(project: ProjectModel, old: ApiKeyModel, role: RoleModel, grace_s
             request_id=old.request_id,
             limits=limits,
             credits=credits,
+            identity=identity,
         )
         retire_at = at + grace_seconds if old_expires is None else min(at + grace_seconds, old_expires)
         with transaction() as txn:

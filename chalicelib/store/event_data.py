@@ -47,6 +47,7 @@ def key_data(key: ApiKeyModel, remaining: int | None = None, **changed: Any) -> 
         "name": key.name,
         "description": key.description,
         "owner_id": key.owner_id,
+        "identity_id": key.identity_id,
         "role_id": key.role_id,
         "permissions": [str(p) for p in key.permissions],
         "status": "active",

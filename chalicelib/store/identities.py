@@ -25,6 +25,7 @@ from chalicelib.domain.limits import (
     to_document,
 )
 from chalicelib.domain.page import Page
+from chalicelib.domain.verification import IdentityRef
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.store import meters
 from chalicelib.store.base import Transaction, TransactionCancelledError
@@ -130,6 +131,28 @@ def add_identity(txn: Transaction, identity: IdentityModel) -> None:
     # The uniqueness of the external id: of concurrent creates with one external id, exactly
     # one finds no guard; the others' transactions are cancelled whole (409).
     txn.save(guard, condition=IdentityNameModel.external_id.does_not_exist(), label="name")
+
+
+def add_key(txn: Transaction, project_id: str, identity_id: str, lookup: str) -> None:
+    """Adds a new key to the identity's list, on condition that the identity exists (a key is
+    never issued to an identity deleted meanwhile); moves its version, so that a change that
+    read the list before this commits fails and reads it again. Issues commute."""
+    txn.update(
+        IdentityModel(project_id, identity_id),
+        actions=[IdentityModel.digests.add({lookup}), IdentityModel.version.add(1)],
+        condition=IdentityModel.id.exists(),
+        label="identity",
+    )
+
+
+def reference(identity: IdentityModel, limits: Limits | None = None) -> IdentityRef:
+    """The identity as its keys' verification records name it."""
+    return IdentityRef(
+        identity.id,
+        identity.external_id,
+        dict(identity.meta or {}),
+        identity_limits(identity) if limits is None else limits,
+    )
 
 
 def explain_create_failure(error: TransactionCancelledError, external_id: str) -> Exception:

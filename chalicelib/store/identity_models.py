@@ -3,7 +3,7 @@ that keeps each external id to one identity per project."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 
 from chalicelib.store.base import KeywardenModel
 
@@ -26,6 +26,12 @@ class IdentityModel(KeywardenModel):
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # The lookup ids of the keys issued to the identity (revoked ones stay: their lookup items
+    # stay too), so that a change of its meta or limits reaches each key's verification record.
+    digests = UnicodeSetAttribute(null=True)
+    # Bumped by every key issued to it; a change that rewrites its keys' records requires it
+    # unchanged, so it never misses a key issued meanwhile (as `KeyHolderModel.version`).
+    version = NumberAttribute(default=0)
 
 
 class IdentityNameModel(KeywardenModel):

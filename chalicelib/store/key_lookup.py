@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.limits import Limits, from_document, to_document
-from chalicelib.domain.verification import KeyRecord
+from chalicelib.domain.verification import IdentityRef, KeyRecord
 from chalicelib.store.base import Transaction
 from chalicelib.store.key_models import KeyLookupModel
 from chalicelib.store.pepper import digest
@@ -31,7 +32,7 @@ def add_new(
     *,
     key_id: str,
     project_id: str,
-    owner_id: str,
+    owner_id: str | None,
     role_id: str,
     permissions: list[str],
     expires_at: float | None,
@@ -39,6 +40,7 @@ def add_new(
     sealed_secret: str | None,
     issued_at: float,
     limits: Limits,
+    identity: IdentityRef | None = None,
 ) -> None:
     """Adds a new key's lookup item to `txn`; its owner holds the right (the issue checked it)."""
     txn.save(
@@ -56,6 +58,7 @@ def add_new(
             sealed_secret=sealed_secret,
             issued_at=issued_at,
             limits=to_document(limits),
+            identity=identity_document(identity),
         ),
         condition=KeyLookupModel.digest.does_not_exist(),
     )
@@ -76,6 +79,19 @@ def set_limits(txn: Transaction, lookup: str, limits: Limits) -> None:
     txn.update(
         KeyLookupModel(lookup),
         actions=[KeyLookupModel.limits.set(document) if document is not None else KeyLookupModel.limits.remove()],
+        condition=KeyLookupModel.digest.exists(),
+    )
+
+
+def identity_document(identity: IdentityRef | None) -> dict[str, Any] | None:
+    return None if identity is None else msgspec.to_builtins(identity)
+
+
+def set_identity(txn: Transaction, lookup: str, identity: IdentityRef) -> None:
+    """The key's identity as its record names it (a change of the identity's meta or limits)."""
+    txn.update(
+        KeyLookupModel(lookup),
+        actions=[KeyLookupModel.identity.set(identity_document(identity))],
         condition=KeyLookupModel.digest.exists(),
     )
 
@@ -115,4 +131,5 @@ def lookup(lookup: str) -> KeyRecord | None:
         sealed_secret=item.sealed_secret,
         issued_at=item.issued_at,
         limits=from_document(item.limits),
+        identity=msgspec.convert(item.identity, IdentityRef) if item.identity else None,
     )

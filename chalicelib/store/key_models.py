@@ -53,13 +53,15 @@ class ApiKeyModel(KeywardenModel):
     type = UnicodeAttribute()
     name = UnicodeAttribute()
     description = UnicodeAttribute(default="")
-    owner_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute(null=True)  # None: an identity's key
     role_id = UnicodeAttribute()
     permissions = ListAttribute(of=UnicodeAttribute, default=list)
     hint = UnicodeAttribute()
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
     expires_at = UnicodeAttribute(null=True)
+    # The identity (the platform's customer) the key belongs to; then `owner_id` is None.
+    identity_id = UnicodeAttribute(null=True)
     # How long the key was issued for, so a reroll gives its successor the same lifetime
     # (expires_at is rounded up to whole seconds, created_at down: their difference drifts).
     lifetime_seconds = NumberAttribute(null=True)
@@ -97,7 +99,7 @@ class KeyLookupModel(KeywardenModel):
     digest = UnicodeAttribute(hash_key=True)
     key_id = UnicodeAttribute()
     project_id = UnicodeAttribute()
-    owner_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute(null=True)  # None: an identity's key
     role_id = UnicodeAttribute()
     permissions = ListAttribute(of=UnicodeAttribute, default=list)
     expires_at = NumberAttribute(null=True)
@@ -110,6 +112,9 @@ class KeyLookupModel(KeywardenModel):
     issued_at = NumberAttribute(null=True)
     # The key's own limits, as on ApiKeyModel; None: none.
     limits = JSONAttribute(null=True)
+    # The key's identity as verification answers name it, with its shared limits:
+    # `{id, external_id, meta, limits}` (`domain.verification.IdentityRef`); None: a member's key.
+    identity = JSONAttribute(null=True)
 
 
 class KeyHolderModel(KeywardenModel):

@@ -21,8 +21,9 @@ from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.limits import KEY, NO_LIMITS, Limits, credit_attribute, meter_id, period_of, to_document
 from chalicelib.domain.page import Page
+from chalicelib.domain.verification import IdentityRef
 from chalicelib.errors import ConflictError, NotFoundError, ValidationFailedError
-from chalicelib.store import audit, key_expiry, key_holders, key_lookup, meters
+from chalicelib.store import audit, identities, key_expiry, key_holders, key_lookup, meters
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.pagination import decode_cursor, get_or_not_found, paginate, query_page
@@ -36,7 +37,7 @@ class KeyFields(Struct, frozen=True):
     key_type: str
     name: str
     description: str
-    owner_id: str
+    owner_id: str | None  # None: an identity's key (`identity`)
     role_id: str
     permissions: tuple[str, ...]
     expires_at: int | None
@@ -47,6 +48,7 @@ class KeyFields(Struct, frozen=True):
     limits: Limits = NO_LIMITS
     # The credit balance the key starts with (its credit policy is in `limits`).
     credits: int | None = None
+    identity: IdentityRef | None = None
 
 
 class Balance(Struct, frozen=True):
@@ -100,6 +102,7 @@ def new_record(
         request_id=fields.request_id,
         meta=dict(fields.meta),
         limits=to_document(fields.limits),
+        identity_id=fields.identity.id if fields.identity is not None else None,
         **key_expiry.watch_fields(fields.expires_at),
     )
 
@@ -107,11 +110,12 @@ def new_record(
 def add_key_items(
     txn: Transaction,
     key: ApiKeyModel,
-    owner_role: str,
+    owner_role: str | None,
     sealed_secret: str | None,
     issued_at: float,
     limits: Limits = NO_LIMITS,
     balance: Balance | None = None,
+    identity: IdentityRef | None = None,
 ) -> None:
     """Adds a new key's items to `txn`: the checks of project, owner and role, and both records.
 
@@ -121,12 +125,17 @@ def add_key_items(
     expires_at = _epoch(key.expires_at)
     # 0: the project is live: a deletion that has begun lists every key, so none may be added.
     project_is_live(txn, key.project_id)
-    # 1: the owner still has the role the caller read, so owner_permitted=True is true.
-    txn.condition_check(
-        MemberModel, key.project_id, key.owner_id, condition=MemberModel.role == owner_role, label="member"
-    )
-    # 2: the owner's key list gains this key (unconditionally: issues commute).
-    key_holders.add_key(txn, key.project_id, key.owner_id, key.digest)
+    if identity is not None:
+        # 1-2: the identity still exists, and its key list gains this key.
+        identities.add_key(txn, key.project_id, identity.id, key.digest)
+    else:
+        assert key.owner_id is not None and owner_role is not None
+        # 1: the owner still has the role the caller read, so owner_permitted=True is true.
+        txn.condition_check(
+            MemberModel, key.project_id, key.owner_id, condition=MemberModel.role == owner_role, label="member"
+        )
+        # 2: the owner's key list gains this key (unconditionally: issues commute).
+        key_holders.add_key(txn, key.project_id, key.owner_id, key.digest)
     # 3: the role exists, and now counts this key as a user.
     txn.update(
         RoleModel(key.project_id, key.role_id),
@@ -148,6 +157,7 @@ def add_key_items(
         sealed_secret=sealed_secret,
         issued_at=math.floor(issued_at),
         limits=limits,
+        identity=identity,
     )
     if balance is not None:
         meters.set_balance(txn, balance.meter, balance.attribute, balance.value, balance.remove)
@@ -158,6 +168,8 @@ def explain_issue_failure(error: TransactionCancelledError) -> Exception:
         return NotFoundError("project not found")
     if "member" in error.failed:
         return ConflictError("the owner's role kept changing while the key was issued; try again")
+    if "identity" in error.failed:
+        return ValidationFailedError.single("identity_id", "no such identity in this project")
     if "role" in error.failed:
         return ValidationFailedError.single("role_id", "no such role in this project")
     return error
@@ -202,6 +214,7 @@ def list_keys(
     cursor: str | None,
     *,
     owner_id: str | None = None,
+    identity_id: str | None = None,
     status: str | None = None,
     key_type: str | None = None,
     unused_days: int | None = None,
@@ -218,6 +231,8 @@ def list_keys(
 
     if owner_id is not None:
         both(ApiKeyModel.owner_id == owner_id)
+    if identity_id is not None:
+        both(ApiKeyModel.identity_id == identity_id)
     if key_type is not None:
         both(ApiKeyModel.type == key_type)
     stamp = rfc3339(now())
@@ -317,3 +332,10 @@ def keys_by_ids(project_id: str, key_ids: Iterable[str]) -> dict[str, ApiKeyMode
 
 def all_keys(project_id: str) -> list[ApiKeyModel]:
     return list(ApiKeyModel.query(project_id, consistent_read=True))
+
+
+def identity_keys(project_id: str, identity_id: str) -> list[ApiKeyModel]:
+    """Every key issued to the identity, revoked ones included."""
+    return list(
+        ApiKeyModel.query(project_id, filter_condition=ApiKeyModel.identity_id == identity_id, consistent_read=True)
+    )

@@ -116,13 +116,18 @@ class Clock:
         return self.at
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def set_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """A clock the test sets, read by verification, key views and key changes (now until set)."""
     moved = Clock(time.time())
     # Each module that imported `now` reads it under its own name.
     for module in ("chalicelib.services.verification", "chalicelib.api.keys", "chalicelib.services.keys"):
         monkeypatch.setattr(f"{module}.now", moved)
     return moved
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return set_clock(monkeypatch)
 
 
 @pytest.fixture

@@ -212,7 +212,8 @@ def test_get_and_list_show_the_balance_after_verifications(project: Limited) -> 
 # --- changing limits --------------------------------------------------------------------------
 
 
-def test_patch_ratelimits_replaces_them_and_an_empty_list_removes_them(project: Limited) -> None:
+def test_patch_ratelimits_replaces_them_and_an_empty_list_removes_them(project: Limited, clock: Clock) -> None:
+    clock.set(2027, 6, 10, 12)  # one window throughout
     key, secret = project.issue(ratelimits=[{"name": "a", "limit": 1, **HOUR}])
     assert project.codes(secret, 2) == ["VALID", "RATE_LIMITED"]
 
@@ -264,7 +265,8 @@ def test_patch_credits_sets_the_balance_and_null_makes_the_key_unlimited(project
     assert project.codes(secret, 3) == ["VALID", "VALID", "USAGE_EXCEEDED"]
 
 
-def test_patch_of_one_limit_keeps_the_other(project: Limited) -> None:
+def test_patch_of_one_limit_keeps_the_other(project: Limited, clock: Clock) -> None:
+    clock.set(2027, 6, 10, 12)  # one window throughout
     key, secret = project.issue(ratelimits=[{"name": "a", "limit": 3, **HOUR}], credits={"remaining": 5})
     assert project.codes(secret, 2) == ["VALID", "VALID"]
     # New rate limits leave the balance as it is...
@@ -459,13 +461,15 @@ def test_rate_limits_refuse_together_and_charge_none_when_one_refuses(project: L
     assert (big["code"], big["ratelimits"][0]["remaining"], big["credits"]) == ("VALID", 8, {"remaining": 8})
 
 
-def test_a_rate_limit_is_checked_before_credits(project: Limited) -> None:
+def test_a_rate_limit_is_checked_before_credits(project: Limited, clock: Clock) -> None:
+    clock.set(2027, 6, 10, 12)  # one window throughout
     _, secret = project.issue(ratelimits=[{"name": "a", "limit": 1, **HOUR}], credits={"remaining": 1})
     assert project.answer(secret)["code"] == "VALID"
     assert project.answer(secret)["code"] == "RATE_LIMITED"
 
 
-def test_an_unknown_limit_name_is_422_and_charges_nothing(project: Limited) -> None:
+def test_an_unknown_limit_name_is_422_and_charges_nothing(project: Limited, clock: Clock) -> None:
+    clock.set(2027, 6, 10, 12)  # one window throughout
     key, secret = project.issue(ratelimits=[{"name": "a", "limit": 2, **HOUR}], credits={"remaining": 3})
     for ratelimits in (
         [{"name": "nope"}],
@@ -599,7 +603,8 @@ def test_hmac_verification_charges_the_key(project: Limited, clock: Clock) -> No
     assert project.remaining(key["id"]) == 0
 
 
-def test_introspection_charges_the_key_and_an_exhausted_key_is_inactive(project: Limited) -> None:
+def test_introspection_charges_the_key_and_an_exhausted_key_is_inactive(project: Limited, clock: Clock) -> None:
+    clock.set(2027, 6, 10, 12)  # one window throughout
     key, secret = project.issue(credits={"remaining": 2})
     assert project.introspect(secret)["active"] is True
     assert project.remaining(key["id"]) == 1

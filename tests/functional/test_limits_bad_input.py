@@ -9,7 +9,7 @@ import pytest
 
 from tests.functional.conftest import Api, Reply
 from tests.functional.test_hmac_keys import sign
-from tests.functional.test_limits import Limited
+from tests.functional.test_limits import Limited, set_clock
 
 GOOD_LIMIT = {"name": "requests", "limit": 10, "duration_seconds": 60}
 GOOD_CREDITS = {"remaining": 10}
@@ -100,7 +100,9 @@ def assert_refused(reply: Reply, field: str, code: str = "validation_failed") ->
 
 
 @pytest.fixture
-def project(api: Api) -> Limited:
+def project(api: Api, monkeypatch: pytest.MonkeyPatch) -> Limited:
+    # One rate-limit window throughout, whatever the wall clock says.
+    set_clock(monkeypatch).set(2027, 6, 10, 12)
     return Limited(api)
 
 

@@ -38,9 +38,10 @@ from chalicelib.errors import (
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
+    from chalicelib.domain.verification import IdentityRef
     from chalicelib.services import keys as key_cases
     from chalicelib.services import metering
-    from chalicelib.store import audit, event_data, keys, roles
+    from chalicelib.store import audit, event_data, identities, keys, roles
     from chalicelib.store.audit_models import AuditEventModel
     from chalicelib.store.key_models import ApiKeyModel
     from chalicelib.store.project_models import RoleModel
@@ -49,6 +50,7 @@ else:  # at first use: see chalicelib.lazy
     audit = lazy_module("chalicelib.store.audit")
     keys = lazy_module("chalicelib.store.keys")
     roles = lazy_module("chalicelib.store.roles")
+    identities = lazy_module("chalicelib.store.identities")
     key_cases = lazy_module("chalicelib.services.keys")
     metering = lazy_module("chalicelib.services.metering")
 
@@ -94,6 +96,13 @@ def _parse_since(value: str) -> datetime:
     return parsed
 
 
+def _identity_for_key(project_id: str, identity_id: str) -> IdentityRef:
+    try:
+        return identities.reference(identities.get_identity(project_id, identity_id))
+    except NotFoundError:
+        raise ValidationFailedError.single("identity_id", "no such identity in this project") from None
+
+
 def _role_for_key(project_id: str, role_id: str) -> RoleModel:
     try:
         return roles.get_role(project_id, role_id)
@@ -131,16 +140,27 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
     elif body.ttl_seconds is not UNSET:
         expires_at = now() + body.ttl_seconds
     rates, policy, credits = to_limits(body.ratelimits, body.credits)
+    identity = None
+    if body.identity_id is not UNSET:
+        if body.owner_id is not UNSET:
+            raise ValidationFailedError(
+                [
+                    FieldError("owner_id", "give owner_id or identity_id, not both"),
+                    FieldError("identity_id", "give owner_id or identity_id, not both"),
+                ]
+            )
+        identity = _identity_for_key(project.id, body.identity_id)
     spec = key_cases.NewKey(
         key_type=body.type,
         name=body.name,
         description=body.description,
-        owner_id=call.person.sub if body.owner_id is UNSET else body.owner_id,
+        owner_id=None if identity is not None else call.person.sub if body.owner_id is UNSET else body.owner_id,
         role=_role_for_key(project.id, body.role_id),
         expires_at=expires_at,
         meta=body.meta,
         limits=Limits(rates, policy),
         credits=credits,
+        identity=identity,
     )
     issued = key_cases.issue_key(project, spec, call.person.sub)
     return KeyIssued(key=key_view(issued.key), secret=issued.secret)
@@ -166,6 +186,7 @@ def list_keys(call: Call[None, KeyListQuery]) -> Page[Key]:
         query.limit,
         query.cursor,
         owner_id=query.owner_id,
+        identity_id=query.identity_id,
         status=query.status,
         key_type=query.type,
         unused_days=query.unused_days,

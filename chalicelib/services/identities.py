@@ -20,10 +20,12 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.limits import CreditPolicy, Limits, RateLimit, credit_attribute, period_of
 from chalicelib.errors import ConflictError
 from chalicelib.services import metering
-from chalicelib.store import audit, identities, meters
-from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
+from chalicelib.services.keys import forget, revoke_keys
+from chalicelib.store import audit, identities, key_lookup, keys, meters
+from chalicelib.store.base import RETRY_ATTEMPTS, Transaction, TransactionCancelledError, retrying, transaction
 from chalicelib.store.event_data import identity_data
 from chalicelib.store.identity_models import IdentityModel
+from chalicelib.store.key_holders import CHUNK
 from chalicelib.store.projects import project_is_live
 
 
@@ -109,10 +111,30 @@ def create_identity(
 
 def update_identity(identity: IdentityModel, change: IdentityChange, actor: str) -> IdentityState:
     """Replaces the identity's meta, rate limits or credits (each when given); 404 when it was
-    deleted meanwhile. Credits given set the balance in the same transaction."""
+    deleted meanwhile. Credits given set the balance in the same transaction.
+
+    Its keys' verification records name it with its limits, so they change too: the first
+    chunk in the same transaction (which requires no key issued since the identity was read:
+    a key issued meanwhile makes it read again), the rest a chunk at a time after it.
+    """
+    for _ in range(RETRY_ATTEMPTS):
+        try:
+            state, stamp = _update_once(identity, change, actor)
+        except TransactionCancelledError as error:
+            if "identity" not in error.failed and not error.transient:
+                raise identities.explain_change_failure(error) from None
+            identity = identities.get_identity(identity.project_id, identity.id)  # 404 when it is gone
+            continue
+        if stamp is not None:
+            _rewrite_keys(state, stamp)
+        return state
+    raise ConflictError("keys kept being issued to this identity while it changed; try again")
+
+
+def _update_once(identity: IdentityModel, change: IdentityChange, actor: str) -> tuple[IdentityState, str | None]:
     (current,) = states([identity])
     if not change.changed:
-        return current
+        return current, None
     at = now()
     old = current.limits
     limits = None
@@ -128,45 +150,68 @@ def update_identity(identity: IdentityModel, change: IdentityChange, actor: str)
     stamp = rfc3339(at)
     after = identities.changed_record(identity, change.meta, limits, stamp)
     state = IdentityState(after, new_limits, remaining)
+    reference = identities.reference(after, new_limits)
+    with transaction() as txn:
+        identities.add_update(txn, identity, change.meta, limits, stamp)
+        for lookup in identities.key_lookups(identity)[:CHUNK]:
+            key_lookup.set_identity(txn, lookup, reference)
+        if change.credits_given and change.credits is not None and change.balance is not None:
+            attribute = _credit_attribute(change.credits, at)
+            # The old policy's balance is no longer read (a period label of another kind).
+            stale = [_credit_attribute(old.credits, at)] if old.credits is not None else []
+            meters.set_balance(txn, identities.meter_of(identity.id), attribute, change.balance, stale)
+        audit.record(
+            txn,
+            identity.project_id,
+            actor,
+            "identity.updated",
+            ("identity", identity.id),
+            {"changed": change.changed},
+            data=state.data(),
+        )
+    return state, stamp
+
+
+def _rewrite_keys(state: IdentityState, stamp: str) -> None:
+    """The keys beyond the first chunk, a chunk per transaction, each while no later change
+    overtook this one; every key's cached record forgotten, committed or not."""
+    lookups = identities.key_lookups(state.identity)
+    reference = identities.reference(state.identity, state.limits)
     try:
-        with transaction() as txn:
-            identities.add_update(txn, identity, change.meta, limits, stamp)
-            if change.credits_given and change.credits is not None and change.balance is not None:
-                attribute = _credit_attribute(change.credits, at)
-                # The old policy's balance is no longer read (a period label of another kind).
-                stale = [_credit_attribute(old.credits, at)] if old.credits is not None else []
-                meters.set_balance(txn, identities.meter_of(identity.id), attribute, change.balance, stale)
-            audit.record(
-                txn,
-                identity.project_id,
-                actor,
-                "identity.updated",
-                ("identity", identity.id),
-                {"changed": change.changed},
-                data=state.data(),
-            )
-    except TransactionCancelledError as error:
-        raise identities.explain_change_failure(error) from None
-    return state
+        for start in range(CHUNK, len(lookups), CHUNK):
+            if not identities.set_keys_chunk(state.identity, lookups[start : start + CHUNK], reference, stamp):
+                break
+    finally:
+        forget(lookups)
 
 
 def delete_identity(identity: IdentityModel, actor: str) -> None:
-    """Deletes the identity and frees its external id; 404 when it was deleted meanwhile."""
-    (current,) = states([identity])
-    try:
-        with transaction() as txn:
-            identities.add_deletion(txn, identity)
-            audit.record(
-                txn,
-                identity.project_id,
-                actor,
-                "identity.deleted",
-                ("identity", identity.id),
-                {"external_id": identity.external_id},
-                data=current.data(),
-            )
-    except TransactionCancelledError as error:
-        raise identities.explain_change_failure(error) from None
+    """Revokes the identity's keys, then deletes it and frees its external id; 404 when it was
+    deleted meanwhile. A key issued between the two fails the deletion, which starts again;
+    an interrupted deletion is finished by repeating it (its keys stay revoked)."""
+    for _ in range(RETRY_ATTEMPTS):
+        revoke_keys(
+            identity.project_id, keys.identity_keys(identity.project_id, identity.id), actor, "identity deleted"
+        )
+        (current,) = states([identity])
+        try:
+            with transaction() as txn:
+                identities.add_deletion(txn, identity)
+                audit.record(
+                    txn,
+                    identity.project_id,
+                    actor,
+                    "identity.deleted",
+                    ("identity", identity.id),
+                    {"external_id": identity.external_id},
+                    data=current.data(),
+                )
+            return
+        except TransactionCancelledError as error:
+            if "identity" not in error.failed and not error.transient:
+                raise identities.explain_change_failure(error) from None
+            identity = identities.get_identity(identity.project_id, identity.id)  # 404 when it is gone
+    raise ConflictError("keys kept being issued to this identity while it was deleted; try again")
 
 
 def change_credits(identity: IdentityModel, op: str, value: int, actor: str) -> int:

@@ -33,6 +33,7 @@ from chalicelib.domain.limits import (
     plan,
     refusal_of,
     report,
+    window_of,
 )
 from chalicelib.domain.verification import KeyRecord, Verdict
 from chalicelib.errors import FieldError, ValidationFailedError
@@ -49,7 +50,7 @@ def charge(verdict: Verdict, requested: Sequence[tuple[str, int]] | None, cost: 
     Raises ValidationFailedError when `requested` names a limit the key does not have.
     """
     record = verdict.record
-    if record is None or not verdict.valid or not record.metered:
+    if record is None or not verdict.valid:
         return verdict
     identity = record.identity
     try:
@@ -119,10 +120,12 @@ def _refused_by_lease(chosen: Plan, refusing: RateCharge) -> Metered:
 
 def _charge_exactly(record: KeyRecord, chosen: Plan) -> Metered:
     """One conditional write, refused in memory when a window this process saw is already full."""
-    known = _known(chosen)
-    early = judge(chosen, known)
-    if early.exceeded:
-        return report(chosen, known, refusal_of(early))
+    if chosen.credits is None:
+        # Without credits the answer needs only the windows, which this process may know full.
+        known = _known(chosen)
+        early = judge(chosen, known)
+        if early.exceeded:
+            return report(chosen, known, refusal_of(early))
     charged = meters.charge(chosen, _stale(chosen))
     _remember(chosen, charged.states)
     outcome = None if charged.accepted else refusal_of(judge(chosen, charged.states))
@@ -223,24 +226,36 @@ def balances(meter_ids: Sequence[str], policies: Sequence[CreditPolicy | None], 
 
 def replaced_balance(meter: str, old: Limits, new: Limits, credits: int | None, at: float) -> Balance | None:
     """The balance write of a change of limits: the new policy's balance set to `credits`
-    (None: kept as it is), every other balance and the windows of removed limits dropped."""
+    (None: carried over), and what no process can read any more dropped.
+
+    Kept: the current and the previous window of every limit, old or new (a limit removed and
+    given back within its window goes on counting, as every process's memory of it says), and
+    the current and the previous period's balance (a process whose clock lags a little behind
+    a period's start must find the old balance, not start a second refill).
+    """
     state = meters.read([meter])[meter] if not old.empty else {}
-    kept_limits = {r.name for r in new.ratelimits}
-    removed = tuple(
-        name
-        for name in state
-        if (name.startswith("c:") and new.credits is None)
-        or (name.startswith("r:") and name[2:].rpartition(":")[0] not in kept_limits)
-    )
+    durations = {r.name: r for r in (*old.ratelimits, *new.ratelimits)}
+    policy = new.credits or old.credits
+    current = period_of(policy.refill, at) if policy is not None else None
+    keep = {credit_attribute(current), credit_attribute(_step_back(current))} if current is not None else set()
+    drop: list[str] = []
+    for name in state:
+        if name.startswith("r:"):
+            limit_name, _, window = name[2:].rpartition(":")
+            limit = durations.get(limit_name)
+            fresh = limit is not None and window.lstrip("-").isdigit() and int(window) >= window_of(limit, at) - 1
+            if not fresh:
+                drop.append(name)
+        elif name.startswith("c:") and name not in keep:
+            drop.append(name)
     if new.credits is None:
-        return Balance(meter, "", None, removed) if removed else None
+        return Balance(meter, "", None, tuple(drop)) if drop else None
     attribute = credit_attribute(period_of(new.credits.refill, at))
     value = credits
     if value is None:
         # The policy changed but not the balance: carry what the holder has now.
         value = balance(meter, old.credits, at) if old.credits is not None else 0
-    others = tuple(name for name in state if name.startswith("c:") and name != attribute)
-    return Balance(meter, attribute, value, tuple(dict.fromkeys(removed + others)))
+    return Balance(meter, attribute, value, tuple(drop))
 
 
 def change_credits(

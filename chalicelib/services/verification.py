@@ -78,6 +78,7 @@ def charged(verdict: Verdict, requested: Sequence[tuple[str, int]] | None = None
     credits); a key without limits, or a refused verdict, as it is: nothing is charged for a
     request refused before the limits."""
     record = verdict.record
-    if record is None or not verdict.valid or not record.metered:
+    if record is None or not verdict.valid or (not record.metered and not requested):
+        # A key without limits charges nothing; one asked for limits by name is told it has none.
         return verdict
     return metering.charge(verdict, requested, cost, now())

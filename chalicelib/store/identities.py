@@ -27,8 +27,8 @@ from chalicelib.domain.limits import (
 from chalicelib.domain.page import Page
 from chalicelib.domain.verification import IdentityRef
 from chalicelib.errors import ConflictError, NotFoundError
-from chalicelib.store import meters
-from chalicelib.store.base import Transaction, TransactionCancelledError
+from chalicelib.store import key_lookup, meters
+from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.identity_models import IdentityModel, IdentityNameModel
 from chalicelib.store.pagination import get_or_not_found, query_page
 from chalicelib.store.projects import project_is_live
@@ -178,6 +178,8 @@ def changed_record(
         created_at=identity.created_at,
         created_by=identity.created_by,
         updated_at=at,
+        digests=identity.digests,
+        version=identity.version,
     )
 
 
@@ -192,8 +194,38 @@ def add_update(
     if limits is not None:
         document = limits_document(limits)
         actions.append(IdentityModel.limits.set(document) if document is not None else IdentityModel.limits.remove())
-    # The identity must still exist: a PATCH racing a DELETE must not bring it back.
-    txn.update(identity, actions=actions, condition=IdentityModel.id.exists(), label="identity")
+    # The identity must still exist (a PATCH racing a DELETE must not bring it back), and have
+    # no key issued since it was read: the caller rewrites every key's record it listed.
+    unchanged = IdentityModel.version == identity.version
+    if not identity.version:
+        unchanged = IdentityModel.version.does_not_exist() | unchanged
+    txn.update(identity, actions=actions, condition=IdentityModel.id.exists() & unchanged, label="identity")
+
+
+def key_lookups(identity: IdentityModel) -> list[str]:
+    """The lookup ids of every key issued to the identity, in a stable order."""
+    return sorted(identity.digests or ())
+
+
+def set_keys_chunk(identity: IdentityModel, chunk: Sequence[str], reference: IdentityRef, stamp: str) -> bool:
+    """Rewrites the identity in these keys' verification records, on condition that no later
+    change overtook this one (its `updated_at` is still `stamp`); False when one did."""
+    try:
+        with transaction() as txn:
+            txn.condition_check(
+                IdentityModel,
+                identity.project_id,
+                identity.id,
+                condition=IdentityModel.updated_at == stamp,
+                label="identity",
+            )
+            for lookup in chunk:
+                key_lookup.set_identity(txn, lookup, reference)
+    except TransactionCancelledError as error:
+        if "identity" in error.failed:
+            return False
+        raise
+    return True
 
 
 def add_deletion(txn: Transaction, identity: IdentityModel) -> None:
@@ -201,8 +233,12 @@ def add_deletion(txn: Transaction, identity: IdentityModel) -> None:
     project_is_live(txn, identity.project_id)
     # It must still exist: of concurrent deletions one is recorded, the others are 404. The
     # same condition keeps a stale deletion off the guard of a newer identity that took the
-    # external id after this one went: the guard goes only with its own identity.
-    txn.delete(identity, condition=IdentityModel.id.exists(), label="identity")
+    # external id after this one went: the guard goes only with its own identity. And no key
+    # may have been issued to it since its keys were revoked (the version says).
+    unchanged = IdentityModel.version == identity.version
+    if not identity.version:
+        unchanged = IdentityModel.version.does_not_exist() | unchanged
+    txn.delete(identity, condition=IdentityModel.id.exists() & unchanged, label="identity")
     txn.delete(IdentityNameModel(identity.project_id, identity.external_id))
 
 

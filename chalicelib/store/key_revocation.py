@@ -34,7 +34,8 @@ def add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> Non
             condition=ApiKeyModel.revoked_at.does_not_exist(),
         )
         key_lookup.set_revoked(txn, key.digest, at)
-        by_owner.setdefault(key.owner_id, set()).add(key.digest)
+        if key.owner_id is not None:  # an identity's key keeps its place in the identity's list
+            by_owner.setdefault(key.owner_id, set()).add(key.digest)
         by_role[key.role_id] = by_role.get(key.role_id, 0) + 1
     project_id = keys[0].project_id
     for owner_id, lookups in by_owner.items():
@@ -52,7 +53,7 @@ def chunks(keys: list[ApiKeyModel]) -> Iterator[list[ApiKeyModel]]:
     writes 3 (both records and its `key.revoked` event), and each distinct owner and role in
     the chunk 1 more."""
     chunk: list[ApiKeyModel] = []
-    owners: set[str] = set()
+    owners: set[str | None] = set()
     roles: set[str] = set()
     for key in keys:
         cost = 3 + (key.owner_id not in owners) + (key.role_id not in roles)

@@ -155,8 +155,11 @@ def _charge_together(
                 raise
             reasons = error.response.get("CancellationReasons") or []
             if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                # The transaction saw every item: their counts say which limit refused.
-                return Charged(False, {m: _state(r.get("Item")) for m, r in zip(by_meter, reasons, strict=False)})
+                # The items whose condition failed come back as the transaction saw them (their
+                # counts say which limit refused); the others are read, for what they have left.
+                seen = {m: _state(r["Item"]) for m, r in zip(by_meter, reasons, strict=False) if "Item" in r}
+                unseen = [m for m in by_meter if m not in seen]
+                return Charged(False, seen | (read(unseen) if unseen else {}))
             if attempt == _TRANSACTION_ATTEMPTS - 1:
                 raise
             _pause(attempt)

@@ -58,6 +58,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _each(("dynamodb:ConditionCheckItem",), "members", "key-templates", why="guards of other items' changes"),
         _each((*_READ, *_WRITE, "dynamodb:DeleteItem"), "identities", why="managed with their routes"),
+        _each(("dynamodb:ConditionCheckItem",), "identities", why="a change of the identity that its keys follow"),
         _each(
             ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),
             "identity-names",
@@ -118,7 +119,11 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(("dynamodb:PutItem",), _tables("usage-counters"), "usage counts"),
         Grant(("dynamodb:PutItem", "dynamodb:DeleteItem"), _tables("hmac-replay"), "HMAC replay marks"),
         Grant(("kms:Decrypt",), ("key:secrets",), "the pepper and HMAC keys' secrets"),
-        Grant(("dynamodb:UpdateItem",), _tables("meters"), "charging keys' limits: one conditional write"),
+        Grant(
+            ("dynamodb:UpdateItem", "dynamodb:BatchGetItem"),
+            _tables("meters"),
+            "charging keys' limits: one conditional write (and a read after a two-meter transaction)",
+        ),
         Grant(("dynamodb:PutItem",), _tables("webhook-outbox"), "notices of limits: credits low or out, rate limited"),
     ),
     "webhook_events": (

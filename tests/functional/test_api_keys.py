@@ -17,6 +17,7 @@ from tests.functional.conftest import Api, Reply
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 KEY_FIELDS = {
+    "identity_id",
     "ratelimits",
     "credits",
     "id",

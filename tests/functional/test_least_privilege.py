@@ -53,9 +53,18 @@ def verified(api: Api) -> None:
         ratelimits=[{"name": "burst", "limit": 2, "duration_seconds": 3600}],
         credits={"remaining": 5, "notify_below": 4},
     )
+    # An identity's credits and the key's own limit: two meters, charged in one transaction.
+    created = project.api.post(
+        f"/v1/projects/{project.pid}/identities", {"external_id": "cus", "credits": {"remaining": 9}}, as_user="ann"
+    )
+    assert created.status == 201, created.body
+    _, shared = project.issue(
+        identity_id=created.json["id"], ratelimits=[{"name": "burst", "limit": 1, "duration_seconds": 3600}]
+    )
     reset_all()
     verify_all_kinds(project, keys, Tally())
     assert [project.code(limited) for _ in range(3)] == ["VALID", "VALID", "RATE_LIMITED"]
+    assert [project.code(shared) for _ in range(2)] == ["VALID", "RATE_LIMITED"]
     usage_recorder.flush()
 
 

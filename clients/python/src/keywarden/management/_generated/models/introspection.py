@@ -25,7 +25,7 @@ class Introspection:
         project_id (str | Unset):
         role_id (str | Unset):
         scope (str | Unset): the key's permissions, space-separated
-        sub (str | Unset): the key's owner
+        sub (str | Unset): the key's owner (an identity's key: the identity's id)
         token_type (IntrospectionTokenType | Unset):
     """
 

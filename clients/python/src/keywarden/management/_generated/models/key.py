@@ -28,10 +28,11 @@ class Key:
         expires_at (None | str):
         hint (str):
         id (str):
+        identity_id (None | str): the identity (the platform's customer) it belongs to
         last_used_at (None | str):
         meta (KeyMeta):
         name (str):
-        owner_id (str):
+        owner_id (None | str): null: an identity's key
         permissions (list[str]):
         project_id (str):
         ratelimits (list[RateLimitSpec]): the key's own rate limits
@@ -50,10 +51,11 @@ class Key:
     expires_at: None | str
     hint: str
     id: str
+    identity_id: None | str
     last_used_at: None | str
     meta: KeyMeta
     name: str
-    owner_id: str
+    owner_id: None | str
     permissions: list[str]
     project_id: str
     ratelimits: list[RateLimitSpec]
@@ -87,6 +89,9 @@ class Key:
 
         id = self.id
 
+        identity_id: None | str
+        identity_id = self.identity_id
+
         last_used_at: None | str
         last_used_at = self.last_used_at
 
@@ -94,6 +99,7 @@ class Key:
 
         name = self.name
 
+        owner_id: None | str
         owner_id = self.owner_id
 
         permissions = self.permissions
@@ -131,6 +137,7 @@ class Key:
                 "expires_at": expires_at,
                 "hint": hint,
                 "id": id,
+                "identity_id": identity_id,
                 "last_used_at": last_used_at,
                 "meta": meta,
                 "name": name,
@@ -188,6 +195,13 @@ class Key:
 
         id = d.pop("id")
 
+        def _parse_identity_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        identity_id = _parse_identity_id(d.pop("identity_id"))
+
         def _parse_last_used_at(data: object) -> None | str:
             if data is None:
                 return data
@@ -199,7 +213,12 @@ class Key:
 
         name = d.pop("name")
 
-        owner_id = d.pop("owner_id")
+        def _parse_owner_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        owner_id = _parse_owner_id(d.pop("owner_id"))
 
         permissions = cast(list[str], d.pop("permissions"))
 
@@ -247,6 +266,7 @@ class Key:
             expires_at=expires_at,
             hint=hint,
             id=id,
+            identity_id=identity_id,
             last_used_at=last_used_at,
             meta=meta,
             name=name,

@@ -28,8 +28,9 @@ class KeyCreate:
         credits_ (CreditsSpec | None | Unset): null: unlimited
         description (str | Unset):  Default: ''.
         expires_at (datetime.datetime | Unset): RFC 3339, in the future; not with ttl_seconds
+        identity_id (str | Unset): an identity's key instead of a member's
         meta (KeyCreateMeta | Unset): free-form JSON object, at most 4 KiB encoded
-        owner_id (str | Unset): an OIDC `sub`
+        owner_id (str | Unset): default: the caller; not with identity_id
         ratelimits (list[RateLimitSpec] | Unset):
         ttl_seconds (int | Unset):
     """
@@ -40,6 +41,7 @@ class KeyCreate:
     credits_: CreditsSpec | None | Unset = UNSET
     description: str | Unset = ""
     expires_at: datetime.datetime | Unset = UNSET
+    identity_id: str | Unset = UNSET
     meta: KeyCreateMeta | Unset = UNSET
     owner_id: str | Unset = UNSET
     ratelimits: list[RateLimitSpec] | Unset = UNSET
@@ -67,6 +69,8 @@ class KeyCreate:
         expires_at: str | Unset = UNSET
         if not isinstance(self.expires_at, Unset):
             expires_at = self.expires_at.isoformat()
+
+        identity_id = self.identity_id
 
         meta: dict[str, Any] | Unset = UNSET
         if not isinstance(self.meta, Unset):
@@ -98,6 +102,8 @@ class KeyCreate:
             field_dict["description"] = description
         if expires_at is not UNSET:
             field_dict["expires_at"] = expires_at
+        if identity_id is not UNSET:
+            field_dict["identity_id"] = identity_id
         if meta is not UNSET:
             field_dict["meta"] = meta
         if owner_id is not UNSET:
@@ -148,6 +154,8 @@ class KeyCreate:
         else:
             expires_at = datetime.datetime.fromisoformat(_expires_at)
 
+        identity_id = d.pop("identity_id", UNSET)
+
         _meta = d.pop("meta", UNSET)
         meta: KeyCreateMeta | Unset
         if isinstance(_meta, Unset):
@@ -175,6 +183,7 @@ class KeyCreate:
             credits_=credits_,
             description=description,
             expires_at=expires_at,
+            identity_id=identity_id,
             meta=meta,
             owner_id=owner_id,
             ratelimits=ratelimits,

@@ -18,6 +18,7 @@ class KeyListQuery:
     """
     Attributes:
         cursor (None | str | Unset):
+        identity_id (None | str | Unset):
         limit (int | Unset):  Default: 50.
         owner_id (None | str | Unset):
         status (KeyListQueryStatusType0 | None | Unset):
@@ -26,6 +27,7 @@ class KeyListQuery:
     """
 
     cursor: None | str | Unset = UNSET
+    identity_id: None | str | Unset = UNSET
     limit: int | Unset = 50
     owner_id: None | str | Unset = UNSET
     status: KeyListQueryStatusType0 | None | Unset = UNSET
@@ -39,6 +41,12 @@ class KeyListQuery:
             cursor = UNSET
         else:
             cursor = self.cursor
+
+        identity_id: None | str | Unset
+        if isinstance(self.identity_id, Unset):
+            identity_id = UNSET
+        else:
+            identity_id = self.identity_id
 
         limit = self.limit
 
@@ -75,6 +83,8 @@ class KeyListQuery:
         field_dict.update({})
         if cursor is not UNSET:
             field_dict["cursor"] = cursor
+        if identity_id is not UNSET:
+            field_dict["identity_id"] = identity_id
         if limit is not UNSET:
             field_dict["limit"] = limit
         if owner_id is not UNSET:
@@ -100,6 +110,15 @@ class KeyListQuery:
             return cast(None | str | Unset, data)
 
         cursor = _parse_cursor(d.pop("cursor", UNSET))
+
+        def _parse_identity_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        identity_id = _parse_identity_id(d.pop("identity_id", UNSET))
 
         limit = d.pop("limit", UNSET)
 
@@ -157,6 +176,7 @@ class KeyListQuery:
 
         key_list_query = cls(
             cursor=cursor,
+            identity_id=identity_id,
             limit=limit,
             owner_id=owner_id,
             status=status,

@@ -30,6 +30,7 @@ class KeyUpdate:
         expires_at (datetime.datetime | None | Unset):
         hint (Any | Unset):
         id (Any | Unset):
+        identity_id (Any | Unset):
         last_used_at (Any | Unset):
         meta (Any | Unset):
         name (str | Unset): 1 to 128 characters
@@ -52,6 +53,7 @@ class KeyUpdate:
     expires_at: datetime.datetime | None | Unset = UNSET
     hint: Any | Unset = UNSET
     id: Any | Unset = UNSET
+    identity_id: Any | Unset = UNSET
     last_used_at: Any | Unset = UNSET
     meta: Any | Unset = UNSET
     name: str | Unset = UNSET
@@ -94,6 +96,8 @@ class KeyUpdate:
         hint = self.hint
 
         id = self.id
+
+        identity_id = self.identity_id
 
         last_used_at = self.last_used_at
 
@@ -143,6 +147,8 @@ class KeyUpdate:
             field_dict["hint"] = hint
         if id is not UNSET:
             field_dict["id"] = id
+        if identity_id is not UNSET:
+            field_dict["identity_id"] = identity_id
         if last_used_at is not UNSET:
             field_dict["last_used_at"] = last_used_at
         if meta is not UNSET:
@@ -222,6 +228,8 @@ class KeyUpdate:
 
         id = d.pop("id", UNSET)
 
+        identity_id = d.pop("identity_id", UNSET)
+
         last_used_at = d.pop("last_used_at", UNSET)
 
         meta = d.pop("meta", UNSET)
@@ -263,6 +271,7 @@ class KeyUpdate:
             expires_at=expires_at,
             hint=hint,
             id=id,
+            identity_id=identity_id,
             last_used_at=last_used_at,
             meta=meta,
             name=name,

@@ -32,7 +32,7 @@ class VerifyResult:
         identity (IdentityRefView | None | Unset): the identity the key belongs to
         key_id (str | Unset):
         meta (VerifyResultMeta | Unset):
-        owner_id (str | Unset):
+        owner_id (None | str | Unset): null: an identity's key (see `identity`)
         permissions (list[str] | Unset):
         project_id (str | Unset):
         ratelimits (list[RateLimitState] | Unset): the rate limits applied (keys with limits): what each window still
@@ -48,7 +48,7 @@ class VerifyResult:
     identity: IdentityRefView | None | Unset = UNSET
     key_id: str | Unset = UNSET
     meta: VerifyResultMeta | Unset = UNSET
-    owner_id: str | Unset = UNSET
+    owner_id: None | str | Unset = UNSET
     permissions: list[str] | Unset = UNSET
     project_id: str | Unset = UNSET
     ratelimits: list[RateLimitState] | Unset = UNSET
@@ -87,7 +87,11 @@ class VerifyResult:
         if not isinstance(self.meta, Unset):
             meta = self.meta.to_dict()
 
-        owner_id = self.owner_id
+        owner_id: None | str | Unset
+        if isinstance(self.owner_id, Unset):
+            owner_id = UNSET
+        else:
+            owner_id = self.owner_id
 
         permissions: list[str] | Unset = UNSET
         if not isinstance(self.permissions, Unset):
@@ -193,7 +197,14 @@ class VerifyResult:
         else:
             meta = VerifyResultMeta.from_dict(_meta)
 
-        owner_id = d.pop("owner_id", UNSET)
+        def _parse_owner_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        owner_id = _parse_owner_id(d.pop("owner_id", UNSET))
 
         permissions = cast(list[str], d.pop("permissions", UNSET))
 

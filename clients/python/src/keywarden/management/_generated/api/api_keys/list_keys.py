@@ -19,6 +19,7 @@ def _get_kwargs(
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
     owner_id: str | Unset = UNSET,
+    identity_id: str | Unset = UNSET,
     status: ListKeysStatus | Unset = UNSET,
     type_: ListKeysType | Unset = UNSET,
     unused_days: int | Unset = UNSET,
@@ -30,6 +31,8 @@ def _get_kwargs(
     params["cursor"] = cursor
 
     params["owner_id"] = owner_id
+
+    params["identity_id"] = identity_id
 
     json_status: str | Unset = UNSET
     if not isinstance(status, Unset):
@@ -121,6 +124,7 @@ def sync_detailed(
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
     owner_id: str | Unset = UNSET,
+    identity_id: str | Unset = UNSET,
     status: ListKeysStatus | Unset = UNSET,
     type_: ListKeysType | Unset = UNSET,
     unused_days: int | Unset = UNSET,
@@ -132,6 +136,7 @@ def sync_detailed(
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
         owner_id (str | Unset):
+        identity_id (str | Unset):
         status (ListKeysStatus | Unset):
         type_ (ListKeysType | Unset):
         unused_days (int | Unset): Only keys with no valid verification in the last N days, never-
@@ -150,6 +155,7 @@ def sync_detailed(
         limit=limit,
         cursor=cursor,
         owner_id=owner_id,
+        identity_id=identity_id,
         status=status,
         type_=type_,
         unused_days=unused_days,
@@ -169,6 +175,7 @@ def sync(
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
     owner_id: str | Unset = UNSET,
+    identity_id: str | Unset = UNSET,
     status: ListKeysStatus | Unset = UNSET,
     type_: ListKeysType | Unset = UNSET,
     unused_days: int | Unset = UNSET,
@@ -180,6 +187,7 @@ def sync(
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
         owner_id (str | Unset):
+        identity_id (str | Unset):
         status (ListKeysStatus | Unset):
         type_ (ListKeysType | Unset):
         unused_days (int | Unset): Only keys with no valid verification in the last N days, never-
@@ -199,6 +207,7 @@ def sync(
         limit=limit,
         cursor=cursor,
         owner_id=owner_id,
+        identity_id=identity_id,
         status=status,
         type_=type_,
         unused_days=unused_days,
@@ -212,6 +221,7 @@ async def asyncio_detailed(
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
     owner_id: str | Unset = UNSET,
+    identity_id: str | Unset = UNSET,
     status: ListKeysStatus | Unset = UNSET,
     type_: ListKeysType | Unset = UNSET,
     unused_days: int | Unset = UNSET,
@@ -223,6 +233,7 @@ async def asyncio_detailed(
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
         owner_id (str | Unset):
+        identity_id (str | Unset):
         status (ListKeysStatus | Unset):
         type_ (ListKeysType | Unset):
         unused_days (int | Unset): Only keys with no valid verification in the last N days, never-
@@ -241,6 +252,7 @@ async def asyncio_detailed(
         limit=limit,
         cursor=cursor,
         owner_id=owner_id,
+        identity_id=identity_id,
         status=status,
         type_=type_,
         unused_days=unused_days,
@@ -258,6 +270,7 @@ async def asyncio(
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
     owner_id: str | Unset = UNSET,
+    identity_id: str | Unset = UNSET,
     status: ListKeysStatus | Unset = UNSET,
     type_: ListKeysType | Unset = UNSET,
     unused_days: int | Unset = UNSET,
@@ -269,6 +282,7 @@ async def asyncio(
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
         owner_id (str | Unset):
+        identity_id (str | Unset):
         status (ListKeysStatus | Unset):
         type_ (ListKeysType | Unset):
         unused_days (int | Unset): Only keys with no valid verification in the last N days, never-
@@ -289,6 +303,7 @@ async def asyncio(
             limit=limit,
             cursor=cursor,
             owner_id=owner_id,
+            identity_id=identity_id,
             status=status,
             type_=type_,
             unused_days=unused_days,

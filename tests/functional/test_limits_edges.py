@@ -1,6 +1,7 @@
-"""Limits on keys (API.md, "Limits"): behaviour the contract asks for that the service does not
-give yet. Each test asserts the correct behaviour and fails today; they are kept apart from
-test_limits.py so that file stays green. The docstring of each names the bug and where it is.
+"""Limits on keys (API.md, "Limits") at their edges: a refusal's answer that says what the
+credits have left, a limit named on a key without limits, a PATCH at a period boundary with a
+lagging clock, a limit removed and given back within its window. Each was a defect once; the
+docstring of each says where it was.
 """
 
 from __future__ import annotations

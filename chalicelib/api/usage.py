@@ -24,13 +24,14 @@ from chalicelib.domain.usage import (
     previous_period,
     valid_of,
 )
-from chalicelib.errors import ValidationFailedError
+from chalicelib.errors import FieldError, ValidationFailedError
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.store import keys, usage_totals
+    from chalicelib.store import identities, keys, usage_totals
 else:  # at first use: see chalicelib.lazy
     keys = lazy_module("chalicelib.store.keys")
+    identities = lazy_module("chalicelib.store.identities")
     usage_totals = lazy_module("chalicelib.store.usage_totals")
 
 router = Router("usage", "usage")
@@ -45,13 +46,21 @@ def project_usage(call: Call[None, UsageQuery]) -> Usage:
     query, project = call.query, call.access.project
     granularity: Granularity = query.granularity
     starts, end = _range(granularity, query.from_, query.to)
+    if query.key_id is not None and query.identity_id is not None:
+        raise ValidationFailedError(
+            [
+                FieldError("key_id", "give key_id or identity_id, not both"),
+                FieldError("identity_id", "give key_id or identity_id, not both"),
+            ]
+        )
     if query.key_id is not None:
         keys.get_key(project.id, query.key_id)  # 404 unless it is a key of this project
+    if query.identity_id is not None:
+        identities.get_identity(project.id, query.identity_id)  # 404 unless it is an identity of this project
+    series_key = query.key_id or query.identity_id or PROJECT
     stored = {
         total.period: total.counts
-        for total in usage_totals.between(
-            project.id, query.key_id or PROJECT, granularity, stamp(starts[0]), stamp(starts[-1])
-        )
+        for total in usage_totals.between(project.id, series_key, granularity, stamp(starts[0]), stamp(starts[-1]))
     }
     series = [
         UsagePoint(
@@ -67,6 +76,7 @@ def project_usage(call: Call[None, UsageQuery]) -> Usage:
         from_=stamp(starts[0]),
         to=stamp(end),
         key_id=query.key_id,
+        identity_id=query.identity_id,
         series=series,
         totals=UsageTotals(valid=sum(p.valid for p in series), invalid=sum(p.invalid for p in series)),
     )

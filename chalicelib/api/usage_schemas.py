@@ -48,6 +48,13 @@ class UsageQuery(Struct):
         ]
         | None
     ) = None
+    identity_id: (
+        Annotated[
+            str,
+            Meta(min_length=1, max_length=64, description="One identity's usage: every key of it (not with key_id)."),
+        ]
+        | None
+    ) = None
 
 
 class UsagePoint(Struct):
@@ -67,6 +74,7 @@ class Usage(Struct):
     from_: Annotated[Timestamp, Meta(description="Start of the first period")] = field(name="from")
     to: Annotated[Timestamp, Meta(description="End of the range (exclusive)")]
     key_id: str | None
+    identity_id: str | None
     series: Annotated[
         list[UsagePoint],
         Meta(description="Every period of the range, oldest first, zeros included"),

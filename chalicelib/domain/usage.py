@@ -23,6 +23,14 @@ GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "month")
 NO_KEY = "-"
 # The key of a project's own totals in the rolled-up series.
 PROJECT = "*"
+# An identity's counts (each verification of its keys, counted again under its id) are a
+# series of their own: never part of the project's totals, which their keys' counts make.
+IDENTITY_SERIES_PREFIX = "idn_"
+
+
+def is_identity_series(series_key: str) -> bool:
+    return series_key.startswith(IDENTITY_SERIES_PREFIX)
+
 
 # The most periods one usage query may span: a month of hours, about 13 months of days,
 # 10 years of months.

@@ -26,7 +26,16 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from chalicelib.domain.usage import NO_KEY, PROJECT, Counts, Granularity, add, child_range, parent
+from chalicelib.domain.usage import (
+    NO_KEY,
+    PROJECT,
+    Counts,
+    Granularity,
+    add,
+    child_range,
+    is_identity_series,
+    parent,
+)
 from chalicelib.store import usage_counters, usage_totals
 from chalicelib.store.usage_models import UsageCounterModel
 
@@ -58,15 +67,17 @@ class _Batch:
         for item in items:
             by_key[item.key_id].append(item.counts)
         changed = {item.key_id for item in dirty} - {NO_KEY}
+        # The project's total is its keys' (and unknown keys') counts; identities count them again.
+        own = {key_id: counts for key_id, counts in by_key.items() if not is_identity_series(key_id)}
         for key_id in changed:
             summary["totals_written"] += usage_totals.put(project_id, key_id, "hour", hour, add(by_key[key_id]))
-        summary["totals_written"] += usage_totals.put(project_id, PROJECT, "hour", hour, _all(by_key))
+        summary["totals_written"] += usage_totals.put(project_id, PROJECT, "hour", hour, _all(own))
         up = parent("hour", hour)
         assert up is not None
         for series_key in (*changed, PROJECT):
             self.days.add((project_id, series_key, up[1]))
         for item in dirty:
-            if item.key_id != NO_KEY and item.last_valid_at is not None:
+            if item.key_id != NO_KEY and not is_identity_series(item.key_id) and item.last_valid_at is not None:
                 slot = (project_id, item.key_id)
                 self.last_used[slot] = max(self.last_used.get(slot, 0.0), float(item.last_valid_at))
         self.covered.extend(dirty)

@@ -221,6 +221,9 @@ def count(verdict: Verdict, project_id: str) -> None:
     record = verdict.record
     key_id = record.key_id if record is not None and record.project_id == project_id else NO_KEY
     recorder().count(project_id, key_id, verdict.code)
+    if key_id != NO_KEY and record is not None and record.identity is not None:
+        # Again under the identity: its usage is a series of its own (never in the project's total).
+        recorder().count(project_id, record.identity.id, verdict.code)
 
 
 def flush() -> int:

@@ -168,3 +168,51 @@ def test_introspection_of_an_identitys_key_names_the_identity_as_subject(platfor
         },
     )
     assert reply.status == 200 and reply.json["active"] is True and reply.json["sub"] == customer["id"]
+
+
+def test_an_identitys_usage_is_its_keys_and_the_project_counts_each_verification_once(platform: Platform) -> None:
+    customer = platform.identity(ratelimits=[{"name": "requests", "limit": 3, "duration_seconds": 3600}])
+    secrets = [platform.issue_for(customer["id"])[1] for _ in range(2)]
+    _, members = platform.issue()
+    codes = [platform.check(secrets[i % 2])["code"] for i in range(4)] + [platform.check(members)["code"]]
+    assert codes == ["VALID", "VALID", "VALID", "RATE_LIMITED", "VALID"]
+    rolled = platform.api.post("/v1/dev/jobs/usage-rollup")
+    assert rolled.status == 200, rolled.body
+
+    def usage(query: str) -> dict[str, Any]:
+        reply = platform.api.get(f"/v1/projects/{platform.pid}/usage?granularity=hour&{query}", as_user="ann")
+        assert reply.status == 200, reply.body
+        return dict(reply.json)
+
+    mine = usage(f"identity_id={customer['id']}")
+    assert mine["identity_id"] == customer["id"]
+    assert mine["totals"] == {"valid": 3, "invalid": 1}
+    assert sum(p["by_code"].get("RATE_LIMITED", 0) for p in mine["series"]) == 1
+    assert usage("")["totals"] == {"valid": 4, "invalid": 1}
+    both = platform.api.get(
+        f"/v1/projects/{platform.pid}/usage?identity_id={customer['id']}&key_id=key_x", as_user="ann"
+    )
+    assert both.status == 422
+    unknown = platform.api.get(f"/v1/projects/{platform.pid}/usage?identity_id=idn_nope", as_user="ann")
+    assert unknown.status == 404
+
+
+def test_an_identitys_limits_send_identity_notices_once(platform: Platform) -> None:
+    from tests.functional.test_identities import outbox_messages
+
+    customer = platform.identity(
+        ratelimits=[{"name": "requests", "limit": 3, "duration_seconds": 3600}],
+        credits={"remaining": 5, "notify_below": 3},
+    )
+    _, secret = platform.issue_for(customer["id"])
+    codes = [platform.check(secret)["code"] for _ in range(6)]
+    assert codes == ["VALID"] * 3 + ["RATE_LIMITED"] * 3
+    notices = sorted(
+        (m for m in outbox_messages() if m["type"] in ("identity.credits_low", "identity.rate_limited")),
+        key=lambda m: str(m["type"]),
+    )
+    assert [m["type"] for m in notices] == ["identity.credits_low", "identity.rate_limited"]
+    low, limited = notices[0]["data"], notices[1]["data"]
+    assert low["identity"] == {"id": customer["id"], "external_id": "cus_1"}
+    assert (low["remaining"], low["notify_below"]) == (2, 3)
+    assert limited["ratelimit"] == {"name": "requests", "limit": 3, "duration_seconds": 3600}

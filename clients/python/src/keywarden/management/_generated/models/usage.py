@@ -22,6 +22,7 @@ class Usage:
     Attributes:
         from_ (str): Start of the first period
         granularity (UsageGranularity):
+        identity_id (None | str):
         key_id (None | str):
         series (list[UsagePoint]): Every period of the range, oldest first, zeros included
         to (str): End of the range (exclusive)
@@ -30,6 +31,7 @@ class Usage:
 
     from_: str
     granularity: UsageGranularity
+    identity_id: None | str
     key_id: None | str
     series: list[UsagePoint]
     to: str
@@ -40,6 +42,9 @@ class Usage:
         from_ = self.from_
 
         granularity = self.granularity.value
+
+        identity_id: None | str
+        identity_id = self.identity_id
 
         key_id: None | str
         key_id = self.key_id
@@ -59,6 +64,7 @@ class Usage:
             {
                 "from": from_,
                 "granularity": granularity,
+                "identity_id": identity_id,
                 "key_id": key_id,
                 "series": series,
                 "to": to,
@@ -77,6 +83,13 @@ class Usage:
         from_ = d.pop("from")
 
         granularity = UsageGranularity(d.pop("granularity"))
+
+        def _parse_identity_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        identity_id = _parse_identity_id(d.pop("identity_id"))
 
         def _parse_key_id(data: object) -> None | str:
             if data is None:
@@ -99,6 +112,7 @@ class Usage:
         usage = cls(
             from_=from_,
             granularity=granularity,
+            identity_id=identity_id,
             key_id=key_id,
             series=series,
             to=to,

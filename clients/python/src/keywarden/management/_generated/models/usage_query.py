@@ -20,12 +20,14 @@ class UsageQuery:
         from_ (datetime.datetime | None | Unset):
         granularity (UsageQueryGranularity | Unset): Periods of the series (UTC). Default `day`. Default:
             UsageQueryGranularity.DAY.
+        identity_id (None | str | Unset):
         key_id (None | str | Unset):
         to (datetime.datetime | None | Unset):
     """
 
     from_: datetime.datetime | None | Unset = UNSET
     granularity: UsageQueryGranularity | Unset = UsageQueryGranularity.DAY
+    identity_id: None | str | Unset = UNSET
     key_id: None | str | Unset = UNSET
     to: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -42,6 +44,12 @@ class UsageQuery:
         granularity: str | Unset = UNSET
         if not isinstance(self.granularity, Unset):
             granularity = self.granularity.value
+
+        identity_id: None | str | Unset
+        if isinstance(self.identity_id, Unset):
+            identity_id = UNSET
+        else:
+            identity_id = self.identity_id
 
         key_id: None | str | Unset
         if isinstance(self.key_id, Unset):
@@ -64,6 +72,8 @@ class UsageQuery:
             field_dict["from"] = from_
         if granularity is not UNSET:
             field_dict["granularity"] = granularity
+        if identity_id is not UNSET:
+            field_dict["identity_id"] = identity_id
         if key_id is not UNSET:
             field_dict["key_id"] = key_id
         if to is not UNSET:
@@ -99,6 +109,15 @@ class UsageQuery:
         else:
             granularity = UsageQueryGranularity(_granularity)
 
+        def _parse_identity_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        identity_id = _parse_identity_id(d.pop("identity_id", UNSET))
+
         def _parse_key_id(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -128,6 +147,7 @@ class UsageQuery:
         usage_query = cls(
             from_=from_,
             granularity=granularity,
+            identity_id=identity_id,
             key_id=key_id,
             to=to,
         )

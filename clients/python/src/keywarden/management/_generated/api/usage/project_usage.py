@@ -20,6 +20,7 @@ def _get_kwargs(
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
     key_id: str | Unset = UNSET,
+    identity_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
 
@@ -40,6 +41,8 @@ def _get_kwargs(
     params["to"] = json_to
 
     params["key_id"] = key_id
+
+    params["identity_id"] = identity_id
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -118,6 +121,7 @@ def sync_detailed(
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
     key_id: str | Unset = UNSET,
+    identity_id: str | Unset = UNSET,
 ) -> Response[Problem | Usage]:
     """Verifications per period, valid and invalid and by code, of the project or of one key.
 
@@ -130,6 +134,7 @@ def sync_detailed(
         to (datetime.datetime | Unset): End (exclusive). Default: now. At most 744 hours, 400 days
             or 120 months after `from`.
         key_id (str | Unset): One key's usage; without it, the whole project's.
+        identity_id (str | Unset): One identity's usage: every key of it (not with key_id).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -145,6 +150,7 @@ def sync_detailed(
         from_=from_,
         to=to,
         key_id=key_id,
+        identity_id=identity_id,
     )
 
     response = client.get_httpx_client().request(
@@ -162,6 +168,7 @@ def sync(
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
     key_id: str | Unset = UNSET,
+    identity_id: str | Unset = UNSET,
 ) -> Problem | Usage | None:
     """Verifications per period, valid and invalid and by code, of the project or of one key.
 
@@ -174,6 +181,7 @@ def sync(
         to (datetime.datetime | Unset): End (exclusive). Default: now. At most 744 hours, 400 days
             or 120 months after `from`.
         key_id (str | Unset): One key's usage; without it, the whole project's.
+        identity_id (str | Unset): One identity's usage: every key of it (not with key_id).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -190,6 +198,7 @@ def sync(
         from_=from_,
         to=to,
         key_id=key_id,
+        identity_id=identity_id,
     ).parsed
 
 
@@ -201,6 +210,7 @@ async def asyncio_detailed(
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
     key_id: str | Unset = UNSET,
+    identity_id: str | Unset = UNSET,
 ) -> Response[Problem | Usage]:
     """Verifications per period, valid and invalid and by code, of the project or of one key.
 
@@ -213,6 +223,7 @@ async def asyncio_detailed(
         to (datetime.datetime | Unset): End (exclusive). Default: now. At most 744 hours, 400 days
             or 120 months after `from`.
         key_id (str | Unset): One key's usage; without it, the whole project's.
+        identity_id (str | Unset): One identity's usage: every key of it (not with key_id).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -228,6 +239,7 @@ async def asyncio_detailed(
         from_=from_,
         to=to,
         key_id=key_id,
+        identity_id=identity_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -243,6 +255,7 @@ async def asyncio(
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
     key_id: str | Unset = UNSET,
+    identity_id: str | Unset = UNSET,
 ) -> Problem | Usage | None:
     """Verifications per period, valid and invalid and by code, of the project or of one key.
 
@@ -255,6 +268,7 @@ async def asyncio(
         to (datetime.datetime | Unset): End (exclusive). Default: now. At most 744 hours, 400 days
             or 120 months after `from`.
         key_id (str | Unset): One key's usage; without it, the whole project's.
+        identity_id (str | Unset): One identity's usage: every key of it (not with key_id).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -272,5 +286,6 @@ async def asyncio(
             from_=from_,
             to=to,
             key_id=key_id,
+            identity_id=identity_id,
         )
     ).parsed

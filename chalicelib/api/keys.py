@@ -25,7 +25,7 @@ from chalicelib.api.key_schemas import (
 from chalicelib.api.limit_schemas import CreditsBalance, CreditsChange, to_limits
 from chalicelib.api.schemas import Page
 from chalicelib.domain.clock import epoch_of, now, rfc3339
-from chalicelib.domain.limits import KEY, Limits, from_document, meter_id
+from chalicelib.domain.limits import Limits, from_document, key_meter
 from chalicelib.domain.meta import check_meta
 from chalicelib.domain.policy import Action
 from chalicelib.errors import (
@@ -68,7 +68,8 @@ def key_views(items: list[ApiKeyModel]) -> list[Key]:
     """Keys as GET shows them; the balances of those with credits in one read."""
     policies = [from_document(k.limits).credits for k in items]
     at = now()
-    remaining = metering.balances([meter_id(KEY, k.id) for k in items], policies, at) if any(policies) else []
+    meters = [key_meter(k.id, from_document(k.limits)) for k in items]
+    remaining = metering.balances(meters, policies, at) if any(policies) else []
     return [Key(**event_data.key_data(key, remaining[index] if remaining else None)) for index, key in enumerate(items)]
 
 

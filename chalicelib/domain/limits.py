@@ -67,6 +67,9 @@ class Limits(Struct, frozen=True):
 
     ratelimits: tuple[RateLimit, ...] = ()
     credits: CreditPolicy | None = None
+    # A key's meter, when it is not its own: a rerolled key's successor counts in its
+    # predecessor's, so the two share one balance and one window while both work.
+    meter: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -192,7 +195,7 @@ def plan(
     """
     own = {limit.name: limit for limit in key.ratelimits}
     shared = {limit.name: limit for limit in identity.ratelimits if limit.name not in own}
-    key_holder, identity_holder = meter_id(KEY, key_id), meter_id(IDENTITY, identity_id or "")
+    key_holder, identity_holder = key_meter(key_id, key), meter_id(IDENTITY, identity_id or "")
     available: dict[str, tuple[Scope, str, RateLimit]] = {
         **{name: (IDENTITY, identity_holder, limit) for name, limit in shared.items()},
         **{name: (KEY, key_holder, limit) for name, limit in own.items()},
@@ -229,6 +232,11 @@ def _merge(requested: Sequence[tuple[str, int]]) -> dict[str, int]:
 def meter_id(scope: Scope, holder_id: str) -> str:
     """The id of a holder's meter item."""
     return f"{scope}#{holder_id}"
+
+
+def key_meter(key_id: str, limits: Limits) -> str:
+    """The meter a key's own limits count in: its own, or the one it inherited at a reroll."""
+    return limits.meter or meter_id(KEY, key_id)
 
 
 class Judgement(Struct, frozen=True):

@@ -22,7 +22,7 @@ from chalicelib.crypto.envelope import seal
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.key_kinds import Draft, Minter
-from chalicelib.domain.limits import KEY, NO_LIMITS, Limits, from_document, meter_id
+from chalicelib.domain.limits import NO_LIMITS, Limits, from_document, key_meter
 from chalicelib.domain.policy import MemberRole, require_key_holder
 from chalicelib.domain.verification import IdentityRef
 from chalicelib.errors import AlreadyRerolledError, ConflictError, NotFoundError, ValidationFailedError
@@ -186,9 +186,13 @@ def reroll_key(project: ProjectModel, old: ApiKeyModel, role: RoleModel, grace_s
         # Keys issued before lifetimes were recorded: from the whole-second stamps.
         lifetime = old.lifetime_seconds or old_expires - parse_rfc3339(old.created_at)
     mint = minting.minter(old.type)
-    # The successor has the old key's limits, and starts with what the old key's credits had left.
-    limits = from_document(old.limits)
-    credits = metering.balance(meter_id(KEY, old.id), limits.credits, now())
+    # The successor has the old key's limits and counts in the old key's meter: while both work
+    # (the grace), they spend one balance and fill one window, as one key would.
+    inherited = from_document(old.limits)
+    limits = (
+        inherited if inherited.empty else Limits(inherited.ratelimits, inherited.credits, key_meter(old.id, inherited))
+    )
+    credits = None
     identity = None
     if old.identity_id is not None:
         try:
@@ -271,7 +275,10 @@ def update_key(
             raise ValidationFailedError.single("expires_at", refusal)
     balance = None
     if limits is not None:
-        balance = metering.replaced_balance(meter_id(KEY, key.id), from_document(key.limits), limits, credits, now())
+        before = from_document(key.limits)
+        # A rerolled key's successor keeps counting in the meter it inherited.
+        limits = Limits(limits.ratelimits, limits.credits, before.meter)
+        balance = metering.replaced_balance(key_meter(key.id, before), before, limits, credits, now())
     updated = keys.update_key(key, changes, actor, limits=limits, balance=balance)
     forget([key.digest])
     return updated
@@ -290,7 +297,7 @@ def change_credits(key: ApiKeyModel, op: str, value: int, actor: str) -> int:
         details = {"op": op, "value": value}
         audit.record(txn, key.project_id, actor, "key.credits_changed", ("key", key.id), details)
 
-    return metering.change_credits(meter_id(KEY, key.id), policy, op, value, now(), audited)
+    return metering.change_credits(key_meter(key.id, from_document(key.limits)), policy, op, value, now(), audited)
 
 
 def revoke_keys(project_id: str, chosen: Iterable[ApiKeyModel], actor: str, reason: str = "revoked") -> list[str]:

@@ -19,7 +19,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import is_id
-from chalicelib.domain.limits import KEY, NO_LIMITS, Limits, credit_attribute, meter_id, period_of, to_document
+from chalicelib.domain.limits import NO_LIMITS, Limits, credit_attribute, key_meter, period_of, to_document
 from chalicelib.domain.page import Page
 from chalicelib.domain.verification import IdentityRef
 from chalicelib.errors import ConflictError, NotFoundError, ValidationFailedError
@@ -63,7 +63,7 @@ class Balance(Struct, frozen=True):
 def starting_balance(key_id: str, limits: Limits, credits: int | None, at: float) -> Balance | None:
     if limits.credits is None or credits is None:
         return None
-    return Balance(meter_id(KEY, key_id), credit_attribute(period_of(limits.credits.refill, at)), credits)
+    return Balance(key_meter(key_id, limits), credit_attribute(period_of(limits.credits.refill, at)), credits)
 
 
 def _epoch(value: str | None) -> float | None:

@@ -120,3 +120,25 @@ def test_a_limit_removed_and_added_again_answers_alike_in_every_process(project:
     cache.stale_counters.clear()
     cold = project.answer(secret)["code"]
     assert warm == cold, (warm, cold)
+
+
+def test_a_rerolled_key_and_its_successor_share_one_balance_and_one_window(project: Limited) -> None:
+    """Once, a reroll copied the balance: during the grace both keys spent it, twice over."""
+    old, secret = project.issue(
+        credits={"remaining": 3}, ratelimits=[{"name": "burst", "limit": 4, "duration_seconds": 3600}]
+    )
+    rerolled = project.api.post(
+        f"/v1/projects/{project.pid}/keys/{old['id']}/reroll", {"grace_seconds": 3600}, as_user=project.owner
+    )
+    assert rerolled.status == 200, rerolled.body
+    new_id, new_secret = rerolled.json["key"]["id"], rerolled.json["secret"]["key"]
+    codes = [project.verify_with(s).json["code"] for s in (secret, new_secret, secret, new_secret)]
+    assert codes == ["VALID", "VALID", "VALID", "USAGE_EXCEEDED"]
+    shown = project.api.get(f"/v1/projects/{project.pid}/keys/{new_id}", as_user=project.owner).json
+    assert shown["credits"]["remaining"] == 0
+    assert project.api.post(
+        f"/v1/projects/{project.pid}/keys/{new_id}/credits", {"op": "set", "value": 2}, as_user=project.owner
+    ).json == {"remaining": 2}
+    answer = project.verify_with(secret).json
+    assert answer["code"] == "VALID" and answer["credits"] == {"remaining": 1}
+    assert answer["ratelimits"][0]["remaining"] == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from tests.e2e.conftest import JsonClient, Reply
@@ -106,7 +107,9 @@ def test_revoked_and_expired_keys_never_spend(client: JsonClient, unique: str) -
     revoked_id, revoked = setup.issue(credits={"remaining": 10})
     assert client.delete(f"/v1/projects/{setup.pid}/keys/{revoked_id}", token=setup.token).status == 204
     expiring_id, expiring = setup.issue(credits={"remaining": 10}, ttl_seconds=1)
-    time.sleep(1.5)
+    expires_at = client.get(f"/v1/projects/{setup.pid}/keys/{expiring_id}", token=setup.token).body["expires_at"]
+    # Whole seconds, rounded up: up to 2 s from now.
+    time.sleep(max(0.0, datetime.fromisoformat(expires_at).timestamp() - time.time()) + 0.2)
     replies = burst(
         [lambda: setup.check(revoked) for _ in range(10)] + [lambda: setup.check(expiring) for _ in range(10)]
     )

@@ -460,3 +460,46 @@ def test_a_key_with_a_rate_limit_and_credits_and_its_balance_changed(
     assert terminal.json("keys", "credits", "add", "-p", pid, key_id, "-40") == {"remaining": 0}
     bad = terminal.fails(2, "keys", "create", "-p", pid, "bad", "--role", role_id, "--ratelimit", "burst=2")
     assert "NAME=LIMIT/SECONDS" in bad.stderr
+
+
+def test_an_identity_its_keys_and_its_credits_from_a_terminal(
+    terminal: Terminal, client: JsonClient, unique: str
+) -> None:
+    owner = f"owner-{unique}"
+    pid, role_id = new_project(terminal, client, owner, f"CLI customers {unique}")
+    created = terminal.json(
+        "identities",
+        "create",
+        "-p",
+        pid,
+        "cus_7",
+        "--meta",
+        "plan=pro",
+        "--ratelimit",
+        "requests=2/3600",
+        "--credits",
+        "5",
+    )
+    identity_id = created["id"]
+    assert (created["external_id"], created["meta"], created["credits"]["remaining"]) == ("cus_7", {"plan": "pro"}, 5)
+    table = terminal.ok("identities", "list", "-p", pid).stdout
+    assert table.splitlines()[0].split()[:3] == ["ID", "EXTERNAL", "ID"] and "cus_7" in table
+    assert terminal.json("identities", "list", "-p", pid, "--external-id", "cus_7")["items"][0]["id"] == identity_id
+
+    key = printed_key(
+        terminal.ok("keys", "create", "-p", pid, "customer", "--role", role_id, "--identity", identity_id)
+    )
+    service = service_key(client, owner, pid)
+    assert [verdict(client, key, service) for _ in range(3)] == ["VALID", "VALID", "RATE_LIMITED"]
+    (listed,) = terminal.json("keys", "list", "-p", pid, "--identity", identity_id)["items"]
+    assert listed["owner_id"] is None and listed["identity_id"] == identity_id
+    assert terminal.json("identities", "show", "-p", pid, identity_id)["credits"]["remaining"] == 3
+    assert terminal.ok("identities", "credits", "add", "-p", pid, identity_id, "-1").stdout == (
+        f"{identity_id} has 2 credits.\n"
+    )
+    assert terminal.json("identities", "credits", "set", "-p", pid, identity_id, "9") == {"remaining": 9}
+
+    assert terminal.ok("identities", "delete", "-p", pid, identity_id).stdout.startswith(f"Deleted {identity_id}")
+    assert verdict(client, key, service) == "REVOKED"
+    both = terminal.fails(2, "keys", "create", "-p", pid, "x", "--role", role_id, "--owner", "a", "--identity", "b")
+    assert "not both" in both.stderr

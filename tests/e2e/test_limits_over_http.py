@@ -115,3 +115,17 @@ def test_revoked_and_expired_keys_never_spend(client: JsonClient, unique: str) -
     )
     assert codes(replies) == {"REVOKED": 10, "EXPIRED": 10}
     assert setup.remaining(revoked_id) == 10 and setup.remaining(expiring_id) == 10
+
+
+def test_an_identitys_limit_holds_across_its_three_keys(client: JsonClient, unique: str) -> None:
+    setup = Limits(client, unique)
+    created = setup.post(
+        "identities",
+        {"external_id": f"cus-{unique}", "ratelimits": [{"name": "shared", "limit": 30, "duration_seconds": 3600}]},
+    )
+    assert created.status == 201, created.body
+    secrets = [setup.issue(identity_id=created.body["id"])[1] for _ in range(3)]
+    replies = burst([lambda key=key: setup.check(key) for _ in range(50) for key in secrets], workers=30)
+    assert codes(replies) == {"VALID": 30, "RATE_LIMITED": 120}
+    by_key = Counter(r.body["key_id"] for r in replies if r.body["code"] == "VALID")
+    assert len(by_key) == 3, by_key  # every key took part, and together they took 30

@@ -102,6 +102,7 @@ def keys() -> None:
 @keys.command("list")
 @project_option
 @click.option("--owner", default=None, help="Only this owner's keys.")
+@click.option("--identity", "identity_id", default=None, help="Only this identity's keys.")
 @click.option("--status", type=click.Choice(STATUSES), default=None)
 @click.option("--type", "key_type", type=click.Choice(KEY_TYPES), default=None)
 @click.option("--unused-days", type=click.IntRange(0), default=None, help="Only keys unused for N days (or never).")
@@ -111,6 +112,7 @@ def list_(
     session: Session,
     pid: str,
     owner: str | None,
+    identity_id: str | None,
     status: str | None,
     key_type: str | None,
     unused_days: int | None,
@@ -125,6 +127,7 @@ def list_(
         cursor=cursor,
         pid=pid,
         owner_id=owner or UNSET,
+        identity_id=identity_id or UNSET,
         status=ListKeysStatus(status) if status else UNSET,
         type_=ListKeysType(key_type) if key_type else UNSET,
         unused_days=UNSET if unused_days is None else unused_days,
@@ -137,6 +140,7 @@ def list_(
 @click.option("--role", "role_id", required=True, help="The role whose permissions the key holds.")
 @click.option("--type", "key_type", type=click.Choice(KEY_TYPES), default="opaque", show_default=True)
 @click.option("--owner", default=None, help="Whose key it is (default: you).")
+@click.option("--identity", "identity_id", default=None, help="An identity's key (your customer's), not a member's.")
 @click.option("--description", default=None)
 @click.option("--ttl", type=click.IntRange(1), default=None, help="Expires this many seconds from now.")
 @click.option("--expires-at", default=None, callback=timestamp, metavar="TIME", help="Expires at this RFC 3339 time.")
@@ -158,6 +162,7 @@ def create(
     role_id: str,
     key_type: str,
     owner: str | None,
+    identity_id: str | None,
     description: str | None,
     ttl: int | None,
     expires_at: Any,
@@ -168,6 +173,8 @@ def create(
     """Create a key named NAME. Its secret is printed once: store it then."""
     if ttl is not None and expires_at is not None:
         raise click.UsageError("give --ttl or --expires-at, not both")
+    if owner is not None and identity_id is not None:
+        raise click.UsageError("give --owner or --identity, not both")
     pairs: dict[str, str] = {}
     for item in meta:
         name_part, sep, value = item.partition("=")
@@ -179,6 +186,7 @@ def create(
         type_=KeyCreateType(key_type),
         role_id=role_id,
         owner_id=owner or UNSET,
+        identity_id=identity_id or UNSET,
         description=UNSET if description is None else description,
         ttl_seconds=UNSET if ttl is None else ttl,
         expires_at=UNSET if expires_at is None else expires_at,

@@ -91,10 +91,11 @@ def logout(session: Session) -> None:
 
 
 def _register() -> None:
-    from keywarden.cli import key_requests, keys, projects, secrets, usage
+    from keywarden.cli import identities, key_requests, keys, projects, secrets, usage
 
     cli.add_command(projects.projects)
     cli.add_command(keys.keys)
+    cli.add_command(identities.identities)
     cli.add_command(secrets.secrets)
     cli.add_command(key_requests.requests)
     cli.add_command(usage.usage)

@@ -142,3 +142,37 @@ def test_a_rerolled_key_and_its_successor_share_one_balance_and_one_window(proje
     answer = project.verify_with(secret).json
     assert answer["code"] == "VALID" and answer["credits"] == {"remaining": 1}
     assert answer["ratelimits"][0]["remaining"] == 0
+
+
+def test_a_refill_at_a_period_boundary_under_concurrent_verifications_happens_once(
+    project: Limited, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 verifications that all began in the new period, each computing it on its own: the
+    period's balance is made from the refill once, whoever writes first."""
+    import threading
+
+    from chalicelib.store import meters
+
+    clock.set(2027, 3, 31, 23, 59, 0)
+    _, secret = project.issue(credits={"remaining": 1, "refill": {"amount": 5, "interval": "month"}})
+    assert project.verify_with(secret).json["credits"] == {"remaining": 0}
+    clock.set(2027, 4, 1, 0, 0, 1)
+    real, everyone_ready, one_writer = meters.charge, threading.Barrier(20, timeout=30), threading.Lock()
+
+    def gated(*args: Any, **kwargs: Any) -> Any:
+        # Every request has planned its charge before any writes; moto's writes run one at a
+        # time (it is not isolated), so only the write's condition tells them apart.
+        everyone_ready.wait()
+        with one_writer:
+            return real(*args, **kwargs)
+
+    monkeypatch.setattr(meters, "charge", gated)
+    replies: list[Any] = []
+    threads = [threading.Thread(target=lambda: replies.append(project.verify_with(secret))) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    codes = sorted(r.json["code"] for r in replies)
+    assert codes == ["USAGE_EXCEEDED"] * 15 + ["VALID"] * 5
+    assert min(r.json["credits"]["remaining"] for r in replies) == 0

@@ -3,7 +3,7 @@ import type { Webhook } from "../../api/client";
 export type EventType = Webhook["events"][number];
 
 /** The contract's events, in the order a person reads them. */
-export const EVENTS: readonly EventType[] = [
+export const EVENTS = [
   "key.created",
   "key.revoked",
   "key.rerolled",
@@ -22,4 +22,8 @@ export const EVENTS: readonly EventType[] = [
   "identity.credits_exhausted",
   "identity.rate_limited",
   "secret.rotated",
-];
+] as const satisfies readonly EventType[];
+
+// An event the contract adds without a place here fails tsc (a person could not subscribe to it).
+type AllListed = [Exclude<EventType, (typeof EVENTS)[number]>] extends [never] ? true : never;
+export const allListed: AllListed = true;

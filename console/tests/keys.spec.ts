@@ -12,6 +12,7 @@ import {
   seedKeysProject,
   verifyCode,
 } from "./keys.support";
+import { addRateLimit, fillCredits } from "./identities.support";
 import { expectAccessible, panelShot, person } from "./support";
 
 /** Fills the create dialog (left open) and submits it. */
@@ -257,4 +258,37 @@ test("a developer sees only their own keys, read-only, with no bulk delete", asy
   await expect(details.getByRole("button", { name: "Revoke" })).toHaveCount(0);
   await expect(details.getByRole("button", { name: "Reroll" })).toHaveCount(0);
   await expect(details.getByRole("button", { name: "Save" })).toHaveCount(0);
+});
+
+test("a key's limits from the create dialog reach the API in its units, and the table shows the credits left", async ({ page, request }) => {
+  const p = await seedKeysProject(request);
+  await seedKey(p, { name: "Unlimited worker" });
+  await openKeys(page, p.owner, p.name);
+  await page.getByRole("button", { name: "Create key" }).click();
+  const dialog = page.getByRole("dialog", { name: "Create an API key" });
+  await dialog.getByLabel("Name", { exact: true }).fill("Metered worker");
+  await dialog.getByText("Limits", { exact: true }).click();
+  await addRateLimit(dialog, 1, { name: "scratch", requests: 1, per: 1, unit: "seconds" });
+  await addRateLimit(dialog, 2, { name: "requests", requests: 30, per: 5, unit: "minutes" });
+  await dialog.getByRole("button", { name: "Remove rate limit 1" }).click();
+  await fillCredits(dialog, { balance: 200, refill: "Every day", refillTo: 150, notifyBelow: 20 });
+  await dialog.getByRole("button", { name: "Create key" }).click();
+  await page.getByRole("dialog", { name: "Key created" }).getByRole("button", { name: "Done" }).click();
+
+  const row = keyRow(page, "Metered worker");
+  await expect(row.locator("td.keys-num")).toHaveText("200");
+  await expect(keyRow(page, "Unlimited worker").locator("td.keys-num")).toContainText("∞");
+  const created = await p.api.call("GET", `/v1/projects/${p.pid}/keys/${await row.getAttribute("data-key-id")}`);
+  expect(created.owner_id).toBe(p.owner);
+  expect(created.ratelimits).toEqual([{ name: "requests", limit: 30, duration_seconds: 300, auto_apply: true }]);
+  expect(created.credits).toEqual({ remaining: 200, refill: { amount: 150, interval: "day", day_of_month: null }, notify_below: 20 });
+
+  await row.getByRole("button", { name: "Metered worker" }).click();
+  const details = page.getByRole("dialog", { name: "Key Metered worker" });
+  await expect(details.getByTestId("rate-limits")).toHaveText("requests: 30 per 5 minutes");
+  await expect(details.getByTestId("key-credits")).toContainText("200 remaining · back to 150 every day · webhook below 20");
+  await details.getByLabel("Amount", { exact: true }).fill("7");
+  await details.getByRole("button", { name: "Set balance" }).click();
+  await expect(details.getByTestId("credits-remaining")).toHaveText("7");
+  await expectAccessible(page);
 });

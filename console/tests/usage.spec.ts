@@ -87,3 +87,33 @@ test("verifications show up by period, outcome code and key, with a chart and no
   await expect(page.getByText("No verifications in this range.")).toBeVisible();
   expect(violations).toEqual([]);
 });
+
+test("refusals by a rate limit and by exhausted credits are counted under their own readable names", async ({ page, request }) => {
+  const owner = person("owner");
+  const api = await apiAs(request, owner);
+  const project = await seedProject(api);
+  const roleId = await seedRole(api, project.id);
+  const limited = await api.call("POST", `/v1/projects/${project.id}/keys`, {
+    name: "limited",
+    type: "opaque",
+    role_id: roleId,
+    ratelimits: [{ name: "requests", limit: 1, duration_seconds: 86400 }],
+  });
+  const metered = await api.call("POST", `/v1/projects/${project.id}/keys`, { name: "metered", type: "opaque", role_id: roleId, credits: { remaining: 1 } });
+  const service = await serviceKey(api, project.id);
+  expect(await verify(request, service, limited.secret.key)).toBe("VALID");
+  expect(await verify(request, service, limited.secret.key)).toBe("RATE_LIMITED");
+  expect(await verify(request, service, metered.secret.key)).toBe("VALID");
+  expect(await verify(request, service, metered.secret.key)).toBe("USAGE_EXCEEDED");
+  await rolledUp(request, api, project.id, { valid: 2, invalid: 2 });
+
+  await signIn(page, owner);
+  await openPanel(page, project.name, "Usage");
+  const byCode = page.getByRole("table", { name: "By outcome" });
+  await expect(byCode.getByRole("rowheader", { name: "Rate limited RATE_LIMITED" })).toBeVisible();
+  await expect(byCode.getByRole("row", { name: "RATE_LIMITED" })).toContainText("1");
+  await expect(byCode.getByRole("rowheader", { name: "Out of credits USAGE_EXCEEDED" })).toBeVisible();
+  await expect(byCode.getByRole("row", { name: "USAGE_EXCEEDED" })).toContainText("1");
+  await expect(page.getByRole("table", { name: "Per period" }).getByRole("columnheader", { name: "Rate limited" })).toBeVisible();
+  await expectAccessible(page);
+});

@@ -17,6 +17,7 @@ export type Delivery = Schemas["Delivery"];
 export type AuditEvent = Schemas["AuditEvent"];
 export type Role = Schemas["Role"];
 export type ProjectNode = Schemas["Node"];
+export type Identity = Schemas["Identity"];
 
 export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? "" });
 

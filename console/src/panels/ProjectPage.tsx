@@ -15,7 +15,7 @@ import type { MemberRole, PanelProps } from "./types";
 const DEFAULT_ADMIN_GROUP = "keywarden-admins";
 
 interface Tab {
-  id: "settings" | "secrets" | "keys" | "templates" | "webhooks" | "usage" | "audit";
+  id: "settings" | "secrets" | "keys" | "identities" | "templates" | "webhooks" | "usage" | "audit";
   /** The right a role needs to see the tab. */
   right: Action;
   component: ComponentType<PanelProps>;
@@ -23,6 +23,7 @@ interface Tab {
 
 const TABS: Tab[] = [
   { id: "keys", right: "request_keys", component: lazy(() => import("./keys/KeysPanel")) },
+  { id: "identities", right: "manage_keys", component: lazy(() => import("./identities/IdentitiesPanel")) },
   { id: "templates", right: "read_project", component: lazy(() => import("./templates/TemplatesPanel")) },
   { id: "secrets", right: "manage_app_secrets", component: lazy(() => import("./secrets/SecretsPanel")) },
   { id: "usage", right: "read_project", component: lazy(() => import("./usage/UsagePanel")) },

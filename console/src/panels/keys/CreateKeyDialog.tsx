@@ -1,20 +1,31 @@
-// Creating a key (owners, admins): type, name, description, owner, role and expiry; then
-// its secret, shown once in the same dialog.
+// Creating a key (owners, admins): type, name, description, owner (a member or an
+// identity), role, expiry and optional limits; then its secret, shown once in the same dialog.
 import { useState } from "preact/hooks";
 import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
-import { api, type Role, unwrap } from "../../api/client";
+import { api, type Identity, type Role, unwrap } from "../../api/client";
 import { useT } from "../../i18n";
 import { Dialog, ProblemBanner } from "../../ui/components";
 import { useAction } from "../../ui/hooks";
 import { common } from "../../ui/messages";
+import { CreditsEditor, RateLimitsEditor } from "../limits/LimitsEditor";
+import { limitsText } from "../limits/messages";
+import { NO_CREDITS, type RateLimitRow, toCredits, toRateLimits } from "../limits/model";
 import { IssuedSecretView } from "./IssuedSecretView";
+import { type KeyOwner, KeyOwnerFields } from "./KeyOwnerFields";
 import { keysText } from "./messages";
 import { type IssuedSecret, issuedSecret, KEY_TYPES, type KeyType, localToRfc3339 } from "./model";
 
 type ExpiryChoice = "none" | "30" | "90" | "date";
 const DAY = 86400;
 
-export function CreateKeyDialog(props: { pid: string; me: string; roles: Role[]; onCreated: () => void; onClose: () => void }) {
+export function CreateKeyDialog(props: {
+  pid: string;
+  me: string;
+  roles: Role[];
+  identities: Identity[];
+  onCreated: () => void;
+  onClose: () => void;
+}) {
   const t = useT(keysText);
   const [issued, setIssued] = useState<IssuedSecret | null>(null);
   if (issued) {
@@ -30,7 +41,7 @@ export function CreateKeyDialog(props: { pid: string; me: string; roles: Role[];
     );
   }
   return (
-    <Dialog title={t("createTitle")} onClose={props.onClose}>
+    <Dialog title={t("createTitle")} onClose={props.onClose} wide>
       <CreateKeyForm
         {...props}
         onIssued={(secret) => {
@@ -46,15 +57,19 @@ function CreateKeyForm(props: {
   pid: string;
   me: string;
   roles: Role[];
+  identities: Identity[];
   onIssued: (secret: IssuedSecret) => void;
   onClose: () => void;
 }) {
   const t = useT(keysText);
   const tc = useT(common);
+  const tl = useT(limitsText);
   const [type, setType] = useState<KeyType>("opaque");
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const [owner, setOwner] = useState(props.me);
+  const [owner, setOwner] = useState<KeyOwner>({ kind: "member", userId: props.me });
+  const [rates, setRates] = useState<RateLimitRow[]>([]);
+  const [credits, setCredits] = useState(NO_CREDITS);
   const [chosenRole, setRoleId] = useState("");
   const roleId = chosenRole || props.roles[0]?.id || "";
   const [expiry, setExpiry] = useState<ExpiryChoice>("none");
@@ -67,7 +82,10 @@ function CreateKeyForm(props: {
       description,
       role_id: roleId,
       meta: {},
-      ...(owner.trim() && { owner_id: owner.trim() }),
+      ratelimits: toRateLimits(rates),
+      credits: toCredits(credits),
+      ...(owner.kind === "member" && owner.userId.trim() && { owner_id: owner.userId.trim() }),
+      ...(owner.kind === "identity" && { identity_id: owner.identityId }),
       ...(expiry === "30" && { ttl_seconds: 30 * DAY }),
       ...(expiry === "90" && { ttl_seconds: 90 * DAY }),
       ...(expiry === "date" && { expires_at: localToRfc3339(date) ?? date }),
@@ -116,13 +134,7 @@ function CreateKeyForm(props: {
         {t("description")}
         <input maxLength={1024} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
       </label>
-      <label>
-        {t("owner")}
-        <input value={owner} onInput={(e) => setOwner(e.currentTarget.value)} aria-describedby="key-owner-help" autoComplete="off" />
-      </label>
-      <p id="key-owner-help" class="muted keys-help">
-        {t("ownerHelp")}
-      </p>
+      <KeyOwnerFields value={owner} identities={props.identities} onChange={setOwner} />
       <label>
         {t("role")}
         <select value={roleId} onChange={(e) => setRoleId(e.currentTarget.value)}>
@@ -148,6 +160,12 @@ function CreateKeyForm(props: {
           </label>
         )}
       </fieldset>
+      <details class="keys-limits">
+        <summary>{tl("limits")}</summary>
+        <p class="muted keys-help">{tl("limitsHelp")}</p>
+        <RateLimitsEditor rows={rates} onChange={setRates} />
+        <CreditsEditor value={credits} onChange={setCredits} />
+      </details>
       <ProblemBanner problem={create.problem} />
       <div class="actions">
         <button type="button" onClick={props.onClose}>

@@ -1,5 +1,5 @@
-// A key opened from the table: every field; for owners and admins also editing,
-// rerolling and revoking. The key is read again after each change, so its new expiry
+// A key opened from the table: every field; for owners and admins also editing, setting
+// or adding credits, rerolling and revoking. The key is read again after each change, so its new expiry
 // (after a reroll) or status (after a revoke) shows at once.
 import { useState } from "preact/hooks";
 import { api, type Key, unwrap } from "../../api/client";
@@ -7,6 +7,7 @@ import { useT } from "../../i18n";
 import { Dialog, ProblemBanner } from "../../ui/components";
 import { useLoad } from "../../ui/hooks";
 import { common } from "../../ui/messages";
+import { CreditsActions } from "../limits/CreditsActions";
 import { KeyEditForm } from "./KeyEditForm";
 import { KeyFacts } from "./KeyFacts";
 import { KeyLifecycle } from "./KeyLifecycle";
@@ -16,6 +17,7 @@ export function KeyDetailsDialog(props: {
   pid: string;
   value: Key;
   roleNames: ReadonlyMap<string, string>;
+  identityNames: ReadonlyMap<string, string>;
   canManage: boolean;
   onChanged: () => void;
   onClose: () => void;
@@ -39,7 +41,18 @@ export function KeyDetailsDialog(props: {
   return (
     <Dialog title={t("detailsTitle", { name: key.name })} onClose={props.onClose} wide>
       <ProblemBanner problem={loaded.problem} />
-      <KeyFacts value={key} roleName={props.roleNames.get(key.role_id)} />
+      <KeyFacts value={key} roleName={props.roleNames.get(key.role_id)} identityNames={props.identityNames} />
+      {props.canManage && key.credits && key.status !== "revoked" && (
+        <CreditsActions
+          change={(op, value) =>
+            unwrap(api.POST("/v1/projects/{pid}/keys/{key_id}/credits", { params: { path: { pid: props.pid, key_id: key.id } }, body: { op, value } }))
+          }
+          onChanged={() => {
+            loaded.reload();
+            props.onChanged();
+          }}
+        />
+      )}
       {props.canManage && key.status !== "revoked" && (
         <KeyEditForm
           key={`${key.id}/${key.expires_at}`}

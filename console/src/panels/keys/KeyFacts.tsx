@@ -1,12 +1,17 @@
-// Every field of a key, read-only (the secret is never shown again).
+// Every field of a key, read-only (the secret is never shown again), its limits and credits
+// left included.
 import type { Key } from "../../api/client";
 import { useT } from "../../i18n";
 import { Time } from "../../ui/components";
-import { StatusBadge } from "./KeysTable";
+import { CreditsText, RateLimitsView } from "../limits/LimitsView";
+import { limitsText } from "../limits/messages";
+import { KeyOwnerName, StatusBadge } from "./KeysTable";
 import { keysText } from "./messages";
 
-export function KeyFacts({ value: key, roleName }: { value: Key; roleName: string | undefined }) {
+export function KeyFacts(props: { value: Key; roleName: string | undefined; identityNames: ReadonlyMap<string, string> }) {
+  const { value: key, roleName } = props;
   const t = useT(keysText);
+  const tl = useT(limitsText);
   const meta = Object.keys(key.meta).length > 0 ? JSON.stringify(key.meta) : undefined;
   return (
     <dl class="keys-facts">
@@ -27,11 +32,21 @@ export function KeyFacts({ value: key, roleName }: { value: Key; roleName: strin
       <dt>{t("description")}</dt>
       <dd>{key.description || <span class="muted">—</span>}</dd>
       <dt>{t("owner")}</dt>
-      <dd>{key.owner_id}</dd>
+      <dd data-testid="key-owner">
+        <KeyOwnerName value={key} identityNames={props.identityNames} />
+      </dd>
       <dt>{t("role")}</dt>
       <dd>{roleName ?? key.role_id}</dd>
       <dt>{t("permissions")}</dt>
       <dd>{key.permissions.length ? key.permissions.map((p) => <code key={p} class="keys-perm">{p}</code>) : <span class="muted">—</span>}</dd>
+      <dt>{tl("rateLimits")}</dt>
+      <dd>
+        <RateLimitsView limits={key.ratelimits} />
+      </dd>
+      <dt>{tl("credits")}</dt>
+      <dd data-testid="key-credits">
+        <CreditsText credits={key.credits} />
+      </dd>
       <dt>{t("created")}</dt>
       <dd>
         <Time value={key.created_at} /> · {t("createdBy")}: {key.created_by}

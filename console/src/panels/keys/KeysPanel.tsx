@@ -33,6 +33,16 @@ export default function KeysPanel({ project, me, can }: PanelProps) {
     [pid],
   );
   const roleNames = new Map((roles.data ?? []).map((role) => [role.id, role.name]));
+  // The identities a key may be created for, and whose external ids name their keys' owners
+  // (the first 100: the API finds an identity by exact external id, not by prefix).
+  const identities = useLoad(
+    async () =>
+      canManage
+        ? (await unwrap(api.GET("/v1/projects/{pid}/identities", { params: { path: { pid }, query: { limit: 100 } } }))).items
+        : [],
+    [pid, canManage],
+  );
+  const identityNames = new Map((identities.data ?? []).map((identity) => [identity.id, identity.external_id]));
   // The server lists only the caller's own keys without manage_keys; ask for exactly that.
   const query = canManage ? filter : { ...filter, owner_id: me };
   const pages = useCursorPages(
@@ -46,7 +56,7 @@ export default function KeysPanel({ project, me, can }: PanelProps) {
       <div class="panel-head">
         <h2>{t("title")}</h2>
         {canManage && (
-          <button type="button" class="primary" disabled={!roles.data} onClick={() => setOpen({ kind: "create" })}>
+          <button type="button" class="primary" disabled={!roles.data || !identities.data} onClick={() => setOpen({ kind: "create" })}>
             {t("create")}
           </button>
         )}
@@ -74,7 +84,7 @@ export default function KeysPanel({ project, me, can }: PanelProps) {
       <p role="status" class="muted">
         {bulkResult && t("bulkDone", { deleted: bulkResult.deleted.length, missing: bulkResult.not_found.length })}
       </p>
-      <ProblemBanner problem={pages.problem ?? roles.problem} />
+      <ProblemBanner problem={pages.problem ?? roles.problem ?? identities.problem} />
       {!pages.items && !pages.problem && <Loading />}
       {pages.items?.length === 0 && <p class="muted">{t("empty")}</p>}
       {pages.items && pages.items.length > 0 && (
@@ -82,6 +92,7 @@ export default function KeysPanel({ project, me, can }: PanelProps) {
           <KeysTable
             items={pages.items}
             roleNames={roleNames}
+            identityNames={identityNames}
             busy={pages.loading}
             selected={canManage ? selection.ids : undefined}
             onSelect={selection.set}
@@ -90,14 +101,22 @@ export default function KeysPanel({ project, me, can }: PanelProps) {
         </div>
       )}
 
-      {open?.kind === "create" && roles.data && (
-        <CreateKeyDialog pid={pid} me={me} roles={roles.data} onCreated={pages.reload} onClose={() => setOpen(null)} />
+      {open?.kind === "create" && roles.data && identities.data && (
+        <CreateKeyDialog
+          pid={pid}
+          me={me}
+          roles={roles.data}
+          identities={identities.data}
+          onCreated={pages.reload}
+          onClose={() => setOpen(null)}
+        />
       )}
       {open?.kind === "details" && (
         <KeyDetailsDialog
           pid={pid}
           value={open.key}
           roleNames={roleNames}
+          identityNames={identityNames}
           canManage={canManage}
           onChanged={pages.reload}
           onClose={() => setOpen(null)}

@@ -3,11 +3,14 @@
 import type { Key } from "../../api/client";
 import { useT } from "../../i18n";
 import { Time } from "../../ui/components";
+import { RemainingCell } from "../limits/LimitsView";
 import { keysText } from "./messages";
 
 export function KeysTable(props: {
   items: Key[];
   roleNames: ReadonlyMap<string, string>;
+  /** External ids of identities, by id (an identity's key has no owner). */
+  identityNames: ReadonlyMap<string, string>;
   busy: boolean;
   /** The checked key ids; undefined: no checkboxes (the person may not delete). */
   selected: ReadonlySet<string> | undefined;
@@ -37,6 +40,7 @@ export function KeysTable(props: {
           <th scope="col">{t("owner")}</th>
           <th scope="col">{t("role")}</th>
           <th scope="col">{t("hint")}</th>
+          <th scope="col">{t("credits")}</th>
           <th scope="col">{t("created")}</th>
           <th scope="col">{t("expires")}</th>
           <th scope="col">{t("lastUsed")}</th>
@@ -64,10 +68,15 @@ export function KeysTable(props: {
             <td class="keys-nowrap">
               <StatusBadge status={key.status} />
             </td>
-            <td class="keys-nowrap">{key.owner_id}</td>
+            <td class="keys-nowrap">
+              <KeyOwnerName value={key} identityNames={props.identityNames} />
+            </td>
             <td>{props.roleNames.get(key.role_id) ?? key.role_id}</td>
             <td class="keys-nowrap">
               <code>{key.hint}</code>
+            </td>
+            <td class="keys-num">
+              <RemainingCell credits={key.credits} />
             </td>
             <td class="keys-when">
               <Time value={key.created_at} />
@@ -78,6 +87,18 @@ export function KeysTable(props: {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A key's owner: the member's user id, or the identity's external id (its id if not loaded). */
+export function KeyOwnerName({ value: key, identityNames }: { value: Key; identityNames: ReadonlyMap<string, string> }) {
+  const t = useT(keysText);
+  if (!key.identity_id) return <>{key.owner_id}</>;
+  return (
+    <>
+      <span class="muted">{t("identity")}: </span>
+      {identityNames.get(key.identity_id) ?? key.identity_id}
+    </>
   );
 }
 

@@ -1,4 +1,5 @@
 // The numbers behind the chart: totals, counts per outcome code, and each period's counts.
+import type { Schemas } from "../../api/client";
 import { formatNumber, lang, useT } from "../../i18n";
 import { codeTotals, periodFormat, type Usage } from "./format";
 import { usageText } from "./messages";
@@ -49,7 +50,7 @@ export function CodeTable({ usage }: { usage: Usage }) {
             {rows.map(([code, n]) => (
               <tr key={code}>
                 <th scope="row">
-                  <code>{code}</code>
+                  <CodeName code={code} /> <code class="muted small">{code}</code>
                 </th>
                 <td class="num">{formatNumber(n)}</td>
               </tr>
@@ -59,6 +60,18 @@ export function CodeTable({ usage }: { usage: Usage }) {
       )}
     </>
   );
+}
+
+type VerifyCode = Schemas["VerifyResult"]["code"];
+// Every code the contract names has a label: a new code without one fails tsc here.
+type Labelled = `code.${VerifyCode}` extends keyof typeof usageText.en ? true : never;
+const labelled: Labelled = true;
+
+/** An outcome code as a person reads it ("Rate limited"); a code the console does not know yet, as it is. */
+function CodeName({ code }: { code: string }) {
+  const t = useT(usageText);
+  const key = `code.${code}`;
+  return <>{labelled && key in usageText.en ? t(key as `code.${VerifyCode}`) : code}</>;
 }
 
 /** The chart as a table: each period with verifications, valid, invalid and per code. */
@@ -84,8 +97,8 @@ export function PeriodTable({ usage, id }: { usage: Usage; id: string }) {
                 {t("invalid")}
               </th>
               {codes.map((code) => (
-                <th key={code} scope="col" class="num">
-                  <code>{code}</code>
+                <th key={code} scope="col" class="num" title={code}>
+                  <CodeName code={code} />
                 </th>
               ))}
             </tr>

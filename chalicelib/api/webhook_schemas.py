@@ -18,7 +18,21 @@ Url = Annotated[
         examples=["https://hooks.example.com/keywarden"],
     ),
 ]
-Events = Annotated[list[EventType], Meta(min_length=1, max_length=20)]
+Events = Annotated[
+    list[EventType],
+    Meta(
+        min_length=1,
+        max_length=20,
+        description=(
+            "`data` is the key, request or identity as GET shows it; for the notices of limits "
+            "(`key.credits_low`, `key.credits_exhausted`, `key.rate_limited` and their `identity.*` "
+            "twins, each sent once: a balance crossing `notify_below`, the last credit spent, a limit's "
+            "first refusal in a window) it is `{project_id, key_id, owner_id | identity: {id, external_id}}` "
+            "with `remaining` and `notify_below`, or with `ratelimit: {name, limit, duration_seconds}` "
+            "and `reset_at`"
+        ),
+    ),
+]
 
 
 class WebhookCreate(Body):

@@ -15,7 +15,11 @@ T = TypeVar("T", bound="WebhookCreate")
 class WebhookCreate:
     """
     Attributes:
-        events (list[WebhookCreateEventsItem]):
+        events (list[WebhookCreateEventsItem]): `data` is the key, request or identity as GET shows it; for the notices
+            of limits (`key.credits_low`, `key.credits_exhausted`, `key.rate_limited` and their `identity.*` twins, each
+            sent once: a balance crossing `notify_below`, the last credit spent, a limit's first refusal in a window) it is
+            `{project_id, key_id, owner_id | identity: {id, external_id}}` with `remaining` and `notify_below`, or with
+            `ratelimit: {name, limit, duration_seconds}` and `reset_at`
         url (str): https, and not a private, loopback or link-local address (http and any host: local stage only)
         description (str | Unset):  Default: ''.
     """

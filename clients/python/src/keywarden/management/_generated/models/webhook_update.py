@@ -17,7 +17,11 @@ class WebhookUpdate:
     Attributes:
         description (str | Unset):
         enabled (bool | Unset): true re-enables an endpoint disabled after a 410
-        events (list[WebhookUpdateEventsItem] | Unset):
+        events (list[WebhookUpdateEventsItem] | Unset): `data` is the key, request or identity as GET shows it; for the
+            notices of limits (`key.credits_low`, `key.credits_exhausted`, `key.rate_limited` and their `identity.*` twins,
+            each sent once: a balance crossing `notify_below`, the last credit spent, a limit's first refusal in a window)
+            it is `{project_id, key_id, owner_id | identity: {id, external_id}}` with `remaining` and `notify_below`, or
+            with `ratelimit: {name, limit, duration_seconds}` and `reset_at`
         url (str | Unset): https, and not a private, loopback or link-local address (http and any host: local stage
             only)
     """

@@ -108,7 +108,7 @@ def test_every_function_has_a_role_of_its_own(dev: Template) -> None:
     assert "DefaultRole" not in dev.resources
 
 
-def test_verification_reads_keys_and_writes_counts_and_nothing_else(dev: Template) -> None:
+def test_verification_reads_keys_and_writes_counts_limits_and_notices_and_nothing_else(dev: Template) -> None:
     writes = {
         (action, resource)
         for action, resource in role_pairs(dev, function_roles(dev)["verify"])
@@ -118,6 +118,9 @@ def test_verification_reads_keys_and_writes_counts_and_nothing_else(dev: Templat
         ("dynamodb:PutItem", "table:usage-counters"),
         ("dynamodb:PutItem", "table:hmac-replay"),
         ("dynamodb:DeleteItem", "table:hmac-replay"),
+        # Keys with limits: their meters are charged, and a notice of limits goes to the outbox.
+        ("dynamodb:UpdateItem", "table:meters"),
+        ("dynamodb:PutItem", "table:webhook-outbox"),
         ("logs:PutLogEvents", "logs:/aws/lambda/keywarden-dev/verify:*"),
     }
 

@@ -71,6 +71,8 @@ GROUPS = {
     "usage_counters.py": "test_races_usage.py",
     "usage_totals.py": "test_races_usage.py",
     "key_expiry.py": "test_key_expiry.py",
+    "meters.py": "test_limits_edges.py",
+    "identities.py": "test_identities.py",
 }
 # Race tests that live beside other tests (the race files say which guards they leave to these).
 ALSO = [
@@ -84,6 +86,8 @@ ALSO = [
     "test_webhook_dispatch.py",
     "test_usage.py",
     "test_key_expiry.py",
+    "test_limits.py",
+    "test_identity_keys.py",
 ]
 
 # Functions whose return value is a condition other writes use.

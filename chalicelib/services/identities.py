@@ -119,14 +119,14 @@ def update_identity(identity: IdentityModel, change: IdentityChange, actor: str)
     """
     for _ in range(RETRY_ATTEMPTS):
         try:
-            state, stamp = _update_once(identity, change, actor)
+            state, revision = _update_once(identity, change, actor)
         except TransactionCancelledError as error:
             if "identity" not in error.failed and not error.transient:
                 raise identities.explain_change_failure(error) from None
             identity = identities.get_identity(identity.project_id, identity.id)  # 404 when it is gone
             continue
-        if stamp is not None:
-            _rewrite_keys(state, stamp)
+        if revision is not None:
+            _rewrite_keys(state, revision)
         return state
     raise ConflictError("keys kept being issued to this identity while it changed; try again")
 
@@ -147,12 +147,12 @@ def _update_once(identity: IdentityModel, change: IdentityChange, actor: str) ->
     remaining = current.remaining if new_limits.credits is not None else None
     if change.credits_given and change.credits is not None:
         remaining = change.balance
-    stamp = rfc3339(at)
+    stamp, revision = rfc3339(at), new_id("rev")
     after = identities.changed_record(identity, change.meta, limits, stamp)
     state = IdentityState(after, new_limits, remaining)
     reference = identities.reference(after, new_limits)
     with transaction() as txn:
-        identities.add_update(txn, identity, change.meta, limits, stamp)
+        identities.add_update(txn, identity, change.meta, limits, stamp, revision)
         for lookup in identities.key_lookups(identity)[:CHUNK]:
             key_lookup.set_identity(txn, lookup, reference)
         if change.credits_given and change.credits is not None and change.balance is not None:
@@ -169,17 +169,17 @@ def _update_once(identity: IdentityModel, change: IdentityChange, actor: str) ->
             {"changed": change.changed},
             data=state.data(),
         )
-    return state, stamp
+    return state, revision
 
 
-def _rewrite_keys(state: IdentityState, stamp: str) -> None:
+def _rewrite_keys(state: IdentityState, revision: str) -> None:
     """The keys beyond the first chunk, a chunk per transaction, each while no later change
     overtook this one; every key's cached record forgotten, committed or not."""
     lookups = identities.key_lookups(state.identity)
     reference = identities.reference(state.identity, state.limits)
     try:
         for start in range(CHUNK, len(lookups), CHUNK):
-            if not identities.set_keys_chunk(state.identity, lookups[start : start + CHUNK], reference, stamp):
+            if not identities.set_keys_chunk(state.identity, lookups[start : start + CHUNK], reference, revision):
                 break
     finally:
         forget(lookups)

@@ -178,17 +178,24 @@ def changed_record(
         created_at=identity.created_at,
         created_by=identity.created_by,
         updated_at=at,
+        revision=identity.revision,
         digests=identity.digests,
         version=identity.version,
     )
 
 
 def add_update(
-    txn: Transaction, identity: IdentityModel, meta: Mapping[str, Any] | None, limits: Limits | None, at: str
+    txn: Transaction,
+    identity: IdentityModel,
+    meta: Mapping[str, Any] | None,
+    limits: Limits | None,
+    at: str,
+    revision: str,
 ) -> None:
-    """Adds to `txn` replacing the identity's `meta` and `limits` (None: left as they are)."""
+    """Adds to `txn` replacing the identity's `meta` and `limits` (None: left as they are), as
+    the change `revision` (which its keys' records follow, `set_keys_chunk`)."""
     project_is_live(txn, identity.project_id)
-    actions: list[Action] = [IdentityModel.updated_at.set(at)]
+    actions: list[Action] = [IdentityModel.updated_at.set(at), IdentityModel.revision.set(revision)]
     if meta is not None:
         actions.append(IdentityModel.meta.set(dict(meta)))
     if limits is not None:
@@ -207,16 +214,16 @@ def key_lookups(identity: IdentityModel) -> list[str]:
     return sorted(identity.digests or ())
 
 
-def set_keys_chunk(identity: IdentityModel, chunk: Sequence[str], reference: IdentityRef, stamp: str) -> bool:
+def set_keys_chunk(identity: IdentityModel, chunk: Sequence[str], reference: IdentityRef, revision: str) -> bool:
     """Rewrites the identity in these keys' verification records, on condition that no later
-    change overtook this one (its `updated_at` is still `stamp`); False when one did."""
+    change overtook this one (its `revision` is still this change's); False when one did."""
     try:
         with transaction() as txn:
             txn.condition_check(
                 IdentityModel,
                 identity.project_id,
                 identity.id,
-                condition=IdentityModel.updated_at == stamp,
+                condition=IdentityModel.revision == revision,
                 label="identity",
             )
             for lookup in chunk:

@@ -32,6 +32,9 @@ class IdentityModel(KeywardenModel):
     # Bumped by every key issued to it; a change that rewrites its keys' records requires it
     # unchanged, so it never misses a key issued meanwhile (as `KeyHolderModel.version`).
     version = NumberAttribute(default=0)
+    # Which change last rewrote its keys' records (a fresh id per change; `updated_at` has
+    # whole seconds, and two changes in one second must still tell the later one).
+    revision = UnicodeAttribute(null=True)
 
 
 class IdentityNameModel(KeywardenModel):

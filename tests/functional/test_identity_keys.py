@@ -216,3 +216,21 @@ def test_an_identitys_limits_send_identity_notices_once(platform: Platform) -> N
     assert low["identity"] == {"id": customer["id"], "external_id": "cus_1"}
     assert (low["remaining"], low["notify_below"]) == (2, 3)
     assert limited["ratelimit"] == {"name": "requests", "limit": 3, "duration_seconds": 3600}
+
+
+def test_the_tail_of_a_change_that_a_later_one_overtook_writes_nothing(platform: Platform) -> None:
+    from chalicelib.domain.verification import IdentityRef
+    from chalicelib.store import identities
+
+    customer = platform.identity(meta={"tier": "bronze"})
+    _, secret = platform.issue_for(customer["id"])
+    first = platform.patch_identity(customer["id"], {"meta": {"tier": "silver"}})
+    assert first.status == 200
+    read_by_the_first = IdentityModel.get(platform.pid, customer["id"], consistent_read=True)
+    assert platform.patch_identity(customer["id"], {"meta": {"tier": "gold"}}).status == 200
+    # The first change's tail, late: its stamp is no longer the identity's.
+    stale = IdentityRef(customer["id"], "cus_1", {"tier": "silver"})
+    lookups = identities.key_lookups(read_by_the_first)
+    assert read_by_the_first.revision is not None
+    assert identities.set_keys_chunk(read_by_the_first, lookups, stale, read_by_the_first.revision) is False
+    assert platform.check(secret)["identity"]["meta"] == {"tier": "gold"}

@@ -10,9 +10,9 @@ the limit) and spends it in memory. So:
 - never more than `limit` accepted in a window, in any number of processes: every unit
   spent was counted in the item first;
 - writes per accepted verification are 1 / slice; the slice is a tenth of a second of the
-  counter's traffic here, at least `MIN_SLICE`, at most a twentieth of the limit;
+  counter's traffic here, at least `MIN_SLICE`, at most a fortieth of the limit;
 - what a window loses is what leases held unspent when it ended: at most a slice per
-  process, a twentieth of the limit, so one steady caller reaches 95 % of its limit;
+  process, a fortieth of the limit, so one steady caller reaches 97.5 % of its limit;
 - a slice the window can no longer give whole is taken as what is left, once;
   a window with nothing left is refused in memory until it ends.
 
@@ -31,7 +31,7 @@ from chalicelib.store import meters
 LEASE_AT = 100  # verifications of one counter in one second, in this process
 MIN_SLICE = 10
 SLICE_SECONDS = 0.1
-MAX_SHARE = 20  # a slice is at most limit / MAX_SHARE
+MAX_SHARE = 40  # a slice is at most limit / MAX_SHARE
 
 
 @dataclass
@@ -70,7 +70,7 @@ def _slice(charge: RateCharge, rate: int) -> int:
 
 def leasable(charge: RateCharge, at: float) -> bool:
     """Whether this counter is served from a lease: hot here, and its limit large enough
-    that a slice of at least MIN_SLICE is at most a twentieth of it. Counts this request."""
+    that a slice of at least MIN_SLICE is at most a fortieth of it. Counts this request."""
     if charge.limit.limit // MAX_SHARE < MIN_SLICE:
         return False
     second = int(at)

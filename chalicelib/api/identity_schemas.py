@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chalicelib.api.key_schemas import KeyMeta
-from chalicelib.api.limit_schemas import CreditsSpec, CreditsView, RateLimits, RateLimitSpec
+from chalicelib.api.limit_schemas import CreditsSpec, CreditsUpdate, CreditsView, RateLimits, RateLimitSpec
 from chalicelib.api.schemas import Body, Timestamp
 
 # No control characters (the `(?!\n)$` as in `schemas._TEXT`: a bare `$` would let a final newline through).
@@ -39,7 +39,7 @@ class IdentityUpdate(Body):
 
     meta: KeyMeta | UnsetType = UNSET
     ratelimits: RateLimits | UnsetType = UNSET
-    credits: CreditsSpec | None | UnsetType = UNSET
+    credits: CreditsUpdate | None | UnsetType = UNSET
     # Named so that changing them is `immutable_field` (422), not an unknown field; any value is refused.
     id: Any | UnsetType = UNSET
     project_id: Any | UnsetType = UNSET

@@ -14,6 +14,7 @@ from chalicelib.api.limit_schemas import (
     Cost,
     CreditsSpec,
     CreditsState,
+    CreditsUpdate,
     CreditsView,
     LimitRequests,
     RateLimits,
@@ -64,7 +65,7 @@ class KeyUpdate(Body):
     description: Description | UnsetType = UNSET
     expires_at: FutureTime | None | UnsetType = UNSET
     ratelimits: RateLimits | UnsetType = UNSET
-    credits: CreditsSpec | None | UnsetType = UNSET
+    credits: CreditsUpdate | None | UnsetType = UNSET
     # Named so that changing them is `immutable_field` (422), not an unknown field; any value is refused.
     id: Any | UnsetType = UNSET
     project_id: Any | UnsetType = UNSET

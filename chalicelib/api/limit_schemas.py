@@ -48,6 +48,18 @@ class CreditsSpec(Struct, forbid_unknown_fields=True):
     ) = None
 
 
+class CreditsUpdate(Struct, forbid_unknown_fields=True):
+    """Credits replaced by a PATCH: the policy as given; the balance set to `remaining`, or
+    kept as it is when `remaining` is left out (a change of refill or threshold alone)."""
+
+    remaining: Credits | UnsetType = UNSET
+    refill: RefillSpec | None = None
+    notify_below: (
+        Annotated[Credits, Meta(description="`key.credits_low` (`identity.credits_low`) when the balance drops below")]
+        | None
+    ) = None
+
+
 class CreditsView(Struct):
     remaining: Annotated[int, Meta(description="the balance now (a refill due is counted as done)")]
     refill: RefillSpec | None
@@ -90,11 +102,14 @@ Cost = Annotated[int, Meta(ge=0, le=limits.MAX_COST, description="credits this v
 
 
 def to_limits(
-    ratelimits: list[RateLimitSpec] | UnsetType, credits: CreditsSpec | None | UnsetType, *, prefix: str = ""
+    ratelimits: list[RateLimitSpec] | UnsetType,
+    credits: CreditsSpec | CreditsUpdate | None | UnsetType,
+    *,
+    prefix: str = "",
 ) -> tuple[tuple[limits.RateLimit, ...], limits.CreditPolicy | None, int | None]:
-    """The domain's rate limits and credit policy of a body, and the starting balance (None:
-    unlimited); raises ValidationFailedError for what the schema cannot say (duplicate names,
-    a refill day without a monthly refill)."""
+    """The domain's rate limits and credit policy of a body, and the balance to set (None:
+    unlimited, or a PATCH that keeps the balance); raises ValidationFailedError for what the
+    schema cannot say (duplicate names, a refill day without a monthly refill)."""
     errors: list[FieldError] = []
     rates: tuple[limits.RateLimit, ...] = ()
     if ratelimits is not UNSET:
@@ -112,7 +127,8 @@ def to_limits(
             if given.day_of_month is not None and given.interval != "month":
                 errors.append(FieldError(f"{prefix}credits.refill.day_of_month", "only for a monthly refill"))
             refill = limits.Refill(given.amount, given.interval, given.day_of_month)
-        policy, balance = limits.CreditPolicy(refill, credits.notify_below), credits.remaining
+        remaining = credits.remaining
+        policy, balance = limits.CreditPolicy(refill, credits.notify_below), None if remaining is UNSET else remaining
     if errors:
         raise ValidationFailedError(errors)
     return rates, policy, balance

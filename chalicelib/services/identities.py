@@ -145,8 +145,13 @@ def _update_once(identity: IdentityModel, change: IdentityChange, actor: str) ->
         )
     new_limits = limits if limits is not None else old
     remaining = current.remaining if new_limits.credits is not None else None
+    balance = change.balance
     if change.credits_given and change.credits is not None:
-        remaining = change.balance
+        if balance is None:
+            # The policy changes, the balance stays (from unlimited: what a new period starts with).
+            start = change.credits.refill.amount if change.credits.refill is not None else 0
+            balance = current.remaining if current.remaining is not None else start
+        remaining = balance
     stamp, revision = rfc3339(at), new_id("rev")
     after = identities.changed_record(identity, change.meta, limits, stamp)
     state = IdentityState(after, new_limits, remaining)
@@ -155,11 +160,11 @@ def _update_once(identity: IdentityModel, change: IdentityChange, actor: str) ->
         identities.add_update(txn, identity, change.meta, limits, stamp, revision)
         for lookup in identities.key_lookups(identity)[:CHUNK]:
             key_lookup.set_identity(txn, lookup, reference)
-        if change.credits_given and change.credits is not None and change.balance is not None:
+        if change.credits_given and change.credits is not None and balance is not None:
             attribute = _credit_attribute(change.credits, at)
             # The old policy's balance is no longer read (a period label of another kind).
             stale = [_credit_attribute(old.credits, at)] if old.credits is not None else []
-            meters.set_balance(txn, identities.meter_of(identity.id), attribute, change.balance, stale)
+            meters.set_balance(txn, identities.meter_of(identity.id), attribute, balance, stale)
         audit.record(
             txn,
             identity.project_id,

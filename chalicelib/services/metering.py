@@ -254,7 +254,8 @@ def replaced_balance(meter: str, old: Limits, new: Limits, credits: int | None, 
     value = credits
     if value is None:
         # The policy changed but not the balance: carry what the holder has now.
-        value = balance(meter, old.credits, at) if old.credits is not None else 0
+        start = new.credits.refill.amount if new.credits.refill is not None else 0
+        value = balance(meter, old.credits, at) if old.credits is not None else start
     return Balance(meter, attribute, value, tuple(drop))
 
 

@@ -133,7 +133,8 @@ def test_bad_limits_on_creation_are_422_and_issue_no_key(project: Limited) -> No
 def test_bad_limits_on_patch_are_422_and_change_nothing(project: Limited) -> None:
     key, secret = project.issue(ratelimits=[limit(limit=3)], credits={"remaining": 7})
     failures = []
-    for body, field in BAD_LIMITS:
+    # A PATCH may leave `remaining` out (the balance is kept): `{}` is a change, not bad input.
+    for body, field in [(b, f) for b, f in BAD_LIMITS if b != {"credits": {}}]:
         try:
             assert_refused(project.patch(key["id"], body), field)
         except AssertionError as error:

@@ -176,3 +176,26 @@ def test_a_refill_at_a_period_boundary_under_concurrent_verifications_happens_on
     codes = sorted(r.json["code"] for r in replies)
     assert codes == ["USAGE_EXCEEDED"] * 15 + ["VALID"] * 5
     assert min(r.json["credits"]["remaining"] for r in replies) == 0
+
+
+def test_a_patch_of_the_credit_policy_without_remaining_keeps_the_balance(project: Limited) -> None:
+    key, secret = project.issue(credits={"remaining": 10})
+    assert project.verify_with(secret).json["credits"] == {"remaining": 9}
+    changed = project.api.patch(
+        f"/v1/projects/{project.pid}/keys/{key['id']}", {"credits": {"notify_below": 3}}, as_user=project.owner
+    )
+    assert changed.status == 200, changed.body
+    assert changed.json["credits"] == {"remaining": 9, "refill": None, "notify_below": 3}
+    assert project.verify_with(secret).json["credits"] == {"remaining": 8}
+    identity = project.api.post(
+        f"/v1/projects/{project.pid}/identities", {"external_id": "c", "credits": {"remaining": 4}}, as_user="ann"
+    ).json
+    kept = project.api.patch(
+        f"/v1/projects/{project.pid}/identities/{identity['id']}",
+        {"credits": {"refill": {"amount": 50, "interval": "month"}}},
+        as_user="ann",
+    )
+    assert kept.status == 200, kept.body
+    assert kept.json["credits"]["remaining"] == 4
+    reread = project.api.get(f"/v1/projects/{project.pid}/identities/{identity['id']}", as_user="ann").json
+    assert reread["credits"]["remaining"] == 4

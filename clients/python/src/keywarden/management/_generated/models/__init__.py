@@ -15,6 +15,7 @@ from .credits_change import CreditsChange
 from .credits_change_op import CreditsChangeOp
 from .credits_spec import CreditsSpec
 from .credits_state import CreditsState
+from .credits_update import CreditsUpdate
 from .credits_view import CreditsView
 from .delivery import Delivery
 from .delivery_attempt import DeliveryAttempt
@@ -170,6 +171,7 @@ __all__ = (
     "CreditsChangeOp",
     "CreditsSpec",
     "CreditsState",
+    "CreditsUpdate",
     "CreditsView",
     "Delivery",
     "DeliveryAttempt",

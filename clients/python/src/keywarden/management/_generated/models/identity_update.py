@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.credits_spec import CreditsSpec
+    from ..models.credits_update import CreditsUpdate
     from ..models.identity_update_meta import IdentityUpdateMeta
     from ..models.rate_limit_spec import RateLimitSpec
 
@@ -23,7 +23,7 @@ class IdentityUpdate:
 
     Attributes:
         created_at (Any | Unset):
-        credits_ (CreditsSpec | None | Unset):
+        credits_ (CreditsUpdate | None | Unset):
         external_id (Any | Unset):
         id (Any | Unset):
         meta (IdentityUpdateMeta | Unset): free-form JSON object, at most 4 KiB encoded
@@ -32,7 +32,7 @@ class IdentityUpdate:
     """
 
     created_at: Any | Unset = UNSET
-    credits_: CreditsSpec | None | Unset = UNSET
+    credits_: CreditsUpdate | None | Unset = UNSET
     external_id: Any | Unset = UNSET
     id: Any | Unset = UNSET
     meta: IdentityUpdateMeta | Unset = UNSET
@@ -40,14 +40,14 @@ class IdentityUpdate:
     ratelimits: list[RateLimitSpec] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.credits_spec import CreditsSpec  # noqa: PLC0415
+        from ..models.credits_update import CreditsUpdate  # noqa: PLC0415
 
         created_at = self.created_at
 
         credits_: dict[str, Any] | None | Unset
         if isinstance(self.credits_, Unset):
             credits_ = UNSET
-        elif isinstance(self.credits_, CreditsSpec):
+        elif isinstance(self.credits_, CreditsUpdate):
             credits_ = self.credits_.to_dict()
         else:
             credits_ = self.credits_
@@ -91,14 +91,14 @@ class IdentityUpdate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.credits_spec import CreditsSpec  # noqa: PLC0415
+        from ..models.credits_update import CreditsUpdate  # noqa: PLC0415
         from ..models.identity_update_meta import IdentityUpdateMeta  # noqa: PLC0415
         from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
 
         d = dict(src_dict)
         created_at = d.pop("created_at", UNSET)
 
-        def _parse_credits_(data: object) -> CreditsSpec | None | Unset:
+        def _parse_credits_(data: object) -> CreditsUpdate | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -106,12 +106,12 @@ class IdentityUpdate:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                credits_type_0 = CreditsSpec.from_dict(data)
+                credits_type_0 = CreditsUpdate.from_dict(data)
 
                 return credits_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CreditsSpec | None | Unset, data)
+            return cast(CreditsUpdate | None | Unset, data)
 
         credits_ = _parse_credits_(d.pop("credits", UNSET))
 

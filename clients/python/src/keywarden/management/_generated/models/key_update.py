@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.credits_spec import CreditsSpec
+    from ..models.credits_update import CreditsUpdate
     from ..models.rate_limit_spec import RateLimitSpec
 
 
@@ -25,7 +25,7 @@ class KeyUpdate:
     Attributes:
         created_at (Any | Unset):
         created_by (Any | Unset):
-        credits_ (CreditsSpec | None | Unset):
+        credits_ (CreditsUpdate | None | Unset):
         description (str | Unset):
         expires_at (datetime.datetime | None | Unset):
         hint (Any | Unset):
@@ -48,7 +48,7 @@ class KeyUpdate:
 
     created_at: Any | Unset = UNSET
     created_by: Any | Unset = UNSET
-    credits_: CreditsSpec | None | Unset = UNSET
+    credits_: CreditsUpdate | None | Unset = UNSET
     description: str | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
     hint: Any | Unset = UNSET
@@ -69,7 +69,7 @@ class KeyUpdate:
     type_: Any | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.credits_spec import CreditsSpec  # noqa: PLC0415
+        from ..models.credits_update import CreditsUpdate  # noqa: PLC0415
 
         created_at = self.created_at
 
@@ -78,7 +78,7 @@ class KeyUpdate:
         credits_: dict[str, Any] | None | Unset
         if isinstance(self.credits_, Unset):
             credits_ = UNSET
-        elif isinstance(self.credits_, CreditsSpec):
+        elif isinstance(self.credits_, CreditsUpdate):
             credits_ = self.credits_.to_dict()
         else:
             credits_ = self.credits_
@@ -180,7 +180,7 @@ class KeyUpdate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.credits_spec import CreditsSpec  # noqa: PLC0415
+        from ..models.credits_update import CreditsUpdate  # noqa: PLC0415
         from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -188,7 +188,7 @@ class KeyUpdate:
 
         created_by = d.pop("created_by", UNSET)
 
-        def _parse_credits_(data: object) -> CreditsSpec | None | Unset:
+        def _parse_credits_(data: object) -> CreditsUpdate | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -196,12 +196,12 @@ class KeyUpdate:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                credits_type_0 = CreditsSpec.from_dict(data)
+                credits_type_0 = CreditsUpdate.from_dict(data)
 
                 return credits_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CreditsSpec | None | Unset, data)
+            return cast(CreditsUpdate | None | Unset, data)
 
         credits_ = _parse_credits_(d.pop("credits", UNSET))
 

@@ -234,3 +234,29 @@ def test_the_tail_of_a_change_that_a_later_one_overtook_writes_nothing(platform:
     assert read_by_the_first.revision is not None
     assert identities.set_keys_chunk(read_by_the_first, lookups, stale, read_by_the_first.revision) is False
     assert platform.check(secret)["identity"]["meta"] == {"tier": "gold"}
+
+
+def test_a_key_is_never_issued_to_an_identity_deleted_after_it_was_read(platform: Platform) -> None:
+    from chalicelib.errors import ValidationFailedError
+    from chalicelib.services import keys as key_cases
+    from chalicelib.store import identities, keys, roles
+    from chalicelib.store.project_models import ProjectModel
+
+    customer = platform.identity()
+    read = identities.reference(identities.get_identity(platform.pid, customer["id"]))  # the handler's read
+    deleted = platform.api.delete(f"/v1/projects/{platform.pid}/identities/{customer['id']}", as_user="ann")
+    assert deleted.status == 204
+    spec = key_cases.NewKey(
+        key_type="opaque",
+        name="late",
+        description="",
+        owner_id=None,
+        role=roles.get_role(platform.pid, platform.role(["a"])),
+        expires_at=None,
+        meta={},
+        identity=read,
+    )
+    with pytest.raises(ValidationFailedError):
+        key_cases.issue_key(ProjectModel.get(platform.pid), spec, "ann")
+    assert keys.identity_keys(platform.pid, customer["id"]) == []
+    assert IdentityModel.count(platform.pid) == 0, "no identity item brought back by the key's list"

@@ -313,7 +313,9 @@ def report(plan: Plan, states: Mapping[str, Mapping[str, int]], refusal: str | N
         credits = max(0, balance_of(states.get(plan.credits.holder, {}), plan.credits))
     reset_at = None
     if refusal == RATE_LIMITED:
-        reset_at = max(c.reset_at for c in judge(plan, states).exceeded)
+        # The limits that refused; none when the refusal was not theirs to explain (a write
+        # refused for a count no longer seen, a meter too contended to charge): no reset then.
+        reset_at = max((c.reset_at for c in judge(plan, states).exceeded), default=None)
     return Metered(refusal, rates, credits, reset_at)
 
 

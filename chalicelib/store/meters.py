@@ -161,7 +161,9 @@ def _charge_together(
                 unseen = [m for m in by_meter if m not in seen]
                 return Charged(False, seen | (read(unseen) if unseen else {}))
             if attempt == _TRANSACTION_ATTEMPTS - 1:
-                raise
+                # Other transactions kept holding these meters: nothing was charged, and the
+                # caller refuses (a verification never fails for a busy meter).
+                return Charged(False, read(list(by_meter)))
             _pause(attempt)
             continue
         # A transaction returns no values: read what the charge left (what remains is for the answer).

@@ -260,3 +260,26 @@ def test_a_key_is_never_issued_to_an_identity_deleted_after_it_was_read(platform
         key_cases.issue_key(ProjectModel.get(platform.pid), spec, "ann")
     assert keys.identity_keys(platform.pid, customer["id"]) == []
     assert IdentityModel.count(platform.pid) == 0, "no identity item brought back by the key's list"
+
+
+def test_a_two_meter_charge_that_keeps_losing_races_is_refused_never_an_error(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from chalicelib import aws
+
+    customer = platform.identity(credits={"remaining": 5})
+    _, secret = platform.issue_for(customer["id"], ratelimits=[{"name": "burst", "limit": 9, "duration_seconds": 3600}])
+    client = aws.client("dynamodb")
+    conflict = {
+        "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+        "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}],
+    }
+
+    def always_conflicting(**_: Any) -> Any:
+        raise ClientError(conflict, "TransactWriteItems")  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "transact_write_items", always_conflicting)
+    answer = platform.check(secret)
+    assert (answer["valid"], answer["code"], answer["credits"]) == (False, "RATE_LIMITED", {"remaining": 5})

@@ -66,10 +66,10 @@ def key_view(key: ApiKeyModel) -> Key:
 
 def key_views(items: list[ApiKeyModel]) -> list[Key]:
     """Keys as GET shows them; the balances of those with credits in one read."""
-    policies = [from_document(k.limits).credits for k in items]
-    at = now()
-    meters = [key_meter(k.id, from_document(k.limits)) for k in items]
-    remaining = metering.balances(meters, policies, at) if any(policies) else []
+    limits = [from_document(k.limits) for k in items]
+    policies = [x.credits for x in limits]
+    meters = [key_meter(k.id, x) for k, x in zip(items, limits, strict=True)]
+    remaining = metering.balances(meters, policies, now()) if any(policies) else []
     return [Key(**event_data.key_data(key, remaining[index] if remaining else None)) for index, key in enumerate(items)]
 
 

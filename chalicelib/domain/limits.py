@@ -61,6 +61,19 @@ class CreditPolicy(Struct, frozen=True):
     refill: Refill | None = None
     notify_below: int | None = None
 
+    @property
+    def start(self) -> int:
+        """The balance of a period nobody has spent in yet: the refill's amount (0 without)."""
+        return self.refill.amount if self.refill is not None else 0
+
+    def attribute(self, at: float) -> str:
+        """The meter attribute that holds the balance of the period `at` falls in."""
+        return credit_attribute(period_of(self.refill, at))
+
+    def balance_in(self, state: Mapping[str, int], at: float) -> int:
+        """The balance a meter's counts `state` give at `at` (never below 0)."""
+        return max(0, int(state.get(self.attribute(at), self.start)))
+
 
 class Limits(Struct, frozen=True):
     """What one holder (a key or an identity) carries."""
@@ -113,7 +126,7 @@ class CreditCharge(Struct, frozen=True):
 
     @property
     def start(self) -> int:
-        return self.policy.refill.amount if self.policy.refill is not None else 0
+        return self.policy.start
 
 
 class Plan(Struct, frozen=True):

@@ -17,7 +17,7 @@ from msgspec import Struct
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.limits import CreditPolicy, Limits, RateLimit, credit_attribute, period_of
+from chalicelib.domain.limits import CreditPolicy, Limits, RateLimit
 from chalicelib.errors import ConflictError
 from chalicelib.services import metering
 from chalicelib.services.keys import forget, revoke_keys
@@ -62,12 +62,9 @@ class IdentityChange(Struct, frozen=True):
 def states(found: Sequence[IdentityModel]) -> list[IdentityState]:
     """The identities with their limits and live balances (one read of their meters)."""
     at = now()
-    remaining = identities.balances(found, at)
-    return [IdentityState(i, identities.identity_limits(i), remaining[i.id]) for i in found]
-
-
-def _credit_attribute(policy: CreditPolicy, at: float) -> str:
-    return credit_attribute(period_of(policy.refill, at))
+    limits = [identities.identity_limits(i) for i in found]
+    remaining = metering.balances([identities.meter_of(i.id) for i in found], [x.credits for x in limits], at)
+    return [IdentityState(*row) for row in zip(found, limits, remaining, strict=True)]
 
 
 def create_identity(
@@ -88,7 +85,7 @@ def create_identity(
         with transaction() as txn:
             identities.add_identity(txn, identity)
             if limits.credits is not None and remaining is not None:
-                attribute = _credit_attribute(limits.credits, at)
+                attribute = limits.credits.attribute(at)
                 meters.set_balance(txn, identities.meter_of(identity.id), attribute, remaining)
             audit.record(
                 txn,
@@ -149,8 +146,7 @@ def _update_once(identity: IdentityModel, change: IdentityChange, actor: str) ->
     if change.credits_given and change.credits is not None:
         if balance is None:
             # The policy changes, the balance stays (from unlimited: what a new period starts with).
-            start = change.credits.refill.amount if change.credits.refill is not None else 0
-            balance = current.remaining if current.remaining is not None else start
+            balance = current.remaining if current.remaining is not None else change.credits.start
         remaining = balance
     stamp, revision = rfc3339(at), new_id("rev")
     after = identities.changed_record(identity, change.meta, limits, stamp)
@@ -161,9 +157,9 @@ def _update_once(identity: IdentityModel, change: IdentityChange, actor: str) ->
         for lookup in identities.key_lookups(identity)[:CHUNK]:
             key_lookup.set_identity(txn, lookup, reference)
         if change.credits_given and change.credits is not None and balance is not None:
-            attribute = _credit_attribute(change.credits, at)
+            attribute = change.credits.attribute(at)
             # The old policy's balance is no longer read (a period label of another kind).
-            stale = [_credit_attribute(old.credits, at)] if old.credits is not None else []
+            stale = [old.credits.attribute(at)] if old.credits is not None else []
             meters.set_balance(txn, identities.meter_of(identity.id), attribute, balance, stale)
         audit.record(
             txn,

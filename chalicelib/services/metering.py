@@ -25,7 +25,6 @@ from chalicelib.domain.limits import (
     RateCharge,
     RateState,
     UnknownLimitError,
-    balance_of,
     count_of,
     credit_attribute,
     judge,
@@ -179,14 +178,10 @@ def _is_stale(chosen: Plan, holder: str, name: str) -> bool:
                 return int(window) < rate.window - 1
         return False
     if kind == "c" and chosen.credits is not None and chosen.credits.holder == holder:
-        return rest < chosen.credits.period and rest[:1] == chosen.credits.period[:1] and not _previous(rest, chosen)
+        # Labels of one form (`d...`, `m...`) sort in time order.
+        current = chosen.credits.period
+        return rest[:1] == current[:1] and rest < _step_back(current)
     return False
-
-
-def _previous(period: str, chosen: Plan) -> bool:
-    # Labels of one form sort in time order; the one just before the current is the newest older one.
-    assert chosen.credits is not None
-    return period >= _step_back(chosen.credits.period)
 
 
 def _step_back(period: str) -> str:
@@ -203,25 +198,17 @@ def _step_back(period: str) -> str:
 
 def balance(meter: str, policy: CreditPolicy | None, at: float) -> int | None:
     """A holder's credit balance now (None: unlimited); a period not started has the refill's amount."""
-    if policy is None:
-        return None
-    attribute = credit_attribute(period_of(policy.refill, at))
-    start = policy.refill.amount if policy.refill is not None else 0
-    return max(0, meters.read([meter])[meter].get(attribute, start))
+    return balances([meter], [policy], at)[0]
 
 
 def balances(meter_ids: Sequence[str], policies: Sequence[CreditPolicy | None], at: float) -> list[int | None]:
-    """`balance` of many holders in one read."""
+    """`balance` of many holders, in one read of the meters of those with credits."""
     wanted = [m for m, p in zip(meter_ids, policies, strict=True) if p is not None]
     states = meters.read(list(dict.fromkeys(wanted))) if wanted else {}
-    found: list[int | None] = []
-    for meter, policy in zip(meter_ids, policies, strict=True):
-        if policy is None:
-            found.append(None)
-            continue
-        start = policy.refill.amount if policy.refill is not None else 0
-        found.append(max(0, states[meter].get(credit_attribute(period_of(policy.refill, at)), start)))
-    return found
+    return [
+        None if policy is None else policy.balance_in(states[meter], at)
+        for meter, policy in zip(meter_ids, policies, strict=True)
+    ]
 
 
 def replaced_balance(meter: str, old: Limits, new: Limits, credits: int | None, at: float) -> Balance | None:
@@ -250,12 +237,11 @@ def replaced_balance(meter: str, old: Limits, new: Limits, credits: int | None, 
             drop.append(name)
     if new.credits is None:
         return Balance(meter, "", None, tuple(drop)) if drop else None
-    attribute = credit_attribute(period_of(new.credits.refill, at))
+    attribute = new.credits.attribute(at)
     value = credits
     if value is None:
         # The policy changed but not the balance: carry what the holder has now.
-        start = new.credits.refill.amount if new.credits.refill is not None else 0
-        value = balance(meter, old.credits, at) if old.credits is not None else start
+        value = old.credits.balance_in(state, at) if old.credits is not None else new.credits.start
     return Balance(meter, attribute, value, tuple(drop))
 
 
@@ -264,14 +250,4 @@ def change_credits(
 ) -> int:
     """Sets, increments or decrements a holder's balance (never below 0), audited in the same
     transaction; returns it after."""
-    attribute = credit_attribute(period_of(policy.refill, at))
-    start = policy.refill.amount if policy.refill is not None else 0
-    return meters.change_balance(meter, attribute, start, op, value, audited)
-
-
-def spent_from(chosen: Plan, states: dict[str, dict[str, int]]) -> tuple[int, int] | None:
-    """(balance before, balance after) of an accepted charge's credits, None without credits."""
-    if chosen.credits is None:
-        return None
-    after = balance_of(states.get(chosen.credits.holder, {}), chosen.credits)
-    return after + chosen.credits.cost, after
+    return meters.change_balance(meter, policy.attribute(at), policy.start, op, value, audited)

@@ -18,16 +18,14 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.limits import (
     IDENTITY,
     Limits,
-    credit_attribute,
     from_document,
     meter_id,
-    period_of,
     to_document,
 )
 from chalicelib.domain.page import Page
 from chalicelib.domain.verification import IdentityRef
 from chalicelib.errors import ConflictError, NotFoundError
-from chalicelib.store import key_lookup, meters
+from chalicelib.store import key_lookup
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.identity_models import IdentityModel, IdentityNameModel
 from chalicelib.store.pagination import get_or_not_found, query_page
@@ -53,25 +51,6 @@ def limits_document(limits: Limits) -> dict[str, Any] | None:
 def meter_of(identity_id: str) -> str:
     """The id of the identity's meter item: its credit balance and rate-limit windows."""
     return meter_id(IDENTITY, identity_id)
-
-
-def balances(identities: Sequence[IdentityModel], at: float) -> dict[str, int | None]:
-    """Each identity's credit balance at `at` (None: unlimited), by identity id, in one read.
-
-    A period with no balance yet (a refill not needed so far) has the refill's amount.
-    """
-    policies = {i.id: identity_limits(i).credits for i in identities}
-    limited = [meter_of(i) for i, policy in policies.items() if policy is not None]
-    states = meters.read(limited) if limited else {}
-    found: dict[str, int | None] = {}
-    for identity_id, policy in policies.items():
-        if policy is None:
-            found[identity_id] = None
-            continue
-        start = policy.refill.amount if policy.refill is not None else 0
-        state = states.get(meter_of(identity_id), {})
-        found[identity_id] = state.get(credit_attribute(period_of(policy.refill, at)), start)
-    return found
 
 
 # --- reads ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from keywarden.cli.keys import ratelimit
+from keywarden.cli.limits import credits_commands, pairs, ratelimit
 from keywarden.cli.output import Column, echo_fields, echo_json, field
 from keywarden.cli.session import Group, Session, list_options, pass_session, project_option
 from keywarden.management._generated.api.identities import (
@@ -18,8 +18,6 @@ from keywarden.management._generated.api.identities import (
     list_identities,
 )
 from keywarden.management._generated.models import (
-    CreditsChange,
-    CreditsChangeOp,
     CreditsSpec,
     IdentityCreate,
     IdentityCreateMeta,
@@ -68,7 +66,9 @@ def list_(session: Session, pid: str, external_id: str | None, limit: int | None
 @identities.command()
 @project_option
 @click.argument("external_id")
-@click.option("--meta", "meta", multiple=True, metavar="NAME=VALUE", help="Free-form metadata (repeat).")
+@click.option(
+    "--meta", "meta", multiple=True, callback=pairs, metavar="NAME=VALUE", help="Free-form metadata (repeat)."
+)
 @click.option(
     "--ratelimit",
     "ratelimits",
@@ -83,20 +83,14 @@ def create(
     session: Session,
     pid: str,
     external_id: str,
-    meta: tuple[str, ...],
+    meta: dict[str, str],
     ratelimits: list[RateLimitSpec],
     credits_: int | None,
 ) -> None:
     """Create the identity of your customer EXTERNAL_ID (your own id for them)."""
-    pairs: dict[str, str] = {}
-    for item in meta:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--meta")
-        pairs[name] = value
     body = IdentityCreate(
         external_id=external_id,
-        meta=IdentityCreateMeta.from_dict(pairs) if pairs else UNSET,
+        meta=IdentityCreateMeta.from_dict(meta) if meta else UNSET,
         ratelimits=ratelimits or UNSET,
         credits_=UNSET if credits_ is None else CreditsSpec(remaining=credits_),
     )
@@ -131,37 +125,4 @@ def delete(session: Session, pid: str, identity_id: str) -> None:
         click.echo(f"Deleted {identity_id}; its keys are revoked.")
 
 
-@identities.group("credits", cls=Group)
-def credits_group() -> None:
-    """An identity's credits: set the balance, or add to it (negative: take away, never below 0)."""
-
-
-def _balance(session: Session, pid: str, identity_id: str, op: str, value: int) -> None:
-    body = CreditsChange(op=CreditsChangeOp(op), value=value)
-    result = session.call(
-        change_identity_credits.sync_detailed, pid, identity_id, body=body, idempotency_key=session.idempotency_key
-    )
-    if session.json_output:
-        echo_json(result.body)
-    else:
-        click.echo(f"{identity_id} has {result.body['remaining']} credits.")
-
-
-@credits_group.command("set")
-@project_option
-@click.argument("identity_id")
-@click.argument("amount", type=click.IntRange(0))
-@pass_session
-def credits_set(session: Session, pid: str, identity_id: str, amount: int) -> None:
-    """Set IDENTITY_ID's balance to AMOUNT."""
-    _balance(session, pid, identity_id, "set", amount)
-
-
-@credits_group.command("add", context_settings={"ignore_unknown_options": True})
-@project_option
-@click.argument("identity_id")
-@click.argument("amount", type=int)
-@pass_session
-def credits_add(session: Session, pid: str, identity_id: str, amount: int) -> None:
-    """Add AMOUNT to IDENTITY_ID's balance (negative: take away; never below 0)."""
-    _balance(session, pid, identity_id, "increment" if amount >= 0 else "decrement", abs(amount))
+credits_commands(identities, "identity", change_identity_credits.sync_detailed)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from keywarden.cli.errors import CliError, ExitCode
+from keywarden.cli.limits import credits_commands, pairs, ratelimit
 from keywarden.cli.options import timestamp
 from keywarden.cli.output import Column, ask, echo_fields, echo_json, echo_secret, field
 from keywarden.cli.session import Group, Session, list_options, pass_session, project_option
@@ -22,8 +23,6 @@ from keywarden.management._generated.api.api_keys import (
 )
 from keywarden.management._generated.models import (
     BatchDelete,
-    CreditsChange,
-    CreditsChangeOp,
     CreditsSpec,
     KeyCreate,
     KeyCreateMeta,
@@ -70,18 +69,6 @@ FIELDS = [
 KEY_TYPES = [t.value for t in KeyCreateType]
 STATUSES = [s.value for s in ListKeysStatus]
 GRACE = click.IntRange(0, 604800)
-
-
-def ratelimit(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[RateLimitSpec]:
-    """`NAME=LIMIT/SECONDS` (at most LIMIT accepted verifications in each window of SECONDS)."""
-    specs = []
-    for value in values:
-        name, sep, rest = value.partition("=")
-        limit, slash, seconds = rest.partition("/")
-        if not (sep and slash and name and limit.isdigit() and seconds.isdigit()):
-            raise click.BadParameter(f"{value!r} is not NAME=LIMIT/SECONDS (e.g. requests=100/60)")
-        specs.append(RateLimitSpec(name=name, limit=int(limit), duration_seconds=int(seconds)))
-    return specs
 
 
 def _issued(session: Session, body: dict[str, Any], verb: str) -> None:
@@ -144,7 +131,9 @@ def list_(
 @click.option("--description", default=None)
 @click.option("--ttl", type=click.IntRange(1), default=None, help="Expires this many seconds from now.")
 @click.option("--expires-at", default=None, callback=timestamp, metavar="TIME", help="Expires at this RFC 3339 time.")
-@click.option("--meta", "meta", multiple=True, metavar="NAME=VALUE", help="Free-form metadata (repeat).")
+@click.option(
+    "--meta", "meta", multiple=True, callback=pairs, metavar="NAME=VALUE", help="Free-form metadata (repeat)."
+)
 @click.option(
     "--ratelimit",
     "ratelimits",
@@ -166,7 +155,7 @@ def create(
     description: str | None,
     ttl: int | None,
     expires_at: Any,
-    meta: tuple[str, ...],
+    meta: dict[str, str],
     ratelimits: list[RateLimitSpec],
     credits_: int | None,
 ) -> None:
@@ -175,12 +164,6 @@ def create(
         raise click.UsageError("give --ttl or --expires-at, not both")
     if owner is not None and identity_id is not None:
         raise click.UsageError("give --owner or --identity, not both")
-    pairs: dict[str, str] = {}
-    for item in meta:
-        name_part, sep, value = item.partition("=")
-        if not sep or not name_part:
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--meta")
-        pairs[name_part] = value
     body = KeyCreate(
         name=name,
         type_=KeyCreateType(key_type),
@@ -190,7 +173,7 @@ def create(
         description=UNSET if description is None else description,
         ttl_seconds=UNSET if ttl is None else ttl,
         expires_at=UNSET if expires_at is None else expires_at,
-        meta=KeyCreateMeta.from_dict(pairs) if pairs else UNSET,
+        meta=KeyCreateMeta.from_dict(meta) if meta else UNSET,
         ratelimits=ratelimits or UNSET,
         credits_=UNSET if credits_ is None else CreditsSpec(remaining=credits_),
     )
@@ -261,35 +244,4 @@ def batch_delete(session: Session, pid: str, key_ids: tuple[str, ...], yes: bool
         click.echo(f"Not found: {' '.join(not_found)}")
 
 
-@keys.group("credits", cls=Group)
-def credits_group() -> None:
-    """A key's credits: set the balance, or add to it (a negative amount takes away, never below 0)."""
-
-
-def _balance(session: Session, pid: str, key_id: str, op: str, value: int) -> None:
-    body = CreditsChange(op=CreditsChangeOp(op), value=value)
-    result = session.call(change_credits.sync_detailed, pid, key_id, body=body, idempotency_key=session.idempotency_key)
-    if session.json_output:
-        echo_json(result.body)
-    else:
-        click.echo(f"{key_id} has {result.body['remaining']} credits.")
-
-
-@credits_group.command("set")
-@project_option
-@click.argument("key_id")
-@click.argument("amount", type=click.IntRange(0))
-@pass_session
-def credits_set(session: Session, pid: str, key_id: str, amount: int) -> None:
-    """Set KEY_ID's balance to AMOUNT."""
-    _balance(session, pid, key_id, "set", amount)
-
-
-@credits_group.command("add", context_settings={"ignore_unknown_options": True})
-@project_option
-@click.argument("key_id")
-@click.argument("amount", type=int)
-@pass_session
-def credits_add(session: Session, pid: str, key_id: str, amount: int) -> None:
-    """Add AMOUNT to KEY_ID's balance (negative: take away; the balance never goes below 0)."""
-    _balance(session, pid, key_id, "increment" if amount >= 0 else "decrement", abs(amount))
+credits_commands(keys, "key", change_credits.sync_detailed)

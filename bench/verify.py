@@ -349,7 +349,7 @@ def repeated_input_cpu(key: str, runs: int) -> dict[str, float]:
     import msgspec
 
     from chalicelib.api.binding import refuse_repeated_headers, refuse_repeated_members
-    from chalicelib.api.key_schemas import VerifyHmac, VerifyKey
+    from chalicelib.api.verify_schemas import VerifyHmac, VerifyKey
 
     hmac_body = {
         "method": "GET",

@@ -142,6 +142,12 @@ class ImmutableFieldError(ValidationFailedError):
     code, title = "immutable_field", "Field cannot be changed"
 
 
+class PolicyViolationError(ValidationFailedError):
+    """The key would break the project's key policy: `errors` names each rule broken."""
+
+    code, title = "policy_violation", "The project's key policy refuses this key"
+
+
 class OwnerNotPermittedError(KeywardenError):
     code, status, title = "owner_not_permitted", 422, "Owner may not hold keys"
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.api.access import MembersOnly, Own, OwnFilter
 from chalicelib.api.http import Call, Reply, Router
-from chalicelib.api.keys import future_epoch, key_view
+from chalicelib.api.keys import allowlist_of, future_epoch, key_view
 from chalicelib.api.request_schemas import (
     Approve,
     Claimed,
@@ -116,8 +116,9 @@ def approve_request(call: Call[Approve, None]) -> KeyRequest:
     its own requester). The requester then has 7 days to claim the key, else it is revoked."""
     project, body = call.access.project, call.body
     expires_at = future_epoch(body.expires_at, "expires_at") if body.expires_at is not None else None
+    allowlist = allowlist_of(body.ip_allowlist)
     return request_view(
-        request_cases.approve(project, call.params["request_id"], call.person.sub, body.note, expires_at)
+        request_cases.approve(project, call.params["request_id"], call.person.sub, body.note, expires_at, allowlist)
     )
 
 
@@ -158,5 +159,5 @@ def cancel_request(call: Call[None, None]) -> KeyRequest:
 def claim_request(call: Call[None, None]) -> Reply:
     """The requester takes the approved key, once: its secret, and the template's info fields
     as `secrets` and as `.env` text. Nothing of them is kept afterwards (409 on a second claim)."""
-    _, key, secret, secrets = request_cases.claim(call.access.resource, call.person.sub)
+    _, key, secret, secrets = request_cases.claim(call.access.project, call.access.resource, call.person.sub)
     return Reply(Claimed(key=key_view(key), secret=secret, secrets=secrets, dotenv=info_fields.dotenv(secrets)))

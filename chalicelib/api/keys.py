@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from msgspec import UNSET, structs
 
@@ -25,6 +25,7 @@ from chalicelib.api.key_schemas import (
 from chalicelib.api.limit_schemas import CreditsBalance, CreditsChange, to_limits
 from chalicelib.api.schemas import Page
 from chalicelib.domain.clock import epoch_of, now, rfc3339
+from chalicelib.domain.ip_allowlist import AllowlistError, normalized
 from chalicelib.domain.limits import Limits, from_document, key_meter
 from chalicelib.domain.meta import check_meta
 from chalicelib.domain.policy import Action
@@ -56,7 +57,16 @@ else:  # at first use: see chalicelib.lazy
 
 router = Router("keys", "api keys")
 
-_MUTABLE = {"name", "description", "expires_at", "ratelimits", "credits"}
+_MUTABLE = {"name", "description", "expires_at", "ratelimits", "credits", "enabled", "ip_allowlist"}
+
+
+def allowlist_of(entries: list[str] | None, field: str = "ip_allowlist") -> tuple[str, ...]:
+    """An allowlist as given, in canonical form; 422 naming the entry at fault."""
+    try:
+        return normalized(entries or [])
+    except AllowlistError as error:
+        where = field if error.index is None else f"{field}[{error.index}]"
+        raise ValidationFailedError.single(where, str(error)) from None
 
 
 def key_view(key: ApiKeyModel) -> Key:
@@ -162,6 +172,7 @@ def create_key(call: Call[KeyCreate, None]) -> KeyIssued:
         limits=Limits(rates, policy),
         credits=credits,
         identity=identity,
+        ip_allowlist=allowlist_of(body.ip_allowlist),
     )
     issued = key_cases.issue_key(project, spec, call.person.sub)
     return KeyIssued(key=key_view(issued.key), secret=issued.secret)
@@ -211,8 +222,10 @@ def get_key(call: Call[None, None]) -> Key:
 
 @router.route("PATCH", "/v1/projects/{pid}/keys/{key_id}", body=KeyUpdate, response=Key, action=Action.MANAGE_KEYS)
 def update_key(call: Call[KeyUpdate, None]) -> Key:
-    """Changes `name`, `description`, `expires_at`, `ratelimits` or `credits`; any other field
-    is `immutable_field`."""
+    """Changes `name`, `description`, `expires_at`, `ratelimits`, `credits`, `enabled` or
+    `ip_allowlist`; any other field is `immutable_field`. Disabling (`enabled: false`) is
+    reversible, unlike a revocation: the key answers DISABLED within KEYWARDEN_CACHE_TTL
+    seconds, and verifies again once enabled (`key.disabled` / `key.enabled`)."""
     project, body = call.access.project, call.body
     given = {k: v for k, v in structs.asdict(body).items() if v is not UNSET}
     frozen = sorted(set(given) - _MUTABLE)
@@ -220,6 +233,8 @@ def update_key(call: Call[KeyUpdate, None]) -> Key:
         raise ImmutableFieldError([FieldError(name, "cannot be changed") for name in frozen])
     if "expires_at" in given and given["expires_at"] is not None:
         given["expires_at"] = future_epoch(given["expires_at"], "expires_at")
+    if "ip_allowlist" in given:
+        given["ip_allowlist"] = allowlist_of(given["ip_allowlist"])
     key = keys.get_key(project.id, call.params["key_id"])
     limits, credits = None, None
     if body.ratelimits is not UNSET or body.credits is not UNSET:
@@ -229,7 +244,7 @@ def update_key(call: Call[KeyUpdate, None]) -> Key:
             rates if body.ratelimits is not UNSET else current.ratelimits,
             policy if body.credits is not UNSET else current.credits,
         )
-    return key_view(key_cases.update_key(key, given, call.person.sub, limits=limits, credits=credits))
+    return key_view(key_cases.update_key(project, key, given, call.person.sub, limits=limits, credits=credits))
 
 
 @router.route("DELETE", "/v1/projects/{pid}/keys/{key_id}", status=204, action=Action.MANAGE_KEYS)
@@ -336,6 +351,12 @@ def _key_change(event: AuditEventModel) -> KeyChange:
         return KeyChange(id=event.id, at=event.at, change="revoked", key_ids=key_ids)
     if event.action.startswith("member."):
         return KeyChange(id=event.id, at=event.at, change="owner_changed", key_ids=[], owner_id=event.target_id)
-    if "expires_at" not in details.get("changed", ("expires_at",)):
+    if event.action in ("key.disabled", "key.enabled"):
+        toggle: Literal["disabled", "enabled"] = "disabled" if event.action == "key.disabled" else "enabled"
+        return KeyChange(id=event.id, at=event.at, change=toggle, key_ids=[event.target_id])
+    changed = details.get("changed", ("expires_at",))
+    if "expires_at" not in changed and "ip_allowlist" in changed:
+        return KeyChange(id=event.id, at=event.at, change="restrictions_changed", key_ids=[event.target_id])
+    if "expires_at" not in changed:
         return KeyChange(id=event.id, at=event.at, change="limits_changed", key_ids=[event.target_id])
     return KeyChange(id=event.id, at=event.at, change="expiry_changed", key_ids=[event.target_id])

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from chalicelib.api.key_schemas import Key, KeySecret, KeyTypeName
+from chalicelib.api.key_schemas import IpAllowlist, Key, KeySecret, KeyTypeName
 from chalicelib.api.schemas import Body, Description, FutureTime, Name, Timestamp, UserId
 from chalicelib.domain.info_fields import NAME_PATTERN
 
@@ -68,6 +68,7 @@ class Approve(Body):
     expires_at: (
         Annotated[FutureTime, Meta(description="the key's expiry; default: now + the template's ttl_seconds")] | None
     ) = None
+    ip_allowlist: Annotated[IpAllowlist, Meta(description="the key's IP allowlist; default: none (anywhere)")] = []
 
 
 class Deny(Body):

@@ -9,7 +9,8 @@ from msgspec import UNSET
 
 from chalicelib.api import request_log
 from chalicelib.api.http import AUTH_SERVICE, Call, Router
-from chalicelib.api.key_schemas import (
+from chalicelib.api.limit_schemas import CreditsState, LimitRequest, RateLimitState
+from chalicelib.api.verify_schemas import (
     IdentityRefView,
     Introspection,
     IntrospectRequest,
@@ -18,10 +19,11 @@ from chalicelib.api.key_schemas import (
     VerifyKey,
     VerifyResult,
 )
-from chalicelib.api.limit_schemas import CreditsState, LimitRequest, RateLimitState
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import rfc3339
+from chalicelib.domain.ip_allowlist import is_address
 from chalicelib.domain.verification import Verdict
+from chalicelib.errors import ValidationFailedError
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ def verify(call: Call[VerifyKey, None]) -> VerifyResult:
     """Verifies a key for the calling project; failures are 200 with `valid: false` and a code."""
     body = call.body
     project_id = call.project_id_of_service
-    verdict = verification.verify_key(body.key, project_id, body.permissions)
+    verdict = verification.verify_key(body.key, project_id, body.permissions, _client_ip(body.client_ip))
     return _counted(verification.charged(verdict, _requested(body.ratelimits), body.cost), project_id)
 
 
@@ -54,7 +56,7 @@ def verify_hmac(call: Call[VerifyHmac, None]) -> VerifyResult:
     body = call.body
     project_id = call.project_id_of_service
     verdict = hmac_verification.verify_request(
-        body.method, body.url, body.headers, body.body, project_id, body.permissions
+        body.method, body.url, body.headers, body.body, project_id, body.permissions, _client_ip(body.client_ip)
     )
     return _counted(verification.charged(verdict, _requested(body.ratelimits), body.cost), project_id)
 
@@ -92,7 +94,8 @@ def introspect(call: Call[IntrospectRequest, None]) -> Introspection:
     """
     project_id = call.project_id_of_service
     # A gateway's introspection is a use of the key: it charges the key's limits as a verification does.
-    verdict = verification.charged(verification.verify_key(call.body.token, project_id, []))
+    client_ip = _client_ip(call.body.client_ip or None)
+    verdict = verification.charged(verification.verify_key(call.body.token, project_id, [], client_ip))
     _counted(verdict, project_id)
     record = verdict.record
     if not verdict.valid or record is None:
@@ -110,6 +113,13 @@ def introspect(call: Call[IntrospectRequest, None]) -> Introspection:
         project_id=record.project_id,
         role_id=record.role_id,
     )
+
+
+def _client_ip(value: str | None) -> str | None:
+    """The request's `client_ip`: an IPv4 or IPv6 address, or 422 (the caller's bug, not the key's)."""
+    if value is not None and not is_address(value):
+        raise ValidationFailedError.single("client_ip", "must be an IPv4 or IPv6 address")
+    return value
 
 
 def _requested(ratelimits: list[LimitRequest] | None) -> list[tuple[str, int]] | None:
@@ -138,6 +148,7 @@ def _result(verdict: Verdict) -> VerifyResult:
         permissions=list(record.permissions),
         expires_at=rfc3339(record.expires_at) if record.expires_at is not None else None,
         meta=dict(record.meta),
+        ip_allowlist=list(record.ip_allowlist) if record.ip_allowlist else UNSET,
         **_limits(verdict),
     )
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chalicelib.api.schemas import Body, Description, Timestamp
-from chalicelib.domain.events import EventType
+from chalicelib.domain.events import EVENT_TYPES, EventType
 
 Url = Annotated[
     str,
@@ -22,7 +22,7 @@ Events = Annotated[
     list[EventType],
     Meta(
         min_length=1,
-        max_length=20,
+        max_length=len(EVENT_TYPES),
         description=(
             "`data` is the key, request or identity as GET shows it; for the notices of limits "
             "(`key.credits_low`, `key.credits_exhausted`, `key.rate_limited` and their `identity.*` "

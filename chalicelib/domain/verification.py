@@ -1,7 +1,8 @@
 """Verifying an API key against what the service knows of it: a chain of small checks.
 
 Each check looks at one thing and says the failure code, or None to let the next one
-look (format → exists → revoked → expired → owner right → permissions); the first
+look (format → exists → revoked → expired → enabled → IP → owner right → permissions,
+then the limits, charged by the service); the first
 failure is the answer, and later checks do not run. The format check happens before
 any read (see `key_kinds`); the rest work on a `KeyRecord`, which is what one
 read of the key's lookup item gives.
@@ -14,6 +15,7 @@ from typing import Any
 
 from msgspec import Struct, field
 
+from chalicelib.domain.ip_allowlist import allows
 from chalicelib.domain.limits import NO_LIMITS, Limits, Metered
 
 # Of a key with limits, after every other check passed (see `domain.limits`):
@@ -25,6 +27,8 @@ MALFORMED = "MALFORMED"
 NOT_FOUND = "NOT_FOUND"
 EXPIRED = "EXPIRED"
 REVOKED = "REVOKED"
+DISABLED = "DISABLED"
+IP_NOT_ALLOWED = "IP_NOT_ALLOWED"
 INSUFFICIENT_PERMISSIONS = "INSUFFICIENT_PERMISSIONS"
 OWNER_NOT_PERMITTED = "OWNER_NOT_PERMITTED"
 # Of a signed credential (a JWT key, an HMAC-signed request):
@@ -61,6 +65,10 @@ class KeyRecord(Struct, frozen=True):
     # The key's own rate limits and credit policy, and its identity's (None: a member's key).
     limits: Limits = NO_LIMITS
     identity: IdentityRef | None = None
+    # Disabled by its project (reversible, unlike a revocation).
+    disabled: bool = False
+    # The networks it may be used from (normalized CIDRs, `domain.ip_allowlist`); empty: anywhere.
+    ip_allowlist: tuple[str, ...] = ()
 
     @property
     def metered(self) -> bool:
@@ -95,6 +103,7 @@ class _Request(Struct, frozen=True):
     project_id: str
     required: tuple[str, ...]
     now: float
+    client_ip: str | None
 
 
 def _exists(r: _Request) -> str | None:
@@ -112,6 +121,16 @@ def _not_expired(r: _Request) -> str | None:
     return EXPIRED if r.record.expires_at is not None and r.record.expires_at <= r.now else None
 
 
+def _enabled(r: _Request) -> str | None:
+    assert r.record is not None
+    return DISABLED if r.record.disabled else None
+
+
+def _ip_allowed(r: _Request) -> str | None:
+    assert r.record is not None
+    return None if allows(r.record.ip_allowlist, r.client_ip) else IP_NOT_ALLOWED
+
+
 def _owner_permitted(r: _Request) -> str | None:
     assert r.record is not None
     return None if r.record.owner_permitted else OWNER_NOT_PERMITTED
@@ -127,14 +146,19 @@ CHAIN: tuple[Callable[[_Request], str | None], ...] = (
     _exists,
     _not_revoked,
     _not_expired,
+    _enabled,
+    _ip_allowed,
     _owner_permitted,
     _has_permissions,
 )
 
 
-def check(record: KeyRecord | None, project_id: str, required: Collection[str], now: float) -> Verdict:
-    """The verdict on a well-formed key whose lookup gave `record` (None: no such key)."""
-    request = _Request(record, project_id, tuple(required), now)
+def check(
+    record: KeyRecord | None, project_id: str, required: Collection[str], now: float, client_ip: str | None = None
+) -> Verdict:
+    """The verdict on a well-formed key whose lookup gave `record` (None: no such key), used
+    from `client_ip` (None: not said)."""
+    request = _Request(record, project_id, tuple(required), now, client_ip)
     for step in CHAIN:
         code = step(request)
         if code is not None:

@@ -65,8 +65,10 @@ def verify_request(
     body: str | None,
     project_id: str,
     required: Collection[str] = (),
+    client_ip: str | None = None,
 ) -> Verdict:
-    """The verdict on a signed request as the resource server received it (`body` base64)."""
+    """The verdict on a signed request as the resource server received it (`body` base64),
+    from `client_ip` (None: not said)."""
     folded = hmac_keys.lowercase_headers(headers)
     if folded is None:
         return Verdict(MALFORMED)
@@ -123,7 +125,7 @@ def verify_request(
     assert record is not None
     if not first:
         return Verdict(REPLAYED, record)
-    return check(record, project_id, required, at)
+    return check(record, project_id, required, at, client_ip)
 
 
 def _marked(marking: Future[bool]) -> bool:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 
+from msgspec import structs
+
 from chalicelib.crypto.envelope import open_sealed, seal
 from chalicelib.domain import info_fields
 from chalicelib.domain.clock import now
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.key_policy import KeyShape, violations
 from chalicelib.domain.key_requests import AUTO_APPROVER, KeyRequest, Status, Transition
 from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.services import key_policy
 from chalicelib.services.keys import NewKey, add_created_event, add_issue, forget
 from chalicelib.services.minting import minter
 from chalicelib.store import audit, key_requests, key_revocation, keys, roles, templates
@@ -40,6 +44,7 @@ def _add_key(
     approved: KeyRequest,
     expires_at: float | None,
     at: float,
+    ip_allowlist: tuple[str, ...] = (),
 ) -> tuple[str, str]:
     """Adds the approved request's key to `txn`: issued to the requester with the template's
     role, its secret sealed with the resolved info fields for the claim. Returns the sealed
@@ -61,8 +66,9 @@ def _add_key(
         meta={},
         template_id=template.id,
         request_id=approved.id,
+        ip_allowlist=ip_allowlist,
     )
-    issued = add_issue(txn, project.id, spec, minter(template.type), approved.decided_by, at, key_id=approved.key_id)
+    issued = add_issue(txn, project, spec, minter(template.type), approved.decided_by, at, key_id=approved.key_id)
     add_created_event(txn, issued.key, approved.decided_by, request_id=approved.id)
     resolved = {
         field["name"]: info_fields.resolve(field["value"], project.id, node_names)
@@ -78,7 +84,12 @@ def create_request(project: ProjectModel, template: KeyTemplateModel, requester:
     at = now()
     state = KeyRequest.new(new_id("krq"), project.id, template.id, requester, justification, at=at)
     final, names = state, {}
-    if template.auto_approve:
+    refused = _policy_refusal(project, template, at) if template.auto_approve else None
+    if refused is not None:
+        # The policy outranks the template: the request waits for a person, and says why.
+        state = structs.replace(state, note=f"not approved automatically: {refused}")
+        final = state
+    elif template.auto_approve:
         final = state.approve(AUTO_APPROVER, at, new_id("key"), None).state
         names = templates.node_names(project.id, set(template.node_ids or ()))
 
@@ -111,12 +122,33 @@ def create_request(project: ProjectModel, template: KeyTemplateModel, requester:
     return key_requests.value_of(record)
 
 
-def approve(project: ProjectModel, request_id: str, by: str, note: str | None, expires_at: float | None) -> KeyRequest:
-    """Approves a pending request and issues its key, in one transaction with the audit events.
+def _policy_refusal(project: ProjectModel, template: KeyTemplateModel, at: float) -> str | None:
+    """What the project's key policy says against the key the template would issue now (None: nothing)."""
+    try:
+        role = roles.get_role(project.id, template.role_id)
+    except NotFoundError:
+        return None  # the issue itself reports the missing role
+    expires_at = at + float(template.ttl_seconds) if template.ttl_seconds is not None else None
+    shape = KeyShape(template.type, at, expires_at, tuple(str(p) for p in role.permissions), ())
+    found = violations(key_policy.policy_of(project), shape)
+    return "; ".join(f"the key policy's {rule}: {message}" for rule, message in found) or None
+
+
+def approve(
+    project: ProjectModel,
+    request_id: str,
+    by: str,
+    note: str | None,
+    expires_at: float | None,
+    ip_allowlist: tuple[str, ...] = (),
+) -> KeyRequest:
+    """Approves a pending request and issues its key (with the approver's expiry and IP
+    allowlist, if given), in one transaction with the audit events.
 
     The domain decides first (403 for the requester, 409 unless pending), before any other
-    read or any secret is made. Of concurrent approvals one commits; the others find the
-    request changed and get 409.
+    read or any secret is made. The project's key policy then judges the key: a key that
+    breaks it is refused (`policy_violation`) and the request stays pending. Of concurrent
+    approvals one commits; the others find the request changed and get 409.
     """
     model, state = key_requests.load(project.id, request_id)
     at = now()
@@ -128,7 +160,7 @@ def approve(project: ProjectModel, request_id: str, by: str, note: str | None, e
 
     def attempt() -> str:
         with transaction() as txn:
-            sealed, lookup = _add_key(txn, project, template, names, transition.state, expires_at, at)
+            sealed, lookup = _add_key(txn, project, template, names, transition.state, expires_at, at, ip_allowlist)
             key_requests.add_approval(txn, model, transition, template, sealed)
         return lookup
 
@@ -158,19 +190,23 @@ def cancel(model: KeyRequestModel, by: str) -> KeyRequest:
     return transition.state
 
 
-def claim(model: KeyRequestModel, by: str) -> tuple[KeyRequest, ApiKeyModel, dict[str, str], dict[str, str]]:
+def claim(
+    project: ProjectModel, model: KeyRequestModel, by: str
+) -> tuple[KeyRequest, ApiKeyModel, dict[str, str], dict[str, str]]:
     """The requester takes the approved key: its secret and the resolved info fields, once.
 
     The sealed copy is erased in the transaction that records the claim, so a second claim,
-    concurrent or later, finds nothing to hand out (409).
+    concurrent or later, finds nothing to hand out (409). A key that breaks the project's key
+    policy as it is now (it changed since the approval) is not handed out (`policy_violation`).
     """
     transition = key_requests.value_of(model).claim(by, now())
     if model.sealed_claim is None or model.key_id is None:
         raise ConflictError("the key of this request was handed out already")
-    opened = json.loads(open_sealed(model.sealed_claim, _claim_context(transition.state)))
     # Everything the answer needs is read before the secret is erased: once the claim
     # commits, nothing may fail between it and the response.
     key = keys.get_key(model.project_id, model.key_id)
+    key_policy.enforce(key_policy.policy_of(project), key_policy.shape_of(key))
+    opened = json.loads(open_sealed(model.sealed_claim, _claim_context(transition.state)))
     try:
         key_requests.commit_transition(
             model, transition, by, KeyRequestModel.sealed_claim.remove(), key_id=model.key_id

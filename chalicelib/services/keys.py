@@ -22,11 +22,13 @@ from chalicelib.crypto.envelope import seal
 from chalicelib.domain.clock import now, parse_rfc3339, rfc3339
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.key_kinds import Draft, Minter
+from chalicelib.domain.key_policy import KeyShape
 from chalicelib.domain.limits import NO_LIMITS, Limits, from_document, key_meter
 from chalicelib.domain.policy import MemberRole, require_key_holder
 from chalicelib.domain.verification import IdentityRef
 from chalicelib.errors import AlreadyRerolledError, ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.lazy import lazy_module
+from chalicelib.services import key_policy
 from chalicelib.store import audit, identities, key_lookup, key_revocation, keys, projects
 from chalicelib.store.base import Transaction, TransactionCancelledError, retrying, transaction
 from chalicelib.store.event_data import key_data
@@ -60,6 +62,10 @@ class NewKey(Struct, frozen=True):
     credits: int | None = None
     # The identity it is issued to (the "API calls" right is then no one's to hold).
     identity: IdentityRef | None = None
+    # The networks it may be used from (normalized); empty: anywhere.
+    ip_allowlist: tuple[str, ...] = ()
+    # Made disabled (a reroll of a disabled key): when it was disabled.
+    disabled_at: str | None = None
 
 
 class Issued(Struct, frozen=True):
@@ -84,7 +90,7 @@ def owner_role(project_id: str, owner_id: str) -> MemberRole:
 
 def add_issue(
     txn: Transaction,
-    project_id: str,
+    project: ProjectModel,
     spec: NewKey,
     mint: Minter,
     actor: str,
@@ -94,14 +100,18 @@ def add_issue(
 ) -> Issued:
     """Adds issuing a key to `txn` (its event is the caller's: `key.created`, or a reroll's).
 
-    The owner's right is decided on a fresh read, and the transaction requires their role
-    unchanged, so a key never reaches someone who lost the right meanwhile.
+    The project's key policy (as `project` was read) is enforced first. The owner's right is
+    decided on a fresh read, and the transaction requires their role unchanged, so a key never
+    reaches someone who lost the right meanwhile.
     """
+    project_id = project.id
+    permissions = tuple(str(p) for p in spec.role.permissions)
+    new = KeyShape(spec.key_type, at, spec.expires_at, permissions, spec.ip_allowlist)
+    key_policy.enforce(key_policy.policy_of(project), new)
     role = owner_role(project_id, spec.owner_id) if spec.owner_id is not None else None
     key_id = key_id or new_id("key")
     # Whole seconds, as the key's view shows it and as a JWT's `exp` must be: the same instant everywhere.
     expires_at = math.ceil(spec.expires_at) if spec.expires_at is not None else None
-    permissions = tuple(str(p) for p in spec.role.permissions)
     made = mint(
         Draft(
             key_id=key_id,
@@ -133,6 +143,8 @@ def add_issue(
         limits=spec.limits,
         credits=spec.credits,
         identity=spec.identity,
+        disabled_at=spec.disabled_at,
+        ip_allowlist=spec.ip_allowlist,
     )
     key = keys.new_record(project_id, key_id, key_lookup.lookup_id(made.handle), fields, made.hint, actor, at)
     balance = keys.starting_balance(key_id, spec.limits, spec.credits, at)
@@ -161,7 +173,7 @@ def issue_key(project: ProjectModel, spec: NewKey, actor: str) -> Issued:
 
     def attempt() -> Issued:
         with transaction() as txn:
-            issued = add_issue(txn, project.id, spec, mint, actor, now())
+            issued = add_issue(txn, project, spec, mint, actor, now())
             add_created_event(txn, issued.key, actor)
         return issued
 
@@ -215,10 +227,13 @@ def reroll_key(project: ProjectModel, old: ApiKeyModel, role: RoleModel, grace_s
             limits=limits,
             credits=credits,
             identity=identity,
+            # Its restrictions go with it: a reroll is no way around a disable or an allowlist.
+            ip_allowlist=tuple(str(c) for c in old.ip_allowlist or ()),
+            disabled_at=old.disabled_at,
         )
         retire_at = at + grace_seconds if old_expires is None else min(at + grace_seconds, old_expires)
         with transaction() as txn:
-            issued = add_issue(txn, project.id, spec, mint, actor, at)
+            issued = add_issue(txn, project, spec, mint, actor, at)
             keys.add_retirement(txn, old, issued.key.id, retire_at)
             audit.record(
                 txn,
@@ -250,6 +265,7 @@ def _check_rerollable(key: ApiKeyModel) -> None:
 
 
 def update_key(
+    project: ProjectModel,
     key: ApiKeyModel,
     changes: Mapping[str, Any],
     actor: str,
@@ -257,13 +273,20 @@ def update_key(
     limits: Limits | None = None,
     credits: int | None = None,
 ) -> ApiKeyModel:
-    """Changes name, description or expires_at (epoch seconds or None) of a live key, or its
-    limits (`limits`, the key's rate limits and credit policy as they are to be; `credits`
-    the balance to set when it has a policy)."""
+    """Changes name, description, expires_at (epoch seconds or None), ip_allowlist (normalized)
+    or enabled of a live key, or its limits (`limits`, the key's rate limits and credit policy
+    as they are to be; `credits` the balance to set when it has a policy).
+
+    The project's key policy judges the rules that look at what changes (the expiry, the
+    allowlist): a key made before a rule is not refused a rename because of it.
+    """
     if not changes:
         return key
     if key.revoked_at is not None:
         raise ConflictError("a revoked key cannot be changed")
+    touched = key_policy.rules_touched(changes)
+    if touched:
+        key_policy.enforce(key_policy.policy_of(project), key_policy.shape_of_changed(key, changes), touched)
     if "expires_at" in changes:
         if key.rerolled_to is not None:
             raise AlreadyRerolledError(

@@ -61,8 +61,11 @@ class _ServiceKeyring:
 _KEYRING = _ServiceKeyring()
 
 
-def verify_key(candidate: str, project_id: str, required: Collection[str] = ()) -> Verdict:
-    """The verdict on a bearer credential (opaque or JWT key) for a caller authenticated as `project_id`."""
+def verify_key(
+    candidate: str, project_id: str, required: Collection[str] = (), client_ip: str | None = None
+) -> Verdict:
+    """The verdict on a bearer credential (opaque or JWT key) for a caller authenticated as
+    `project_id`, used from `client_ip` (None: not said)."""
     kind = for_credential(candidate)
     presented = kind.parse(candidate) if kind is not None else None
     if kind is None or presented is None:
@@ -70,7 +73,7 @@ def verify_key(candidate: str, project_id: str, required: Collection[str] = ()) 
     refused = kind.refusal_before_lookup(presented, project_id, _KEYRING)
     if refused is not None:
         return Verdict(refused)
-    return check(record_of(presented.handle), project_id, required, now())
+    return check(record_of(presented.handle), project_id, required, now(), client_ip)
 
 
 def charged(verdict: Verdict, requested: Sequence[tuple[str, int]] | None = None, cost: int = 1) -> Verdict:

@@ -63,6 +63,8 @@ KEY_CHANGE_ACTIONS = (
     "key.revoked",
     "key.rerolled",
     "key.updated",
+    "key.disabled",
+    "key.enabled",
     "member.added",
     "member.role_changed",
     "member.removed",
@@ -71,8 +73,9 @@ KEY_CHANGE_ACTIONS = (
 
 
 # A key.updated event is in the feed when it changed one of these: an expiry brought forward
-# (a JWT's own `exp` no longer tells it), or limits (each use must then be charged online).
-FEED_FIELDS = frozenset({"expires_at", "ratelimits", "credits"})
+# (a JWT's own `exp` no longer tells it), limits (each use must then be charged online), or the
+# IP allowlist (a kept answer judges addresses against the old one).
+FEED_FIELDS = frozenset({"expires_at", "ratelimits", "credits", "ip_allowlist"})
 
 
 def key_changes(project_id: str, since_ms: int | None, limit: int, cursor: str | None) -> Page[AuditEventModel]:

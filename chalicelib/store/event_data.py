@@ -21,11 +21,14 @@ if TYPE_CHECKING:
 
 
 def status_of(key: ApiKeyModel, at: float | None = None) -> str:
-    """active, expired or revoked, as the key's management view shows it."""
+    """revoked, expired, disabled or active, as the key's management view shows it (in the
+    order verification refuses: a revoked key that was disabled first is revoked)."""
     if key.revoked_at is not None:
         return "revoked"
     expires = parse_rfc3339(key.expires_at) if key.expires_at else None
-    return "expired" if expires is not None and expires <= (now() if at is None else at) else "active"
+    if expires is not None and expires <= (now() if at is None else at):
+        return "expired"
+    return "disabled" if key.disabled_at is not None else "active"
 
 
 def key_data(key: ApiKeyModel, remaining: int | None = None, **changed: Any) -> dict[str, Any]:
@@ -62,9 +65,17 @@ def key_data(key: ApiKeyModel, remaining: int | None = None, **changed: Any) -> 
         "meta": dict(key.meta or {}),
         "ratelimits": msgspec.to_builtins(limits.ratelimits),
         "credits": credits,
+        "enabled": key.disabled_at is None,
+        "ip_allowlist": list(key.ip_allowlist or ()),
     } | changed
     if "status" not in changed:
-        data["status"] = status_of(ApiKeyModel(revoked_at=data["revoked_at"], expires_at=data["expires_at"]))
+        data["status"] = status_of(
+            ApiKeyModel(
+                revoked_at=data["revoked_at"],
+                expires_at=data["expires_at"],
+                disabled_at=None if data["enabled"] else (key.disabled_at or "-"),
+            )
+        )
     return data
 
 

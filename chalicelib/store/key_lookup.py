@@ -41,6 +41,8 @@ def add_new(
     issued_at: float,
     limits: Limits,
     identity: IdentityRef | None = None,
+    disabled: bool = False,
+    ip_allowlist: tuple[str, ...] = (),
 ) -> None:
     """Adds a new key's lookup item to `txn`; its owner holds the right (the issue checked it)."""
     txn.save(
@@ -59,6 +61,8 @@ def add_new(
             issued_at=issued_at,
             limits=to_document(limits),
             identity=identity_document(identity),
+            disabled=True if disabled else None,
+            ip_allowlist=[str(c) for c in ip_allowlist] or None,
         ),
         condition=KeyLookupModel.digest.does_not_exist(),
     )
@@ -92,6 +96,26 @@ def set_identity(txn: Transaction, lookup: str, identity: IdentityRef) -> None:
     txn.update(
         KeyLookupModel(lookup),
         actions=[KeyLookupModel.identity.set(identity_document(identity))],
+        condition=KeyLookupModel.digest.exists(),
+    )
+
+
+def set_disabled(txn: Transaction, lookup: str, disabled: bool) -> None:
+    txn.update(
+        KeyLookupModel(lookup),
+        actions=[KeyLookupModel.disabled.set(True) if disabled else KeyLookupModel.disabled.remove()],
+        condition=KeyLookupModel.digest.exists(),
+    )
+
+
+def set_ip_allowlist(txn: Transaction, lookup: str, ip_allowlist: tuple[str, ...]) -> None:
+    txn.update(
+        KeyLookupModel(lookup),
+        actions=[
+            KeyLookupModel.ip_allowlist.set(list(ip_allowlist))  # type: ignore[arg-type]
+            if ip_allowlist
+            else KeyLookupModel.ip_allowlist.remove()
+        ],
         condition=KeyLookupModel.digest.exists(),
     )
 
@@ -132,4 +156,6 @@ def lookup(lookup: str) -> KeyRecord | None:
         issued_at=item.issued_at,
         limits=from_document(item.limits),
         identity=msgspec.convert(item.identity, IdentityRef) if item.identity else None,
+        disabled=bool(item.disabled),
+        ip_allowlist=tuple(str(c) for c in item.ip_allowlist or ()),
     )

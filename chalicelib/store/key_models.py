@@ -75,6 +75,12 @@ class ApiKeyModel(KeywardenModel):
     # The key's own rate limits and credit policy (`domain.limits.to_document`); None: none.
     # Its credit balance and window counts are in its meter (`store.meters`).
     limits = JSONAttribute(null=True)
+    # When its project disabled it (reversible: removed when enabled again); None: enabled.
+    disabled_at = UnicodeAttribute(null=True)
+    # The networks it may be used from (normalized CIDRs); None: anywhere.
+    ip_allowlist = ListAttribute(of=UnicodeAttribute, null=True)
+    # When a leak report was first acted on for it (`services.leaks`): once per key.
+    exposed_at = UnicodeAttribute(null=True)
     # The expiry sweep's bookkeeping (`store.key_expiry`): when it should next look at the
     # key, when it announced `key.expiring`, and when it recorded the expiry.
     watch = UnicodeAttribute(null=True)
@@ -115,6 +121,9 @@ class KeyLookupModel(KeywardenModel):
     # The key's identity as verification answers name it, with its shared limits:
     # `{id, external_id, meta, limits}` (`domain.verification.IdentityRef`); None: a member's key.
     identity = JSONAttribute(null=True)
+    # Disabled by its project (absent: enabled), and the networks it may be used from.
+    disabled = BooleanAttribute(null=True)
+    ip_allowlist = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class KeyHolderModel(KeywardenModel):

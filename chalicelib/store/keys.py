@@ -23,7 +23,7 @@ from chalicelib.domain.limits import NO_LIMITS, Limits, credit_attribute, key_me
 from chalicelib.domain.page import Page
 from chalicelib.domain.verification import IdentityRef
 from chalicelib.errors import ConflictError, NotFoundError, ValidationFailedError
-from chalicelib.store import audit, identities, key_expiry, key_holders, key_lookup, meters
+from chalicelib.store import audit, event_data, identities, key_expiry, key_holders, key_lookup, meters
 from chalicelib.store.base import Transaction, TransactionCancelledError, transaction
 from chalicelib.store.key_models import ApiKeyModel
 from chalicelib.store.pagination import decode_cursor, get_or_not_found, paginate, query_page
@@ -49,6 +49,9 @@ class KeyFields(Struct, frozen=True):
     # The credit balance the key starts with (its credit policy is in `limits`).
     credits: int | None = None
     identity: IdentityRef | None = None
+    # When it is made disabled (a reroll of a disabled key), and the networks it may be used from.
+    disabled_at: str | None = None
+    ip_allowlist: tuple[str, ...] = ()
 
 
 class Balance(Struct, frozen=True):
@@ -103,6 +106,8 @@ def new_record(
         meta=dict(fields.meta),
         limits=to_document(fields.limits),
         identity_id=fields.identity.id if fields.identity is not None else None,
+        disabled_at=fields.disabled_at,
+        ip_allowlist=list(fields.ip_allowlist) or None,
         **key_expiry.watch_fields(fields.expires_at),
     )
 
@@ -158,6 +163,8 @@ def add_key_items(
         issued_at=math.floor(issued_at),
         limits=limits,
         identity=identity,
+        disabled=key.disabled_at is not None,
+        ip_allowlist=tuple(str(c) for c in key.ip_allowlist or ()),
     )
     if balance is not None:
         meters.set_balance(txn, balance.meter, balance.attribute, balance.value, balance.remove)
@@ -240,10 +247,11 @@ def list_keys(
         both(ApiKeyModel.revoked_at.exists())
     elif status == "expired":
         both(ApiKeyModel.revoked_at.does_not_exist() & (ApiKeyModel.expires_at <= stamp))
-    elif status == "active":
+    elif status in ("active", "disabled"):
         both(
             ApiKeyModel.revoked_at.does_not_exist()
             & (ApiKeyModel.expires_at.does_not_exist() | (ApiKeyModel.expires_at > stamp))
+            & (ApiKeyModel.disabled_at.does_not_exist() if status == "active" else ApiKeyModel.disabled_at.exists())
         )
     if unused_days is not None:
         since = rfc3339(now() - unused_days * 86400)
@@ -282,17 +290,25 @@ def update_key(
     limits: Limits | None = None,
     balance: Balance | None = None,
 ) -> ApiKeyModel:
-    """Writes name, description or expires_at (epoch seconds or None) of a live key, and its
-    limits (`limits`, with the credit `balance` to set), audited; the use case
-    (`services.keys.update_key`) has decided the change may be made."""
+    """Writes name, description, expires_at (epoch seconds or None), ip_allowlist (normalized)
+    or enabled of a live key, and its limits (`limits`, with the credit `balance` to set),
+    audited; the use case (`services.keys.update_key`) has decided the change may be made.
+
+    Disabling or enabling is its own event (`key.disabled` / `key.enabled`, announced with the
+    key), recorded only when it changes something: the write requires the state it changes
+    from, so of two concurrent disables one is announced.
+    """
     actions: list[Action] = []
+    at = rfc3339(now())
     for field, value in changes.items():
-        if field in ("ratelimits", "credits"):
+        if field in ("ratelimits", "credits", "enabled"):
             continue
         if field == "expires_at":
             actions.append(
                 ApiKeyModel.expires_at.set(rfc3339(value)) if value is not None else ApiKeyModel.expires_at.remove()
             )
+        elif field == "ip_allowlist":
+            actions.append(ApiKeyModel.ip_allowlist.set(list(value)) if value else ApiKeyModel.ip_allowlist.remove())
         else:
             actions.append(getattr(ApiKeyModel, field).set(value))
     if limits is not None:
@@ -303,22 +319,48 @@ def update_key(
         actions.extend(key_expiry.watch_actions(key, changes["expires_at"]))
         # A reroll set this key's retirement; a PATCH that read the key before it must not undo it.
         condition &= ApiKeyModel.rerolled_to.does_not_exist()
+    toggled = "enabled" in changes and changes["enabled"] == (key.disabled_at is not None)
+    if toggled:
+        if changes["enabled"]:
+            actions.append(ApiKeyModel.disabled_at.remove())
+            # Still disabled: an enable that read it so announces it once, whoever else enables it.
+            condition &= ApiKeyModel.disabled_at.exists()
+        else:
+            actions.append(ApiKeyModel.disabled_at.set(at))
+            condition &= ApiKeyModel.disabled_at.does_not_exist()
+    others = sorted(set(changes) - {"enabled"})
+    if not actions:
+        return key
     try:
         with transaction() as txn:
             project_is_live(txn, key.project_id)
             txn.update(key, actions=actions, condition=condition, label="key")
             if "expires_at" in changes:
                 key_lookup.set_expiry(txn, key.digest, changes["expires_at"])
+            if "ip_allowlist" in changes:
+                key_lookup.set_ip_allowlist(txn, key.digest, tuple(changes["ip_allowlist"] or ()))
             if limits is not None:
                 key_lookup.set_limits(txn, key.digest, limits)
             if balance is not None:
                 meters.set_balance(txn, balance.meter, balance.attribute, balance.value, balance.remove)
-            audit.record(txn, key.project_id, actor, "key.updated", ("key", key.id), {"changed": sorted(changes)})
+            if others:
+                audit.record(txn, key.project_id, actor, "key.updated", ("key", key.id), {"changed": others})
+            if toggled:
+                enabled = bool(changes["enabled"])
+                key_lookup.set_disabled(txn, key.digest, not enabled)
+                data = event_data.key_data(key, enabled=enabled, status="active" if enabled else "disabled")
+                action = "key.enabled" if enabled else "key.disabled"
+                audit.record(txn, key.project_id, actor, action, ("key", key.id), {}, data=data)
     except TransactionCancelledError as error:
         if "project" in error.failed:
             raise NotFoundError("project not found") from None
         if "key" in error.failed:
-            raise ConflictError("the key was revoked or rerolled meanwhile") from None
+            current = get_key(key.project_id, key.id)
+            done = toggled and not others and (current.disabled_at is None) == bool(changes["enabled"])
+            if current.revoked_at is None and done:
+                # Someone else made the same change first: nothing left to do, nothing to announce.
+                return current
+            raise ConflictError("the key was revoked, rerolled or changed meanwhile; read it again") from None
         raise
     return get_key(key.project_id, key.id)
 

@@ -3,7 +3,7 @@ nodes."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.store.base import KeywardenModel
@@ -30,6 +30,8 @@ class ProjectModel(KeywardenModel):
     # history outlive them.
     deleting_at = UnicodeAttribute(null=True)
     deleted_at = UnicodeAttribute(null=True)
+    # The project's key policy (`domain.key_policy.to_document`); None: the defaults.
+    key_policy = JSONAttribute(null=True)
 
 
 class MembersByUser(GlobalSecondaryIndex["MemberModel"]):  # type: ignore[no-untyped-call]

@@ -17,6 +17,8 @@ from tests.functional.conftest import Api, Reply
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 KEY_FIELDS = {
+    "enabled",
+    "ip_allowlist",
     "identity_id",
     "ratelimits",
     "credits",

@@ -356,7 +356,7 @@ def test_no_request_is_made_decided_or_claimed_once_the_projects_deletion_began(
     with refused(404, "not_found"):
         request_cases.cancel(stale_pending, "dave")
     with refused(404, "not_found"):
-        request_cases.claim(stale_approved, "dave")
+        request_cases.claim(stale_project, stale_approved, "dave")
     assert {r: stored_request(project, r) for r in (pending, approved)} == before
     assert stored_tiles(project.pid) == tiles
     assert audit_actions(project.pid) == events

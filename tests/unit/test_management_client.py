@@ -45,6 +45,8 @@ def key_json(key_id: str, created_at: str = "2026-11-22T10:00:00Z") -> dict[str,
         "meta": {},
         "ratelimits": [],
         "credits": None,
+        "enabled": True,
+        "ip_allowlist": [],
         "identity_id": None,
     }
 

@@ -60,6 +60,12 @@ from .key_list_query import KeyListQuery
 from .key_list_query_status_type_0 import KeyListQueryStatusType0
 from .key_list_query_type_type_0 import KeyListQueryTypeType0
 from .key_meta import KeyMeta
+from .key_policy_body import KeyPolicyBody
+from .key_policy_body_allowed_types_type_0_item import KeyPolicyBodyAllowedTypesType0Item
+from .key_policy_body_leak_action import KeyPolicyBodyLeakAction
+from .key_policy_view import KeyPolicyView
+from .key_policy_view_allowed_types_type_0_item import KeyPolicyViewAllowedTypesType0Item
+from .key_policy_view_leak_action import KeyPolicyViewLeakAction
 from .key_request import KeyRequest
 from .key_request_status import KeyRequestStatus
 from .key_status import KeyStatus
@@ -95,11 +101,15 @@ from .page_key_change import PageKeyChange
 from .page_key_request import PageKeyRequest
 from .page_member import PageMember
 from .page_node import PageNode
+from .page_policy_breach import PagePolicyBreach
 from .page_project import PageProject
 from .page_revoked_key import PageRevokedKey
 from .page_role import PageRole
 from .page_template import PageTemplate
 from .page_webhook import PageWebhook
+from .policy_breach import PolicyBreach
+from .policy_breach_rules_item import PolicyBreachRulesItem
+from .policy_breach_type import PolicyBreachType
 from .problem import Problem
 from .problem_field_error import ProblemFieldError
 from .project import Project
@@ -216,6 +226,12 @@ __all__ = (
     "KeyListQueryStatusType0",
     "KeyListQueryTypeType0",
     "KeyMeta",
+    "KeyPolicyBody",
+    "KeyPolicyBodyAllowedTypesType0Item",
+    "KeyPolicyBodyLeakAction",
+    "KeyPolicyView",
+    "KeyPolicyViewAllowedTypesType0Item",
+    "KeyPolicyViewLeakAction",
     "KeyRequest",
     "KeyRequestStatus",
     "KeyStatus",
@@ -251,11 +267,15 @@ __all__ = (
     "PageKeyRequest",
     "PageMember",
     "PageNode",
+    "PagePolicyBreach",
     "PageProject",
     "PageRevokedKey",
     "PageRole",
     "PageTemplate",
     "PageWebhook",
+    "PolicyBreach",
+    "PolicyBreachRulesItem",
+    "PolicyBreachType",
     "Problem",
     "ProblemFieldError",
     "Project",

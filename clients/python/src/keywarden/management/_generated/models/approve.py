@@ -16,10 +16,12 @@ class Approve:
     """
     Attributes:
         expires_at (datetime.datetime | None | Unset):
+        ip_allowlist (list[str] | Unset): the key's IP allowlist; default: none (anywhere)
         note (None | str | Unset):
     """
 
     expires_at: datetime.datetime | None | Unset = UNSET
+    ip_allowlist: list[str] | Unset = UNSET
     note: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -30,6 +32,10 @@ class Approve:
             expires_at = self.expires_at.isoformat()
         else:
             expires_at = self.expires_at
+
+        ip_allowlist: list[str] | Unset = UNSET
+        if not isinstance(self.ip_allowlist, Unset):
+            ip_allowlist = self.ip_allowlist
 
         note: None | str | Unset
         if isinstance(self.note, Unset):
@@ -42,6 +48,8 @@ class Approve:
         field_dict.update({})
         if expires_at is not UNSET:
             field_dict["expires_at"] = expires_at
+        if ip_allowlist is not UNSET:
+            field_dict["ip_allowlist"] = ip_allowlist
         if note is not UNSET:
             field_dict["note"] = note
 
@@ -68,6 +76,8 @@ class Approve:
 
         expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
 
+        ip_allowlist = cast(list[str], d.pop("ip_allowlist", UNSET))
+
         def _parse_note(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -79,6 +89,7 @@ class Approve:
 
         approve = cls(
             expires_at=expires_at,
+            ip_allowlist=ip_allowlist,
             note=note,
         )
 

@@ -17,15 +17,19 @@ class IntrospectRequest:
 
     Attributes:
         token (str): an opaque or JWT key (any length the body allows); else inactive
+        client_ip (str | Unset): the address the request came from (a Keywarden extension) Default: ''.
         token_type_hint (str | Unset): ignored: the key's own form tells its kind Default: ''.
     """
 
     token: str
+    client_ip: str | Unset = ""
     token_type_hint: str | Unset = ""
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         token = self.token
+
+        client_ip = self.client_ip
 
         token_type_hint = self.token_type_hint
 
@@ -36,6 +40,8 @@ class IntrospectRequest:
                 "token": token,
             }
         )
+        if client_ip is not UNSET:
+            field_dict["client_ip"] = client_ip
         if token_type_hint is not UNSET:
             field_dict["token_type_hint"] = token_type_hint
 
@@ -46,10 +52,13 @@ class IntrospectRequest:
         d = dict(src_dict)
         token = d.pop("token")
 
+        client_ip = d.pop("client_ip", UNSET)
+
         token_type_hint = d.pop("token_type_hint", UNSET)
 
         introspect_request = cls(
             token=token,
+            client_ip=client_ip,
             token_type_hint=token_type_hint,
         )
 

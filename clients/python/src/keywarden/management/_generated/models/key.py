@@ -25,10 +25,12 @@ class Key:
         created_by (str):
         credits_ (CreditsView | None): the key's own credits; null: unlimited
         description (str):
+        enabled (bool): false: disabled (DISABLED) until enabled again
         expires_at (None | str):
         hint (str):
         id (str):
         identity_id (None | str): the identity (the platform's customer) it belongs to
+        ip_allowlist (list[str]): the networks it may be used from; []: anywhere
         last_used_at (None | str):
         meta (KeyMeta):
         name (str):
@@ -48,10 +50,12 @@ class Key:
     created_by: str
     credits_: CreditsView | None
     description: str
+    enabled: bool
     expires_at: None | str
     hint: str
     id: str
     identity_id: None | str
+    ip_allowlist: list[str]
     last_used_at: None | str
     meta: KeyMeta
     name: str
@@ -82,6 +86,8 @@ class Key:
 
         description = self.description
 
+        enabled = self.enabled
+
         expires_at: None | str
         expires_at = self.expires_at
 
@@ -91,6 +97,8 @@ class Key:
 
         identity_id: None | str
         identity_id = self.identity_id
+
+        ip_allowlist = self.ip_allowlist
 
         last_used_at: None | str
         last_used_at = self.last_used_at
@@ -134,10 +142,12 @@ class Key:
                 "created_by": created_by,
                 "credits": credits_,
                 "description": description,
+                "enabled": enabled,
                 "expires_at": expires_at,
                 "hint": hint,
                 "id": id,
                 "identity_id": identity_id,
+                "ip_allowlist": ip_allowlist,
                 "last_used_at": last_used_at,
                 "meta": meta,
                 "name": name,
@@ -184,6 +194,8 @@ class Key:
 
         description = d.pop("description")
 
+        enabled = d.pop("enabled")
+
         def _parse_expires_at(data: object) -> None | str:
             if data is None:
                 return data
@@ -201,6 +213,8 @@ class Key:
             return cast(None | str, data)
 
         identity_id = _parse_identity_id(d.pop("identity_id"))
+
+        ip_allowlist = cast(list[str], d.pop("ip_allowlist"))
 
         def _parse_last_used_at(data: object) -> None | str:
             if data is None:
@@ -263,10 +277,12 @@ class Key:
             created_by=created_by,
             credits_=credits_,
             description=description,
+            enabled=enabled,
             expires_at=expires_at,
             hint=hint,
             id=id,
             identity_id=identity_id,
+            ip_allowlist=ip_allowlist,
             last_used_at=last_used_at,
             meta=meta,
             name=name,

@@ -19,7 +19,9 @@ class KeyChange:
     JWT's signed `exp` no longer tells it. `owner_changed`: the owner's membership changed, so
     their keys may have lost (or regained) the "API calls" right. `limits_changed`: the key's
     rate limits or credits changed, so its uses must be charged by the service (never answered
-    offline or from a kept answer).
+    offline or from a kept answer). `disabled` / `enabled`: the key stopped (or resumed)
+    verifying, reversibly. `restrictions_changed`: its IP allowlist changed. For these three
+    a verifier asks the service again about the key (they are not final, as `revoked` is).
 
     Attributes:
         at (str): RFC 3339, UTC

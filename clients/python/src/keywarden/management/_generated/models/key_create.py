@@ -29,6 +29,8 @@ class KeyCreate:
         description (str | Unset):  Default: ''.
         expires_at (datetime.datetime | Unset): RFC 3339, in the future; not with ttl_seconds
         identity_id (str | Unset): an identity's key instead of a member's
+        ip_allowlist (list[str] | Unset): IPv4 and IPv6 addresses or CIDRs the key may be used from (verification's
+            `client_ip`); []: anywhere. Written in canonical form; a CIDR with host bits set is refused
         meta (KeyCreateMeta | Unset): free-form JSON object, at most 4 KiB encoded
         owner_id (str | Unset): default: the caller; not with identity_id
         ratelimits (list[RateLimitSpec] | Unset):
@@ -42,6 +44,7 @@ class KeyCreate:
     description: str | Unset = ""
     expires_at: datetime.datetime | Unset = UNSET
     identity_id: str | Unset = UNSET
+    ip_allowlist: list[str] | Unset = UNSET
     meta: KeyCreateMeta | Unset = UNSET
     owner_id: str | Unset = UNSET
     ratelimits: list[RateLimitSpec] | Unset = UNSET
@@ -71,6 +74,10 @@ class KeyCreate:
             expires_at = self.expires_at.isoformat()
 
         identity_id = self.identity_id
+
+        ip_allowlist: list[str] | Unset = UNSET
+        if not isinstance(self.ip_allowlist, Unset):
+            ip_allowlist = self.ip_allowlist
 
         meta: dict[str, Any] | Unset = UNSET
         if not isinstance(self.meta, Unset):
@@ -104,6 +111,8 @@ class KeyCreate:
             field_dict["expires_at"] = expires_at
         if identity_id is not UNSET:
             field_dict["identity_id"] = identity_id
+        if ip_allowlist is not UNSET:
+            field_dict["ip_allowlist"] = ip_allowlist
         if meta is not UNSET:
             field_dict["meta"] = meta
         if owner_id is not UNSET:
@@ -156,6 +165,8 @@ class KeyCreate:
 
         identity_id = d.pop("identity_id", UNSET)
 
+        ip_allowlist = cast(list[str], d.pop("ip_allowlist", UNSET))
+
         _meta = d.pop("meta", UNSET)
         meta: KeyCreateMeta | Unset
         if isinstance(_meta, Unset):
@@ -184,6 +195,7 @@ class KeyCreate:
             description=description,
             expires_at=expires_at,
             identity_id=identity_id,
+            ip_allowlist=ip_allowlist,
             meta=meta,
             owner_id=owner_id,
             ratelimits=ratelimits,

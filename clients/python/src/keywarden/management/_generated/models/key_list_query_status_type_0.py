@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class KeyListQueryStatusType0(StrEnum):
     ACTIVE = "active"
+    DISABLED = "disabled"
     EXPIRED = "expired"
     REVOKED = "revoked"
 

@@ -20,17 +20,20 @@ T = TypeVar("T", bound="KeyUpdate")
 class KeyUpdate:
     """`expires_at: null` removes the expiry. `ratelimits` replaces the key's own rate limits
     (`[]`: none); `credits` replaces its credits and sets the balance to `remaining` (`null`:
-    unlimited). Every other field of a key is immutable.
+    unlimited). `enabled: false` disables the key (DISABLED, until enabled again); `ip_allowlist`
+    replaces its allowlist (`[]` or null: anywhere). Every other field of a key is immutable.
 
     Attributes:
         created_at (Any | Unset):
         created_by (Any | Unset):
         credits_ (CreditsUpdate | None | Unset):
         description (str | Unset):
+        enabled (bool | Unset):
         expires_at (datetime.datetime | None | Unset):
         hint (Any | Unset):
         id (Any | Unset):
         identity_id (Any | Unset):
+        ip_allowlist (list[str] | None | Unset):
         last_used_at (Any | Unset):
         meta (Any | Unset):
         name (str | Unset): 1 to 128 characters
@@ -50,10 +53,12 @@ class KeyUpdate:
     created_by: Any | Unset = UNSET
     credits_: CreditsUpdate | None | Unset = UNSET
     description: str | Unset = UNSET
+    enabled: bool | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
     hint: Any | Unset = UNSET
     id: Any | Unset = UNSET
     identity_id: Any | Unset = UNSET
+    ip_allowlist: list[str] | None | Unset = UNSET
     last_used_at: Any | Unset = UNSET
     meta: Any | Unset = UNSET
     name: str | Unset = UNSET
@@ -85,6 +90,8 @@ class KeyUpdate:
 
         description = self.description
 
+        enabled = self.enabled
+
         expires_at: None | str | Unset
         if isinstance(self.expires_at, Unset):
             expires_at = UNSET
@@ -98,6 +105,15 @@ class KeyUpdate:
         id = self.id
 
         identity_id = self.identity_id
+
+        ip_allowlist: list[str] | None | Unset
+        if isinstance(self.ip_allowlist, Unset):
+            ip_allowlist = UNSET
+        elif isinstance(self.ip_allowlist, list):
+            ip_allowlist = self.ip_allowlist
+
+        else:
+            ip_allowlist = self.ip_allowlist
 
         last_used_at = self.last_used_at
 
@@ -141,6 +157,8 @@ class KeyUpdate:
             field_dict["credits"] = credits_
         if description is not UNSET:
             field_dict["description"] = description
+        if enabled is not UNSET:
+            field_dict["enabled"] = enabled
         if expires_at is not UNSET:
             field_dict["expires_at"] = expires_at
         if hint is not UNSET:
@@ -149,6 +167,8 @@ class KeyUpdate:
             field_dict["id"] = id
         if identity_id is not UNSET:
             field_dict["identity_id"] = identity_id
+        if ip_allowlist is not UNSET:
+            field_dict["ip_allowlist"] = ip_allowlist
         if last_used_at is not UNSET:
             field_dict["last_used_at"] = last_used_at
         if meta is not UNSET:
@@ -207,6 +227,8 @@ class KeyUpdate:
 
         description = d.pop("description", UNSET)
 
+        enabled = d.pop("enabled", UNSET)
+
         def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
                 return data
@@ -229,6 +251,23 @@ class KeyUpdate:
         id = d.pop("id", UNSET)
 
         identity_id = d.pop("identity_id", UNSET)
+
+        def _parse_ip_allowlist(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                ip_allowlist_type_0 = cast(list[str], data)
+
+                return ip_allowlist_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        ip_allowlist = _parse_ip_allowlist(d.pop("ip_allowlist", UNSET))
 
         last_used_at = d.pop("last_used_at", UNSET)
 
@@ -268,10 +307,12 @@ class KeyUpdate:
             created_by=created_by,
             credits_=credits_,
             description=description,
+            enabled=enabled,
             expires_at=expires_at,
             hint=hint,
             id=id,
             identity_id=identity_id,
+            ip_allowlist=ip_allowlist,
             last_used_at=last_used_at,
             meta=meta,
             name=name,

@@ -26,6 +26,7 @@ class VerifyHmac:
         method (str):
         url (str): the request target as received: `/orders?limit=5`, or an absolute URL
         body (None | str | Unset):
+        client_ip (None | str | Unset):
         cost (int | Unset): credits this verification spends when accepted Default: 1.
         permissions (list[str] | Unset): the key must hold all of them (as /v1/keys/verify)
         ratelimits (list[LimitRequest] | None | Unset): as /v1/keys/verify
@@ -35,6 +36,7 @@ class VerifyHmac:
     method: str
     url: str
     body: None | str | Unset = UNSET
+    client_ip: None | str | Unset = UNSET
     cost: int | Unset = 1
     permissions: list[str] | Unset = UNSET
     ratelimits: list[LimitRequest] | None | Unset = UNSET
@@ -51,6 +53,12 @@ class VerifyHmac:
             body = UNSET
         else:
             body = self.body
+
+        client_ip: None | str | Unset
+        if isinstance(self.client_ip, Unset):
+            client_ip = UNSET
+        else:
+            client_ip = self.client_ip
 
         cost = self.cost
 
@@ -81,6 +89,8 @@ class VerifyHmac:
         )
         if body is not UNSET:
             field_dict["body"] = body
+        if client_ip is not UNSET:
+            field_dict["client_ip"] = client_ip
         if cost is not UNSET:
             field_dict["cost"] = cost
         if permissions is not UNSET:
@@ -110,6 +120,15 @@ class VerifyHmac:
             return cast(None | str | Unset, data)
 
         body = _parse_body(d.pop("body", UNSET))
+
+        def _parse_client_ip(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        client_ip = _parse_client_ip(d.pop("client_ip", UNSET))
 
         cost = d.pop("cost", UNSET)
 
@@ -142,6 +161,7 @@ class VerifyHmac:
             method=method,
             url=url,
             body=body,
+            client_ip=client_ip,
             cost=cost,
             permissions=permissions,
             ratelimits=ratelimits,

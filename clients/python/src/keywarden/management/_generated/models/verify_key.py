@@ -19,6 +19,7 @@ class VerifyKey:
     """
     Attributes:
         key (str): an opaque or JWT key; any string: garbage is answered MALFORMED, never an error
+        client_ip (None | str | Unset):
         cost (int | Unset): credits this verification spends when accepted Default: 1.
         permissions (list[str] | Unset):
         ratelimits (list[LimitRequest] | None | Unset): the rate limits to apply, each at its cost (default 1); absent:
@@ -26,12 +27,19 @@ class VerifyKey:
     """
 
     key: str
+    client_ip: None | str | Unset = UNSET
     cost: int | Unset = 1
     permissions: list[str] | Unset = UNSET
     ratelimits: list[LimitRequest] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         key = self.key
+
+        client_ip: None | str | Unset
+        if isinstance(self.client_ip, Unset):
+            client_ip = UNSET
+        else:
+            client_ip = self.client_ip
 
         cost = self.cost
 
@@ -58,6 +66,8 @@ class VerifyKey:
                 "key": key,
             }
         )
+        if client_ip is not UNSET:
+            field_dict["client_ip"] = client_ip
         if cost is not UNSET:
             field_dict["cost"] = cost
         if permissions is not UNSET:
@@ -73,6 +83,15 @@ class VerifyKey:
 
         d = dict(src_dict)
         key = d.pop("key")
+
+        def _parse_client_ip(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        client_ip = _parse_client_ip(d.pop("client_ip", UNSET))
 
         cost = d.pop("cost", UNSET)
 
@@ -102,6 +121,7 @@ class VerifyKey:
 
         verify_key = cls(
             key=key,
+            client_ip=client_ip,
             cost=cost,
             permissions=permissions,
             ratelimits=ratelimits,

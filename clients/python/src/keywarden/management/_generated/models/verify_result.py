@@ -23,13 +23,16 @@ T = TypeVar("T", bound="VerifyResult")
 class VerifyResult:
     """
     Attributes:
-        code (VerifyResultCode): INVALID_SIGNATURE: a JWT key the service's published keys did not sign, or an HMAC
-            signature that does not match; STALE_REQUEST and REPLAYED: HMAC only; RATE_LIMITED: a rate limit would be passed
-            (none was charged); USAGE_EXCEEDED: fewer credits than the cost (none spent)
+        code (VerifyResultCode): DISABLED: disabled by its project (reversible); IP_NOT_ALLOWED: the key has an IP
+            allowlist and `client_ip` is missing or outside it; INVALID_SIGNATURE: a JWT key the service's published keys
+            did not sign, or an HMAC signature that does not match; STALE_REQUEST and REPLAYED: HMAC only; RATE_LIMITED: a
+            rate limit would be passed (none was charged); USAGE_EXCEEDED: fewer credits than the cost (none spent)
         valid (bool):
         credits_ (CreditsState | Unset):
         expires_at (None | str | Unset):
         identity (IdentityRefView | None | Unset): the identity the key belongs to
+        ip_allowlist (list[str] | Unset): the key's IP allowlist, when it has one: a verifier that keeps this answer
+            judges later requests' addresses against it without asking again
         key_id (str | Unset):
         meta (VerifyResultMeta | Unset):
         owner_id (None | str | Unset): null: an identity's key (see `identity`)
@@ -46,6 +49,7 @@ class VerifyResult:
     credits_: CreditsState | Unset = UNSET
     expires_at: None | str | Unset = UNSET
     identity: IdentityRefView | None | Unset = UNSET
+    ip_allowlist: list[str] | Unset = UNSET
     key_id: str | Unset = UNSET
     meta: VerifyResultMeta | Unset = UNSET
     owner_id: None | str | Unset = UNSET
@@ -80,6 +84,10 @@ class VerifyResult:
             identity = self.identity.to_dict()
         else:
             identity = self.identity
+
+        ip_allowlist: list[str] | Unset = UNSET
+        if not isinstance(self.ip_allowlist, Unset):
+            ip_allowlist = self.ip_allowlist
 
         key_id = self.key_id
 
@@ -124,6 +132,8 @@ class VerifyResult:
             field_dict["expires_at"] = expires_at
         if identity is not UNSET:
             field_dict["identity"] = identity
+        if ip_allowlist is not UNSET:
+            field_dict["ip_allowlist"] = ip_allowlist
         if key_id is not UNSET:
             field_dict["key_id"] = key_id
         if meta is not UNSET:
@@ -188,6 +198,8 @@ class VerifyResult:
 
         identity = _parse_identity(d.pop("identity", UNSET))
 
+        ip_allowlist = cast(list[str], d.pop("ip_allowlist", UNSET))
+
         key_id = d.pop("key_id", UNSET)
 
         _meta = d.pop("meta", UNSET)
@@ -229,6 +241,7 @@ class VerifyResult:
             credits_=credits_,
             expires_at=expires_at,
             identity=identity,
+            ip_allowlist=ip_allowlist,
             key_id=key_id,
             meta=meta,
             owner_id=owner_id,

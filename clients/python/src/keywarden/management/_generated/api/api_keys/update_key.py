@@ -110,7 +110,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: KeyUpdate | Unset = UNSET,
 ) -> Response[Key | Problem]:
-    """Changes `name`, `description`, `expires_at`, `ratelimits` or `credits`; any other field
+    """Changes `name`, `description`, `expires_at`, `ratelimits`, `credits`, `enabled` or
 
     Args:
         pid (str):
@@ -119,7 +119,10 @@ def sync_detailed(
             key's own rate limits
                 (`[]`: none); `credits` replaces its credits and sets the balance to `remaining`
             (`null`:
-                unlimited). Every other field of a key is immutable.
+                unlimited). `enabled: false` disables the key (DISABLED, until enabled again);
+            `ip_allowlist`
+                replaces its allowlist (`[]` or null: anywhere). Every other field of a key is
+            immutable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,7 +152,7 @@ def sync(
     client: AuthenticatedClient,
     body: KeyUpdate | Unset = UNSET,
 ) -> Key | Problem | None:
-    """Changes `name`, `description`, `expires_at`, `ratelimits` or `credits`; any other field
+    """Changes `name`, `description`, `expires_at`, `ratelimits`, `credits`, `enabled` or
 
     Args:
         pid (str):
@@ -158,7 +161,10 @@ def sync(
             key's own rate limits
                 (`[]`: none); `credits` replaces its credits and sets the balance to `remaining`
             (`null`:
-                unlimited). Every other field of a key is immutable.
+                unlimited). `enabled: false` disables the key (DISABLED, until enabled again);
+            `ip_allowlist`
+                replaces its allowlist (`[]` or null: anywhere). Every other field of a key is
+            immutable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,7 +189,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: KeyUpdate | Unset = UNSET,
 ) -> Response[Key | Problem]:
-    """Changes `name`, `description`, `expires_at`, `ratelimits` or `credits`; any other field
+    """Changes `name`, `description`, `expires_at`, `ratelimits`, `credits`, `enabled` or
 
     Args:
         pid (str):
@@ -192,7 +198,10 @@ async def asyncio_detailed(
             key's own rate limits
                 (`[]`: none); `credits` replaces its credits and sets the balance to `remaining`
             (`null`:
-                unlimited). Every other field of a key is immutable.
+                unlimited). `enabled: false` disables the key (DISABLED, until enabled again);
+            `ip_allowlist`
+                replaces its allowlist (`[]` or null: anywhere). Every other field of a key is
+            immutable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -220,7 +229,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: KeyUpdate | Unset = UNSET,
 ) -> Key | Problem | None:
-    """Changes `name`, `description`, `expires_at`, `ratelimits` or `credits`; any other field
+    """Changes `name`, `description`, `expires_at`, `ratelimits`, `credits`, `enabled` or
 
     Args:
         pid (str):
@@ -229,7 +238,10 @@ async def asyncio(
             key's own rate limits
                 (`[]`: none); `credits` replaces its credits and sets the balance to `remaining`
             (`null`:
-                unlimited). Every other field of a key is immutable.
+                unlimited). `enabled: false` disables the key (DISABLED, until enabled again);
+            `ip_allowlist`
+                replaces its allowlist (`[]` or null: anywhere). Every other field of a key is
+            immutable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -22,6 +22,9 @@ from chalicelib.domain.limits import NO_LIMITS, Limits, Metered
 from chalicelib.domain.limits import RATE_LIMITED as RATE_LIMITED
 from chalicelib.domain.limits import USAGE_EXCEEDED as USAGE_EXCEEDED
 
+# One permission's rule, in its own module so that permission queries can use it too.
+from chalicelib.domain.permissions import holds as holds
+
 VALID = "VALID"
 MALFORMED = "MALFORMED"
 NOT_FOUND = "NOT_FOUND"
@@ -85,17 +88,6 @@ class Verdict(Struct, frozen=True):
     @property
     def valid(self) -> bool:
         return self.code == VALID
-
-
-def holds(granted: Collection[str], wanted: str) -> bool:
-    """Whether a key holding `granted` may do `wanted`. A trailing `*` grants a prefix.
-
-    >>> holds(["orders:*"], "orders:read"), holds(["orders:read"], "orders:write")
-    (True, False)
-    """
-    if wanted in granted:
-        return True
-    return any(g.endswith("*") and wanted.startswith(g[:-1]) for g in granted)
 
 
 class _Request(Struct, frozen=True):

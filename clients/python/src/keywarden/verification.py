@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+# One permission's rule lives with the queries, which match each of their terms by it.
+from keywarden._query import Permissions, holds, requirement_of
 
 VALID = "VALID"
 MALFORMED = "MALFORMED"
@@ -68,9 +71,15 @@ class Verification:
         """Whether the key may do `permission` (a granted `orders:*` covers `orders:read`)."""
         return holds(self.permissions, permission)
 
-    def requiring(self, permissions: Collection[str]) -> Verification:
-        """This verdict for a request that needs every one of `permissions`."""
-        if not self.valid or all(self.holds(p) for p in permissions):
+    def requiring(self, permissions: Permissions) -> Verification:
+        """This verdict for a request that needs `permissions`: a query such as
+        `"orders:read AND (orders:write OR admin)"`, or every one of a collection.
+
+        Raises `ValueError` (`keywarden._query.QueryError`) for a malformed query, even on a
+        verdict that is already a refusal: that is a bug in the caller, not in the key.
+        """
+        requirement = requirement_of(permissions)
+        if not self.valid or requirement.evaluate(self.permissions):
             return self
         return replace(self, valid=False, code=INSUFFICIENT_PERMISSIONS)
 
@@ -99,13 +108,6 @@ class Verification:
 
 def refused(code: str) -> Verification:
     return Verification(valid=False, code=code)
-
-
-def holds(granted: Collection[str], wanted: str) -> bool:
-    """The service's rule: an exact match, or a granted pattern ending in `*` that is a prefix."""
-    if wanted in granted:
-        return True
-    return any(g.endswith("*") and wanted.startswith(g[:-1]) for g in granted)
 
 
 class KeywardenError(Exception):

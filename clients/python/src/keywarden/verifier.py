@@ -31,13 +31,14 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from keywarden._feed import service_time
 from keywarden._knowledge import Ask, Config, Knowledge, screened
+from keywarden._query import Permissions, requirement_of
 from keywarden._service import Service, Unprocessable
 from keywarden.signing import content_hash
 from keywarden.verification import INVALID_SIGNATURE, MALFORMED, Verification, refused
@@ -91,9 +92,10 @@ class Verifier:
     # --- public ---------------------------------------------------------------------
 
     def verify(
-        self, key: str, permissions: Collection[str] = (), *, cost: int | None = None, ratelimits: Limits = None
+        self, key: str, permissions: Permissions = (), *, cost: int | None = None, ratelimits: Limits = None
     ) -> Verification:
-        """The verdict on `key` for a request that needs every one of `permissions`.
+        """The verdict on `key` for a request that needs `permissions`: every one of a collection,
+        or a query (`"orders:read AND (orders:write OR admin)"`; a malformed one raises `ValueError`).
 
         A key with rate limits or credits is charged by the service at each use: `cost` credits
         (default 1) and `ratelimits` (`{name: cost}`, default every auto-applied limit at 1).
@@ -102,6 +104,7 @@ class Verifier:
         Raises `KeywardenError` when no verdict can be reached (the service is unreachable and
         nothing offline can answer): answer 503, do not let the request in.
         """
+        requirement_of(permissions)  # a malformed query is the caller's bug: raised before any call
         plan = self._plan(key)
         if isinstance(plan, Verification):
             return plan.requiring(permissions)
@@ -113,9 +116,10 @@ class Verifier:
         return self._knowledge.learn(plan, body, asked_at).requiring(permissions)
 
     async def averify(
-        self, key: str, permissions: Collection[str] = (), *, cost: int | None = None, ratelimits: Limits = None
+        self, key: str, permissions: Permissions = (), *, cost: int | None = None, ratelimits: Limits = None
     ) -> Verification:
         """`verify` for async code: the offline path is the same; the service is called without blocking."""
+        requirement_of(permissions)  # as in `verify`
         if self._thread is None or self._pid != os.getpid():
             import asyncio
 
@@ -138,7 +142,7 @@ class Verifier:
         url: str,
         headers: Mapping[str, str],
         body: bytes = b"",
-        permissions: Collection[str] = (),
+        permissions: Permissions = (),
     ) -> Verification:
         """The verdict on an HMAC-signed request, from the service (the secret never leaves it).
 
@@ -161,7 +165,7 @@ class Verifier:
         url: str,
         headers: Mapping[str, str],
         body: bytes = b"",
-        permissions: Collection[str] = (),
+        permissions: Permissions = (),
     ) -> Verification:
         payload = _hmac_payload(method, url, headers, body, permissions)
         if isinstance(payload, Verification):
@@ -297,13 +301,14 @@ _HMAC_HEADERS = ("host", "x-ms-date", "x-ms-content-sha256", "authorization")
 
 
 def _hmac_payload(
-    method: str, url: str, headers: Mapping[str, str], body: bytes, permissions: Collection[str]
+    method: str, url: str, headers: Mapping[str, str], body: bytes, permissions: Permissions
 ) -> dict[str, Any] | Verification:
     """What `/v1/hmac/verify` needs, or the verdict when the body is not the one signed.
 
     Only the four signed headers go to the service (not the request's cookies or other
     credentials), and not the body: its hash is compared here, and the signature covers it.
     """
+    requirement_of(permissions)  # a malformed query raises here: the service would only call it MALFORMED
     folded = {name.lower(): value for name, value in headers.items()}
     if content_hash(body) != folded.get("x-ms-content-sha256"):
         return refused(INVALID_SIGNATURE)
@@ -313,5 +318,6 @@ def _hmac_payload(
         "headers": {name: folded[name] for name in _HMAC_HEADERS if name in folded},
     }
     if permissions:
-        payload["permissions"] = list(permissions)
+        # A query goes as it is, a string; a collection as a list (never a string's characters).
+        payload["permissions"] = permissions if isinstance(permissions, str) else list(permissions)
     return payload

@@ -48,8 +48,10 @@ __all__ = ["Verifier"]
 Limits = Mapping[str, int] | None
 
 
-def _ask(credential: str, cost: int | None, ratelimits: Limits) -> dict[str, Any]:
+def _ask(credential: str, cost: int | None, ratelimits: Limits, client_ip: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"key": credential}
+    if client_ip is not None:
+        body["client_ip"] = client_ip
     if cost is not None:
         body["cost"] = cost
     if ratelimits is not None:
@@ -91,9 +93,18 @@ class Verifier:
     # --- public ---------------------------------------------------------------------
 
     def verify(
-        self, key: str, permissions: Collection[str] = (), *, cost: int | None = None, ratelimits: Limits = None
+        self,
+        key: str,
+        permissions: Collection[str] = (),
+        *,
+        client_ip: str | None = None,
+        cost: int | None = None,
+        ratelimits: Limits = None,
     ) -> Verification:
         """The verdict on `key` for a request that needs every one of `permissions`.
+
+        `client_ip` is the address the request came from (the middleware passes the peer's):
+        a key with an IP allowlist is IP_NOT_ALLOWED when it is None or outside the list.
 
         A key with rate limits or credits is charged by the service at each use: `cost` credits
         (default 1) and `ratelimits` (`{name: cost}`, default every auto-applied limit at 1).
@@ -102,18 +113,24 @@ class Verifier:
         Raises `KeywardenError` when no verdict can be reached (the service is unreachable and
         nothing offline can answer): answer 503, do not let the request in.
         """
-        plan = self._plan(key)
+        plan = self._plan(key, client_ip)
         if isinstance(plan, Verification):
             return plan.requiring(permissions)
         asked_at = time.monotonic()
         try:
-            body = self._service.post("/v1/keys/verify", _ask(plan.credential, cost, ratelimits))
+            body = self._service.post("/v1/keys/verify", _ask(plan.credential, cost, ratelimits, client_ip))
         except Unprocessable:
             return refused(MALFORMED)
         return self._knowledge.learn(plan, body, asked_at).requiring(permissions)
 
     async def averify(
-        self, key: str, permissions: Collection[str] = (), *, cost: int | None = None, ratelimits: Limits = None
+        self,
+        key: str,
+        permissions: Collection[str] = (),
+        *,
+        client_ip: str | None = None,
+        cost: int | None = None,
+        ratelimits: Limits = None,
     ) -> Verification:
         """`verify` for async code: the offline path is the same; the service is called without blocking."""
         if self._thread is None or self._pid != os.getpid():
@@ -122,12 +139,12 @@ class Verifier:
             # Starting reads from the service: never on the event loop, not even while waiting
             # for another request's start.
             await asyncio.to_thread(self.start)
-        plan = self._plan(key)
+        plan = self._plan(key, client_ip)
         if isinstance(plan, Verification):
             return plan.requiring(permissions)
         asked_at = time.monotonic()
         try:
-            body = await self._service.apost("/v1/keys/verify", _ask(plan.credential, cost, ratelimits))
+            body = await self._service.apost("/v1/keys/verify", _ask(plan.credential, cost, ratelimits, client_ip))
         except Unprocessable:
             return refused(MALFORMED)
         return self._knowledge.learn(plan, body, asked_at).requiring(permissions)
@@ -139,15 +156,17 @@ class Verifier:
         headers: Mapping[str, str],
         body: bytes = b"",
         permissions: Collection[str] = (),
+        *,
+        client_ip: str | None = None,
     ) -> Verification:
         """The verdict on an HMAC-signed request, from the service (the secret never leaves it).
 
         `url` is the request target as received (path and query, `/orders?limit=5`); `headers`
         must hold `host`, `x-ms-date`, `x-ms-content-sha256` and `authorization`, and only those
         four are sent on. The body is checked against `x-ms-content-sha256` here and not sent:
-        the signature covers that hash.
+        the signature covers that hash. `client_ip` as for `verify`.
         """
-        payload = _hmac_payload(method, url, headers, body, permissions)
+        payload = _hmac_payload(method, url, headers, body, permissions, client_ip)
         if isinstance(payload, Verification):
             return payload
         try:
@@ -162,8 +181,10 @@ class Verifier:
         headers: Mapping[str, str],
         body: bytes = b"",
         permissions: Collection[str] = (),
+        *,
+        client_ip: str | None = None,
     ) -> Verification:
-        payload = _hmac_payload(method, url, headers, body, permissions)
+        payload = _hmac_payload(method, url, headers, body, permissions, client_ip)
         if isinstance(payload, Verification):
             return payload
         try:
@@ -221,13 +242,13 @@ class Verifier:
 
     # --- the request path ---------------------------------------------------------------
 
-    def _plan(self, credential: str) -> Verification | Ask:
-        """A verdict reached without the network, or what to ask the service."""
+    def _plan(self, credential: str, client_ip: str | None) -> Verification | Ask:
+        """A verdict reached without the network (for a request from `client_ip`), or what to ask the service."""
         malformed = screened(credential)
         if malformed is not None:
             return malformed
         self.start()
-        return self._knowledge.plan(credential, self.stale_after)
+        return self._knowledge.plan(credential, self.stale_after, client_ip)
 
     # --- the service ----------------------------------------------------------------------
 
@@ -297,7 +318,12 @@ _HMAC_HEADERS = ("host", "x-ms-date", "x-ms-content-sha256", "authorization")
 
 
 def _hmac_payload(
-    method: str, url: str, headers: Mapping[str, str], body: bytes, permissions: Collection[str]
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    permissions: Collection[str],
+    client_ip: str | None,
 ) -> dict[str, Any] | Verification:
     """What `/v1/hmac/verify` needs, or the verdict when the body is not the one signed.
 
@@ -314,4 +340,6 @@ def _hmac_payload(
     }
     if permissions:
         payload["permissions"] = list(permissions)
+    if client_ip is not None:
+        payload["client_ip"] = client_ip
     return payload

@@ -179,7 +179,7 @@ def test_a_change_heard_of_keeps_answers_from_vouching_until_the_services_cache_
     state.vouch("key_1", Vouched(None, "ann"), time.monotonic(), ttl)
     assert "key_1" in state.vouched
 
-    state.expiry_changed(["key_1"], service_cache_ttl=ttl)
+    state.key_changed(["key_1"], service_cache_ttl=ttl)
     assert "key_1" not in state.vouched
     state.revoked(["key_1"])
     time.sleep(0.35)

@@ -25,6 +25,12 @@ PAGE = 100
 # `Date` has whole seconds; a difference within this is not a skew.
 _SKEW_NOISE = 2.0
 
+# Changes after which a key's own token (or a kept answer) no longer tells everything, none of
+# them final as a revocation is: the key's next uses ask the service again. A disabled key is
+# answered DISABLED there (and VALID again once enabled); a changed IP allowlist comes back
+# with the answer, against which later requests are judged.
+_NOT_FINAL = frozenset({"expiry_changed", "limits_changed", "disabled", "enabled", "restrictions_changed"})
+
 Get = Callable[[str, Mapping[str, str]], httpx.Response]
 
 
@@ -80,9 +86,8 @@ class KeyChangesFeed:
         change, key_ids = item.get("change"), list(item.get("key_ids") or [])
         if change == "revoked":
             self._trust.revoked(key_ids)
-        elif change in ("expiry_changed", "limits_changed"):
-            # Either way the key's own token no longer tells everything: ask the service again.
-            self._trust.expiry_changed(key_ids, self._service_cache_ttl)
+        elif change in _NOT_FINAL:
+            self._trust.key_changed(key_ids, self._service_cache_ttl)
         elif change == "owner_changed" and item.get("owner_id"):
             self._trust.owner_changed(item["owner_id"], self._service_cache_ttl)
 

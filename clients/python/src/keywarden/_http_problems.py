@@ -1,8 +1,16 @@
 """What the middleware answers when a request may not go on: RFC 9457 problems.
 
 401 for a missing or unusable key (with `WWW-Authenticate`, RFC 6750), 403 for a valid key
-without the route's permissions, 503 when no verdict could be reached. `reason` carries the
-verification code (`REVOKED`, `EXPIRED`, ...); the presented key never appears.
+without the route's permissions or used from outside its IP allowlist, 503 when no verdict
+could be reached. `reason` carries the verification code (`REVOKED`, `EXPIRED`, ...); the
+presented key never appears.
+
+Why a disabled key is 401 and a key from the wrong place 403: 401 says "this credential does
+not authenticate you; bring one that does", which is what a disabled key is (RFC 6750's
+`invalid_token`: revoked, expired, or invalid for other reasons), as long as it stays
+disabled, from anywhere. 403 says "the server knows who you are, and refuses": an
+IP_NOT_ALLOWED key is a working key, and the same key from an allowed address gets in;
+another key, or asking again, changes nothing from here.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from keywarden.verification import INSUFFICIENT_PERMISSIONS, Verification
+from keywarden.verification import INSUFFICIENT_PERMISSIONS, IP_NOT_ALLOWED, Verification
 
 PROBLEM_TYPE_PREFIX = "urn:keywarden:problem:"
 MEDIA_TYPE = "application/problem+json"
@@ -21,6 +29,7 @@ _DETAILS = {
     "NOT_FOUND": "no such key",
     "EXPIRED": "the key has expired",
     "REVOKED": "the key was revoked",
+    "DISABLED": "the key is disabled",
     "OWNER_NOT_PERMITTED": "the key's owner may not make API calls",
     "INVALID_SIGNATURE": "the signature does not verify",
     "STALE_REQUEST": "the request's date is too far from now",
@@ -79,6 +88,15 @@ def refused(verdict: Verification, permissions: Collection[str]) -> Problem:
             f"the key does not grant: {wanted}",
             reason=verdict.code,
             challenge=f'Bearer error="insufficient_scope", scope="{" ".join(sorted(permissions))}"',
+        )
+    if verdict.code == IP_NOT_ALLOWED:
+        # The key's allowlist is its owner's business: not named to whoever holds the key.
+        return Problem(
+            403,
+            "ip_not_allowed",
+            "Address not allowed",
+            "the key may not be used from this address",
+            reason=verdict.code,
         )
     return Problem(
         401,

@@ -20,10 +20,26 @@ from typing import Any
 from keywarden import _jwt, _opaque
 from keywarden._answers import Answers, fingerprint
 from keywarden._feed import KeyChangesFeed
+from keywarden._ip_allowlist import admits
 from keywarden._trust import TrustState, Vouched
-from keywarden.verification import EXPIRED, MALFORMED, REVOKED, VALID, Verification, refused
+from keywarden.verification import (
+    EXPIRED,
+    INSUFFICIENT_PERMISSIONS,
+    IP_NOT_ALLOWED,
+    MALFORMED,
+    OWNER_NOT_PERMITTED,
+    REVOKED,
+    VALID,
+    Verification,
+    refused,
+)
 
 _MAX_CREDENTIAL = 32 * 1024
+
+# The codes of answers that got past the service's IP check (after exists, revoked, expired and
+# enabled; before the owner's right, permissions and limits): for a request from outside the
+# key's allowlist, each is IP_NOT_ALLOWED instead.
+_PAST_THE_IP_CHECK = frozenset({VALID, OWNER_NOT_PERMITTED, INSUFFICIENT_PERMISSIONS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +118,10 @@ class Knowledge:
         """The service's time (this machine's, corrected when their clocks differ by more than 2 s)."""
         return time.time() + (self.feed.skew if self.feed is not None else 0.0)
 
-    def plan(self, credential: str, stale_after: float) -> Verification | Ask:
-        """A verdict reached without the network, or what to ask the service (once configured,
-        for a credential `screened` let through). Nothing is trusted offline of a JWT key when
-        the feed was last read more than `stale_after` seconds ago."""
+    def plan(self, credential: str, stale_after: float, client_ip: str | None) -> Verification | Ask:
+        """A verdict reached without the network for a request from `client_ip`, or what to ask
+        the service (once configured, for a credential `screened` let through). Nothing is
+        trusted offline of a JWT key when the feed was last read more than `stale_after` seconds ago."""
         mark = fingerprint(credential)
         cached = self.answers.get(mark)
         if cached is not None:
@@ -113,9 +129,11 @@ class Knowledge:
                 return refused(self.trust.refused[cached.key_id])
             if cached.valid and cached.expires_at is not None and cached.expires_at.timestamp() <= self.now():
                 return refused(EXPIRED)
-            return cached
+            judged = from_address(cached, client_ip)
+            if judged is not None:
+                return judged
         if _jwt.looks_like_jwt(credential):
-            return self._plan_jwt(credential, mark, stale_after)
+            return self._plan_jwt(credential, mark, stale_after, client_ip)
         return Ask(credential, mark)
 
     def learn(self, plan: Ask, body: Mapping[str, Any], asked_at: float) -> Verification:
@@ -153,7 +171,7 @@ class Knowledge:
                 self.answers.drop_key(key_id)
         return verdict
 
-    def _plan_jwt(self, token: str, mark: bytes, stale_after: float) -> Verification | Ask:
+    def _plan_jwt(self, token: str, mark: bytes, stale_after: float, client_ip: str | None) -> Verification | Ask:
         config = self.config
         assert config is not None
         assert self.feed is not None
@@ -181,7 +199,8 @@ class Knowledge:
             return Ask(token, mark, key_id, owner_id)
         if vouched.expires_at is not None and vouched.expires_at <= self.now():
             return refused(EXPIRED)
-        return _offline_verdict(key_id, owner_id, config.project_id, vouched)
+        offline = from_address(_offline_verdict(key_id, owner_id, config.project_id, vouched), client_ip)
+        return offline if offline is not None else Ask(token, mark, key_id, owner_id)
 
 
 def _vouched(verdict: Verification) -> Vouched:
@@ -192,6 +211,8 @@ def _vouched(verdict: Verification) -> Vouched:
         role_id=verdict.role_id,
         permissions=verdict.permissions,
         meta=verdict.meta,
+        ip_allowlist=verdict.ip_allowlist,
+        ip_networks=verdict.ip_networks,
     )
 
 
@@ -209,4 +230,25 @@ def _offline_verdict(key_id: str, owner_id: str, project_id: str, vouched: Vouch
         expires_at=datetime.fromtimestamp(expires, UTC) if expires is not None else None,
         meta=vouched.meta,
         offline=True,
+        ip_allowlist=vouched.ip_allowlist,
+        ip_networks=vouched.ip_networks,
     )
+
+
+def from_address(kept: Verification, client_ip: str | None) -> Verification | None:
+    """A verdict reached earlier, for a request from `client_ip`: what the service would answer,
+    or None when only the service can tell (an IP_NOT_ALLOWED answer for a request from inside
+    the allowlist: it says nothing of the checks after the IP's).
+
+    Example: a kept VALID answer of a key allowed from 203.0.113.0/24 is VALID for 203.0.113.7
+    (and for `::ffff:203.0.113.7`), IP_NOT_ALLOWED for 198.51.100.1 or no address at all.
+    """
+    if not kept.ip_allowlist:
+        # Without the allowlist the service refused by (it always sends one): ask again.
+        return None if kept.code == IP_NOT_ALLOWED else kept
+    inside = admits(kept.ip_networks, client_ip)
+    if kept.code == IP_NOT_ALLOWED:
+        return None if inside else kept
+    if kept.code in _PAST_THE_IP_CHECK and not inside:
+        return dataclasses.replace(kept, valid=False, code=IP_NOT_ALLOWED)
+    return kept

@@ -4,10 +4,11 @@ without a network call, and the key-changes feed that keeps it honest.
 A JWT key verifies offline only while this state vouches for it. It vouches after the service
 said VALID at least once (the first time this process sees the key), because a signed token
 cannot show what changed since it was signed: a revocation, an expiry brought forward by a
-reroll or a PATCH, an owner who lost the "API calls" right. From then on the feed reports each
-such change within a poll, and the key goes back to the service until a fresh answer vouches
-for it again. An answer only vouches when it was asked for at least the service's own cache
-bound after this process learned of the change, so a warm service cache cannot undo it.
+reroll or a PATCH, an owner who lost the "API calls" right, the key disabled or its IP
+allowlist changed. From then on the feed reports each such change within a poll, and the key
+goes back to the service until a fresh answer vouches for it again. An answer only vouches
+when it was asked for at least the service's own cache bound after this process learned of
+the change, so a warm service cache cannot undo it.
 
 Reads on the request path are single dict lookups (atomic under the GIL); the poller thread
 takes the lock for its compound updates.
@@ -21,18 +22,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from keywarden._ip_allowlist import Network
+
 
 @dataclass(frozen=True, slots=True)
 class Vouched:
     """A JWT key the service has confirmed, as the service described it: valid until
     `expires_at` (epoch seconds; the service's expiry, which may be earlier than the token's
-    `exp`), owned by `owner_id`, with the role, permissions and meta offline answers repeat."""
+    `exp`), owned by `owner_id`, with the role, permissions and meta offline answers repeat,
+    and its IP allowlist (parsed too), against which each offline use is judged."""
 
     expires_at: float | None
     owner_id: str
     role_id: str | None = None
     permissions: tuple[str, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
+    ip_allowlist: tuple[str, ...] = ()
+    ip_networks: tuple[Network, ...] = ()
 
 
 class TrustState:
@@ -86,7 +92,10 @@ class TrustState:
                 self.vouched.pop(key_id, None)
         self._tell(self.on_key_change, key_ids)
 
-    def expiry_changed(self, key_ids: list[str], service_cache_ttl: float) -> None:
+    def key_changed(self, key_ids: list[str], service_cache_ttl: float) -> None:
+        """A change the key's token cannot show (its expiry, limits, restrictions, or being
+        disabled or enabled again): the service answers its next uses, and no answer vouches
+        until the service's own cache has turned."""
         until = time.monotonic() + service_cache_ttl
         with self._lock:
             for key_id in key_ids:

@@ -16,21 +16,27 @@ Example::
 
 The key is read from `Authorization: Bearer`, `X-API-Key`, or an `HMAC-SHA256` signature
 (checked by the service with the request's method, target, headers and body). A request
-without a key, or with one that does not verify, is 401; a key without the route's
-permissions, 403; no verdict reachable (the service is down and nothing offline answers), 503.
-Needs the `fastapi` extra (Starlette).
+without a key, or with one that does not verify (or is disabled), is 401; a key without the
+route's permissions, or used from outside its IP allowlist, 403; no verdict reachable (the
+service is down and nothing offline answers), 503. Needs the `fastapi` extra (Starlette).
+
+The client's address, which a key's IP allowlist is judged by, is the peer's
+(`request.client.host`). Behind a load balancer or reverse proxy, name it:
+`KeywardenAuth(verifier, trusted_proxies=["10.0.0.0/8"])`, and `X-Forwarded-For` is read
+when the request comes from one of them (see `keywarden._client_ip`); never otherwise.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
 from keywarden import _http_problems as problems
+from keywarden._client_ip import TrustedProxies
 from keywarden.verification import KeywardenError, Verification
 from keywarden.verifier import Verifier
 
@@ -48,8 +54,11 @@ class KeyRefused(Exception):
 
 
 class KeywardenAuth:
-    def __init__(self, verifier: Verifier) -> None:
+    def __init__(self, verifier: Verifier, *, trusted_proxies: Iterable[str] = ()) -> None:
+        """`trusted_proxies`: addresses or CIDRs of the proxies in front of the app, whose
+        `X-Forwarded-For` tells the client's address (none by default: the peer's is used)."""
         self.verifier = verifier
+        self.trusted_proxies = TrustedProxies(trusted_proxies)
 
     def install(self, app: Starlette) -> None:
         """Registers the handler that answers `KeyRefused` as an RFC 9457 problem."""
@@ -69,13 +78,15 @@ class KeywardenAuth:
         credential = problems.credential_of(headers)
         if credential is None:
             raise KeyRefused(problems.missing_key())
+        peer = request.client.host if request.client is not None else None
+        client_ip = self.trusted_proxies.client_ip(peer, request.headers.getlist("x-forwarded-for"))
         try:
             if credential[0] == "hmac":
                 verdict = await self.verifier.averify_hmac(
-                    request.method, _target(request), headers, await request.body(), permissions
+                    request.method, _target(request), headers, await request.body(), permissions, client_ip=client_ip
                 )
             else:
-                verdict = await self.verifier.averify(credential[1], permissions)
+                verdict = await self.verifier.averify(credential[1], permissions, client_ip=client_ip)
         except KeywardenError:
             raise KeyRefused(problems.unavailable()) from None
         except Exception:  # no verdict is no entry: log it, and answer 503 rather than 500

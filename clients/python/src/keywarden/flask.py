@@ -16,18 +16,25 @@ Example::
 
 Reads the key as `keywarden.fastapi` does (Bearer, X-API-Key, HMAC-SHA256) and answers 401,
 403 or 503 the same way. Needs the `flask` extra.
+
+The client's address, which a key's IP allowlist is judged by, is the peer's
+(`request.remote_addr`, the WSGI `REMOTE_ADDR`). Behind a load balancer or reverse proxy,
+name it: `KeywardenFlask(verifier, trusted_proxies=["10.0.0.0/8"])`, and `X-Forwarded-For` is
+read when the request comes from one of them (see `keywarden._client_ip`); never otherwise.
+(An app that already rewrites `REMOTE_ADDR`, with werkzeug's `ProxyFix`, names none here.)
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import Response, g, request
 
 from keywarden import _http_problems as problems
+from keywarden._client_ip import TrustedProxies
 from keywarden.verification import KeywardenError, Verification
 from keywarden.verifier import Verifier
 
@@ -39,8 +46,11 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 class KeywardenFlask:
-    def __init__(self, verifier: Verifier) -> None:
+    def __init__(self, verifier: Verifier, *, trusted_proxies: Iterable[str] = ()) -> None:
+        """`trusted_proxies`: addresses or CIDRs of the proxies in front of the app, whose
+        `X-Forwarded-For` tells the client's address (none by default: the peer's is used)."""
         self.verifier = verifier
+        self.trusted_proxies = TrustedProxies(trusted_proxies)
 
     def require(self, *permissions: str) -> Callable[[View], View]:
         """A view decorator: the view runs only with a key holding every one of `permissions`,
@@ -64,13 +74,14 @@ class KeywardenFlask:
         credential = problems.credential_of(headers)
         if credential is None:
             return _answer(problems.missing_key())
+        client_ip = self.trusted_proxies.client_ip(request.remote_addr, request.headers.getlist("X-Forwarded-For"))
         try:
             if credential[0] == "hmac":
                 verdict = self.verifier.verify_hmac(
-                    request.method, _target(), headers, request.get_data(cache=True), permissions
+                    request.method, _target(), headers, request.get_data(cache=True), permissions, client_ip=client_ip
                 )
             else:
-                verdict = self.verifier.verify(credential[1], permissions)
+                verdict = self.verifier.verify(credential[1], permissions, client_ip=client_ip)
         except KeywardenError:
             return _answer(problems.unavailable())
         except Exception:  # no verdict is no entry: log it, and answer 503 rather than 500

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from keywarden._ip_allowlist import Network, parse_networks
+
 # One permission's rule lives with the queries, which match each of their terms by it.
 from keywarden._query import Permissions, holds, requirement_of
 
@@ -15,6 +17,9 @@ MALFORMED = "MALFORMED"
 NOT_FOUND = "NOT_FOUND"
 EXPIRED = "EXPIRED"
 REVOKED = "REVOKED"
+# A key switched off (it verifies again once enabled), and a key used from outside its IP allowlist.
+DISABLED = "DISABLED"
+IP_NOT_ALLOWED = "IP_NOT_ALLOWED"
 INSUFFICIENT_PERMISSIONS = "INSUFFICIENT_PERMISSIONS"
 OWNER_NOT_PERMITTED = "OWNER_NOT_PERMITTED"
 INVALID_SIGNATURE = "INVALID_SIGNATURE"
@@ -58,6 +63,15 @@ class Verification:
     reset_at: datetime | None = None
     # The identity (the platform's customer) the key belongs to: {id, external_id, meta}.
     identity: Mapping[str, Any] | None = None
+    # The key's IP allowlist (CIDRs), when it has one: a kept answer is judged again for each
+    # request's client address. `ip_networks` is the same list parsed, once per answer (leave
+    # it out: it is filled in from `ip_allowlist`, and `replace` carries it over).
+    ip_allowlist: tuple[str, ...] = ()
+    ip_networks: tuple[Network, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.ip_allowlist and not self.ip_networks:
+            object.__setattr__(self, "ip_networks", parse_networks(self.ip_allowlist))
 
     @property
     def metered(self) -> bool:
@@ -103,6 +117,7 @@ class Verification:
             credits_remaining=(body.get("credits") or {}).get("remaining"),
             reset_at=datetime.fromisoformat(body["reset_at"]) if isinstance(body.get("reset_at"), str) else None,
             identity=body.get("identity"),
+            ip_allowlist=tuple(body.get("ip_allowlist") or ()),
         )
 
 

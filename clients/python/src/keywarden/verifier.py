@@ -49,8 +49,10 @@ __all__ = ["Verifier"]
 Limits = Mapping[str, int] | None
 
 
-def _ask(credential: str, cost: int | None, ratelimits: Limits) -> dict[str, Any]:
+def _ask(credential: str, cost: int | None, ratelimits: Limits, client_ip: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"key": credential}
+    if client_ip is not None:
+        body["client_ip"] = client_ip
     if cost is not None:
         body["cost"] = cost
     if ratelimits is not None:
@@ -92,10 +94,19 @@ class Verifier:
     # --- public ---------------------------------------------------------------------
 
     def verify(
-        self, key: str, permissions: Permissions = (), *, cost: int | None = None, ratelimits: Limits = None
+        self,
+        key: str,
+        permissions: Permissions = (),
+        *,
+        client_ip: str | None = None,
+        cost: int | None = None,
+        ratelimits: Limits = None,
     ) -> Verification:
         """The verdict on `key` for a request that needs `permissions`: every one of a collection,
         or a query (`"orders:read AND (orders:write OR admin)"`; a malformed one raises `ValueError`).
+
+        `client_ip` is the address the request came from (the middleware passes the peer's):
+        a key with an IP allowlist is IP_NOT_ALLOWED when it is None or outside the list.
 
         A key with rate limits or credits is charged by the service at each use: `cost` credits
         (default 1) and `ratelimits` (`{name: cost}`, default every auto-applied limit at 1).
@@ -105,18 +116,24 @@ class Verifier:
         nothing offline can answer): answer 503, do not let the request in.
         """
         requirement_of(permissions)  # a malformed query is the caller's bug: raised before any call
-        plan = self._plan(key)
+        plan = self._plan(key, client_ip)
         if isinstance(plan, Verification):
             return plan.requiring(permissions)
         asked_at = time.monotonic()
         try:
-            body = self._service.post("/v1/keys/verify", _ask(plan.credential, cost, ratelimits))
+            body = self._service.post("/v1/keys/verify", _ask(plan.credential, cost, ratelimits, client_ip))
         except Unprocessable:
             return refused(MALFORMED)
         return self._knowledge.learn(plan, body, asked_at).requiring(permissions)
 
     async def averify(
-        self, key: str, permissions: Permissions = (), *, cost: int | None = None, ratelimits: Limits = None
+        self,
+        key: str,
+        permissions: Permissions = (),
+        *,
+        client_ip: str | None = None,
+        cost: int | None = None,
+        ratelimits: Limits = None,
     ) -> Verification:
         """`verify` for async code: the offline path is the same; the service is called without blocking."""
         requirement_of(permissions)  # as in `verify`
@@ -126,12 +143,12 @@ class Verifier:
             # Starting reads from the service: never on the event loop, not even while waiting
             # for another request's start.
             await asyncio.to_thread(self.start)
-        plan = self._plan(key)
+        plan = self._plan(key, client_ip)
         if isinstance(plan, Verification):
             return plan.requiring(permissions)
         asked_at = time.monotonic()
         try:
-            body = await self._service.apost("/v1/keys/verify", _ask(plan.credential, cost, ratelimits))
+            body = await self._service.apost("/v1/keys/verify", _ask(plan.credential, cost, ratelimits, client_ip))
         except Unprocessable:
             return refused(MALFORMED)
         return self._knowledge.learn(plan, body, asked_at).requiring(permissions)
@@ -143,15 +160,17 @@ class Verifier:
         headers: Mapping[str, str],
         body: bytes = b"",
         permissions: Permissions = (),
+        *,
+        client_ip: str | None = None,
     ) -> Verification:
         """The verdict on an HMAC-signed request, from the service (the secret never leaves it).
 
         `url` is the request target as received (path and query, `/orders?limit=5`); `headers`
         must hold `host`, `x-ms-date`, `x-ms-content-sha256` and `authorization`, and only those
         four are sent on. The body is checked against `x-ms-content-sha256` here and not sent:
-        the signature covers that hash.
+        the signature covers that hash. `client_ip` as for `verify`.
         """
-        payload = _hmac_payload(method, url, headers, body, permissions)
+        payload = _hmac_payload(method, url, headers, body, permissions, client_ip)
         if isinstance(payload, Verification):
             return payload
         try:
@@ -166,8 +185,10 @@ class Verifier:
         headers: Mapping[str, str],
         body: bytes = b"",
         permissions: Permissions = (),
+        *,
+        client_ip: str | None = None,
     ) -> Verification:
-        payload = _hmac_payload(method, url, headers, body, permissions)
+        payload = _hmac_payload(method, url, headers, body, permissions, client_ip)
         if isinstance(payload, Verification):
             return payload
         try:
@@ -225,13 +246,13 @@ class Verifier:
 
     # --- the request path ---------------------------------------------------------------
 
-    def _plan(self, credential: str) -> Verification | Ask:
-        """A verdict reached without the network, or what to ask the service."""
+    def _plan(self, credential: str, client_ip: str | None) -> Verification | Ask:
+        """A verdict reached without the network (for a request from `client_ip`), or what to ask the service."""
         malformed = screened(credential)
         if malformed is not None:
             return malformed
         self.start()
-        return self._knowledge.plan(credential, self.stale_after)
+        return self._knowledge.plan(credential, self.stale_after, client_ip)
 
     # --- the service ----------------------------------------------------------------------
 
@@ -301,7 +322,12 @@ _HMAC_HEADERS = ("host", "x-ms-date", "x-ms-content-sha256", "authorization")
 
 
 def _hmac_payload(
-    method: str, url: str, headers: Mapping[str, str], body: bytes, permissions: Permissions
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    permissions: Permissions,
+    client_ip: str | None,
 ) -> dict[str, Any] | Verification:
     """What `/v1/hmac/verify` needs, or the verdict when the body is not the one signed.
 
@@ -320,4 +346,6 @@ def _hmac_payload(
     if permissions:
         # A query goes as it is, a string; a collection as a list (never a string's characters).
         payload["permissions"] = permissions if isinstance(permissions, str) else list(permissions)
+    if client_ip is not None:
+        payload["client_ip"] = client_ip
     return payload

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from msgspec import Struct
 
@@ -46,6 +47,8 @@ class Settings(Struct, frozen=True):
     usage_mode: str
     # Seconds between the local stack's usage rollups (deployed: every 5 minutes).
     rollup_interval: float
+    # Where GitHub publishes the keys that sign its secret scanning alerts (POST /v1/leaks/github).
+    github_keys_url: str
 
     @property
     def is_local(self) -> bool:
@@ -113,6 +116,18 @@ def _schedule(env: os._Environ[str] | dict[str, str], name: str, default: str) -
     return values
 
 
+DEFAULT_GITHUB_KEYS_URL = "https://api.github.com/meta/public_keys/secret_scanning"
+
+
+def _http_url(env: os._Environ[str] | dict[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or default).strip()
+    # urllib would also open file: and ftp: URLs; a keys document comes over HTTP(S) only.
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http(s) URL, not {raw!r}")
+    return raw
+
+
 def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
     """Builds settings from an environment mapping; raises ConfigError on a bad value."""
     stage = env.get("KEYWARDEN_STAGE", LOCAL_STAGE) or LOCAL_STAGE
@@ -138,6 +153,7 @@ def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
         webhook_retry_schedule=_schedule(env, "KEYWARDEN_WEBHOOK_RETRY_SCHEDULE", DEFAULT_WEBHOOK_RETRY_SCHEDULE),
         usage_mode=_choice(env, "KEYWARDEN_USAGE_MODE", ("buffered", "sync")),
         rollup_interval=_float(env, "KEYWARDEN_ROLLUP_INTERVAL_SECONDS", 10.0),
+        github_keys_url=_http_url(env, "KEYWARDEN_GITHUB_KEYS_URL", DEFAULT_GITHUB_KEYS_URL),
     )
 
 

@@ -10,14 +10,16 @@ from msgspec import Meta, Struct
 from chalicelib.api.http import Call, Router
 from chalicelib.api.key_schemas import KeyTypeName
 from chalicelib.api.schemas import Body, ListQuery, Page, Timestamp
-from chalicelib.domain.key_policy import KeyPolicy
 from chalicelib.domain.policy import Action
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
+    from chalicelib.domain import key_policy as rules
+    from chalicelib.domain.key_policy import KeyPolicy
     from chalicelib.services import key_policy
 else:  # at first use: see chalicelib.lazy
     key_policy = lazy_module("chalicelib.services.key_policy")
+    rules = lazy_module("chalicelib.domain.key_policy")
 
 router = Router("key_policy", "key policy")
 
@@ -96,7 +98,7 @@ def get_policy(call: Call[None, None]) -> KeyPolicyView:
 def put_policy(call: Call[KeyPolicyBody, None]) -> KeyPolicyView:
     """Replaces the project's key policy (owners and admins), audited as `project.key_policy_changed`."""
     body = call.body
-    policy = KeyPolicy(
+    policy = rules.KeyPolicy(
         max_lifetime_days=body.max_lifetime_days,
         require_expiry=body.require_expiry,
         allowed_types=tuple(dict.fromkeys(body.allowed_types)) if body.allowed_types is not None else None,

@@ -25,7 +25,6 @@ from chalicelib.api.key_schemas import (
 from chalicelib.api.limit_schemas import CreditsBalance, CreditsChange, to_limits
 from chalicelib.api.schemas import Page
 from chalicelib.domain.clock import epoch_of, now, rfc3339
-from chalicelib.domain.ip_allowlist import AllowlistError, normalized
 from chalicelib.domain.limits import Limits, from_document, key_meter
 from chalicelib.domain.meta import check_meta
 from chalicelib.domain.policy import Action
@@ -39,6 +38,7 @@ from chalicelib.errors import (
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
+    from chalicelib.domain import ip_allowlist
     from chalicelib.domain.verification import IdentityRef
     from chalicelib.services import keys as key_cases
     from chalicelib.services import metering
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from chalicelib.store.key_models import ApiKeyModel
     from chalicelib.store.project_models import RoleModel
 else:  # at first use: see chalicelib.lazy
+    ip_allowlist = lazy_module("chalicelib.domain.ip_allowlist")
     event_data = lazy_module("chalicelib.store.event_data")
     audit = lazy_module("chalicelib.store.audit")
     keys = lazy_module("chalicelib.store.keys")
@@ -63,8 +64,8 @@ _MUTABLE = {"name", "description", "expires_at", "ratelimits", "credits", "enabl
 def allowlist_of(entries: list[str] | None, field: str = "ip_allowlist") -> tuple[str, ...]:
     """An allowlist as given, in canonical form; 422 naming the entry at fault."""
     try:
-        return normalized(entries or [])
-    except AllowlistError as error:
+        return ip_allowlist.normalized(entries or [])
+    except ip_allowlist.AllowlistError as error:
         where = field if error.index is None else f"{field}[{error.index}]"
         raise ValidationFailedError.single(where, str(error)) from None
 

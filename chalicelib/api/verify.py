@@ -21,14 +21,19 @@ from chalicelib.api.verify_schemas import (
 )
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import rfc3339
-from chalicelib.domain.ip_allowlist import is_address
 from chalicelib.domain.verification import Verdict
 from chalicelib.errors import ValidationFailedError
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
+    from chalicelib.domain import ip_allowlist, permission_query
+    from chalicelib.domain.permission_query import Query
     from chalicelib.services import hmac_verification, usage_recorder, verification
 else:
+    # At the first query: lists of permissions never load its parser.
+    permission_query = lazy_module("chalicelib.domain.permission_query")
+    # At the first request that says where it came from.
+    ip_allowlist = lazy_module("chalicelib.domain.ip_allowlist")
     # At the first verification, not at cold start: the kinds' parsers and the JWT checks, the
     # HMAC scheme, the usage counters. Bound in place at first use (see chalicelib.lazy).
     verification = lazy_module("chalicelib.services.verification")
@@ -43,7 +48,8 @@ def verify(call: Call[VerifyKey, None]) -> VerifyResult:
     """Verifies a key for the calling project; failures are 200 with `valid: false` and a code."""
     body = call.body
     project_id = call.project_id_of_service
-    verdict = verification.verify_key(body.key, project_id, body.permissions, _client_ip(body.client_ip))
+    required = _required(body.permissions)
+    verdict = verification.verify_key(body.key, project_id, required, _client_ip(body.client_ip))
     return _counted(verification.charged(verdict, _requested(body.ratelimits), body.cost), project_id)
 
 
@@ -55,8 +61,9 @@ def verify_hmac(call: Call[VerifyHmac, None]) -> VerifyResult:
     """
     body = call.body
     project_id = call.project_id_of_service
+    required = _required(body.permissions)
     verdict = hmac_verification.verify_request(
-        body.method, body.url, body.headers, body.body, project_id, body.permissions, _client_ip(body.client_ip)
+        body.method, body.url, body.headers, body.body, project_id, required, _client_ip(body.client_ip)
     )
     return _counted(verification.charged(verdict, _requested(body.ratelimits), body.cost), project_id)
 
@@ -115,9 +122,20 @@ def introspect(call: Call[IntrospectRequest, None]) -> Introspection:
     )
 
 
+def _required(permissions: list[str] | str) -> list[str] | Query:
+    """What the request needs: every one of a list, or a query, parsed (cached per text); a
+    malformed query is 422 (the caller's bug, not the key's)."""
+    if isinstance(permissions, list):
+        return permissions
+    try:
+        return permission_query.parsed(permissions)
+    except permission_query.QueryError as error:
+        raise ValidationFailedError.single("permissions", str(error)) from None
+
+
 def _client_ip(value: str | None) -> str | None:
     """The request's `client_ip`: an IPv4 or IPv6 address, or 422 (the caller's bug, not the key's)."""
-    if value is not None and not is_address(value):
+    if value is not None and not ip_allowlist.is_address(value):
         raise ValidationFailedError.single("client_ip", "must be an IPv4 or IPv6 address")
     return value
 

@@ -10,6 +10,20 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from chalicelib.api.limit_schemas import Cost, CreditsState, LimitRequests, RateLimitState
 from chalicelib.api.schemas import Body, Permission, Timestamp
 
+RequiredPermissions = (
+    Annotated[list[Permission], Meta(max_length=100, description="the key must hold every one of them")]
+    | Annotated[
+        str,
+        Meta(
+            max_length=1000,
+            examples=["orders:read AND (orders:write OR admin)"],
+            description="a permission query: permissions joined by AND and OR (upper case; AND binds "
+            "tighter), with parentheses; at most 100 terms, 32 levels deep. A key's wildcard permission "
+            "(`orders:*`) applies to each term. A malformed query is 422 `validation_failed`",
+        ),
+    ]
+)
+
 ClientIp = Annotated[
     str,
     Meta(
@@ -25,7 +39,7 @@ class VerifyKey(Body):
     key: Annotated[
         str, Meta(description="an opaque or JWT key; any string: garbage is answered MALFORMED, never an error")
     ]
-    permissions: Annotated[list[Permission], Meta(max_length=100)] = []
+    permissions: RequiredPermissions = []
     cost: Cost = 1
     ratelimits: Annotated[
         LimitRequests | None,
@@ -59,9 +73,7 @@ class VerifyHmac(Body):
         Annotated[str, Meta(description="base64 of the request body; checked against x-ms-content-sha256 when given")]
         | None
     ) = None
-    permissions: Annotated[
-        list[Permission], Meta(max_length=100, description="the key must hold all of them (as /v1/keys/verify)")
-    ] = []
+    permissions: RequiredPermissions = []
     cost: Cost = 1
     ratelimits: Annotated[LimitRequests | None, Meta(description="as /v1/keys/verify")] = None
     client_ip: ClientIp | None = None

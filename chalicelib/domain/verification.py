@@ -11,11 +11,10 @@ read of the key's lookup item gives.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import Struct, field
 
-from chalicelib.domain.ip_allowlist import allows
 from chalicelib.domain.limits import NO_LIMITS, Limits, Metered
 
 # Of a key with limits, after every other check passed (see `domain.limits`):
@@ -24,6 +23,14 @@ from chalicelib.domain.limits import USAGE_EXCEEDED as USAGE_EXCEEDED
 
 # One permission's rule, in its own module so that permission queries can use it too.
 from chalicelib.domain.permissions import holds as holds
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.domain import ip_allowlist
+    from chalicelib.domain.permission_query import Query
+else:
+    # At the first key with an allowlist: keys without one never load it.
+    ip_allowlist = lazy_module("chalicelib.domain.ip_allowlist")
 
 VALID = "VALID"
 MALFORMED = "MALFORMED"
@@ -93,7 +100,8 @@ class Verdict(Struct, frozen=True):
 class _Request(Struct, frozen=True):
     record: KeyRecord | None
     project_id: str
-    required: tuple[str, ...]
+    # Every one of a list, or a query (`domain.permission_query`, parsed by the caller).
+    required: tuple[str, ...] | Query
     now: float
     client_ip: str | None
 
@@ -120,7 +128,8 @@ def _enabled(r: _Request) -> str | None:
 
 def _ip_allowed(r: _Request) -> str | None:
     assert r.record is not None
-    return None if allows(r.record.ip_allowlist, r.client_ip) else IP_NOT_ALLOWED
+    allowlist = r.record.ip_allowlist
+    return None if not allowlist or ip_allowlist.allows(allowlist, r.client_ip) else IP_NOT_ALLOWED
 
 
 def _owner_permitted(r: _Request) -> str | None:
@@ -131,7 +140,11 @@ def _owner_permitted(r: _Request) -> str | None:
 def _has_permissions(r: _Request) -> str | None:
     assert r.record is not None
     granted = r.record.permissions
-    return None if all(holds(granted, wanted) for wanted in r.required) else INSUFFICIENT_PERMISSIONS
+    required = r.required
+    if isinstance(required, tuple):
+        # The common case, a short list, without a query's tree.
+        return None if all(holds(granted, wanted) for wanted in required) else INSUFFICIENT_PERMISSIONS
+    return None if required.evaluate(granted) else INSUFFICIENT_PERMISSIONS
 
 
 CHAIN: tuple[Callable[[_Request], str | None], ...] = (
@@ -146,11 +159,17 @@ CHAIN: tuple[Callable[[_Request], str | None], ...] = (
 
 
 def check(
-    record: KeyRecord | None, project_id: str, required: Collection[str], now: float, client_ip: str | None = None
+    record: KeyRecord | None,
+    project_id: str,
+    required: Collection[str] | Query,
+    now: float,
+    client_ip: str | None = None,
 ) -> Verdict:
     """The verdict on a well-formed key whose lookup gave `record` (None: no such key), used
-    from `client_ip` (None: not said)."""
-    request = _Request(record, project_id, tuple(required), now, client_ip)
+    from `client_ip` (None: not said), for a request that needs every one of `required` or
+    satisfies its query."""
+    wanted = tuple(required) if isinstance(required, Collection) else required
+    request = _Request(record, project_id, wanted, now, client_ip)
     for step in CHAIN:
         code = step(request)
         if code is not None:

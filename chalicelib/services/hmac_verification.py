@@ -23,6 +23,7 @@ from chalicelib.crypto.envelope import EnvelopeError, open_sealed
 from chalicelib.domain import hmac_keys
 from chalicelib.domain.clock import now
 from chalicelib.domain.http_dates import parse_http_date
+from chalicelib.domain.permission_query import Query
 from chalicelib.domain.verification import (
     INVALID_SIGNATURE,
     MALFORMED,
@@ -64,7 +65,7 @@ def verify_request(
     headers: Mapping[str, str],
     body: str | None,
     project_id: str,
-    required: Collection[str] = (),
+    required: Collection[str] | Query = (),
     client_ip: str | None = None,
 ) -> Verdict:
     """The verdict on a signed request as the resource server received it (`body` base64),

@@ -18,6 +18,7 @@ from chalicelib import cache
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import now
 from chalicelib.domain.kind_registry import for_credential
+from chalicelib.domain.permission_query import Query
 from chalicelib.domain.verification import MALFORMED, KeyRecord, Verdict, check
 from chalicelib.lazy import lazy_module
 from chalicelib.store import key_lookup
@@ -62,7 +63,7 @@ _KEYRING = _ServiceKeyring()
 
 
 def verify_key(
-    candidate: str, project_id: str, required: Collection[str] = (), client_ip: str | None = None
+    candidate: str, project_id: str, required: Collection[str] | Query = (), client_ip: str | None = None
 ) -> Verdict:
     """The verdict on a bearer credential (opaque or JWT key) for a caller authenticated as
     `project_id`, used from `client_ip` (None: not said)."""

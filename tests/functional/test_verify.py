@@ -213,11 +213,14 @@ def test_permissions_and_wildcards(api: Api) -> None:
 def test_bad_permission_strings_are_422(api: Api) -> None:
     project = Project(api)
     _, secret = project.issue()
-    for permissions in (["Orders:Read"], ["orders read"], [""], ["x" * 129], ["orders/read"], [5], "orders:read"):
+    bad = (["Orders:Read"], ["orders read"], [""], ["x" * 129], ["orders/read"], [5], "orders:read AND", 5, {})
+    for permissions in bad:
         reply = project.verify(secret, permissions)  # type: ignore[arg-type]
         assert (reply.status, reply.code) == (422, "validation_failed"), permissions
         assert reply.json["errors"][0]["field"].startswith("permissions")
     assert project.code(secret, ["orders:read", "a.b-c_d:*"]) == "INSUFFICIENT_PERMISSIONS"
+    # A string is a permission query: one term is that permission.
+    assert project.code(secret, "orders:read") == "VALID"  # type: ignore[arg-type]
 
 
 def test_owner_who_loses_the_right_and_gets_it_back(api: Api, long_cache: None) -> None:

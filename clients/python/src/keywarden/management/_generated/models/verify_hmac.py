@@ -28,7 +28,7 @@ class VerifyHmac:
         body (None | str | Unset):
         client_ip (None | str | Unset):
         cost (int | Unset): credits this verification spends when accepted Default: 1.
-        permissions (list[str] | Unset): the key must hold all of them (as /v1/keys/verify)
+        permissions (list[str] | str | Unset):
         ratelimits (list[LimitRequest] | None | Unset): as /v1/keys/verify
     """
 
@@ -38,7 +38,7 @@ class VerifyHmac:
     body: None | str | Unset = UNSET
     client_ip: None | str | Unset = UNSET
     cost: int | Unset = 1
-    permissions: list[str] | Unset = UNSET
+    permissions: list[str] | str | Unset = UNSET
     ratelimits: list[LimitRequest] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,8 +62,13 @@ class VerifyHmac:
 
         cost = self.cost
 
-        permissions: list[str] | Unset = UNSET
-        if not isinstance(self.permissions, Unset):
+        permissions: list[str] | str | Unset
+        if isinstance(self.permissions, Unset):
+            permissions = UNSET
+        elif isinstance(self.permissions, list):
+            permissions = self.permissions
+
+        else:
             permissions = self.permissions
 
         ratelimits: list[dict[str, Any]] | None | Unset
@@ -132,7 +137,20 @@ class VerifyHmac:
 
         cost = d.pop("cost", UNSET)
 
-        permissions = cast(list[str], d.pop("permissions", UNSET))
+        def _parse_permissions(data: object) -> list[str] | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                permissions_type_0 = cast(list[str], data)
+
+                return permissions_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | str | Unset, data)
+
+        permissions = _parse_permissions(d.pop("permissions", UNSET))
 
         def _parse_ratelimits(data: object) -> list[LimitRequest] | None | Unset:
             if data is None:

@@ -10,6 +10,7 @@ environment.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -49,6 +50,13 @@ class Settings(Struct, frozen=True):
     rollup_interval: float
     # Where GitHub publishes the keys that sign its secret scanning alerts (POST /v1/leaks/github).
     github_keys_url: str
+    # The prefix of this deployment's opaque keys (`<prefix>_...`), so scanners can tell them apart.
+    key_prefix: str = "kw"
+    # Reports one source address may send to POST /v1/leaks/report per minute.
+    leak_reports_per_minute: int = 30
+    # The least time a leak report's answer takes (seconds), so that its timing does not tell
+    # whether the keys it named were live (acting on one is a transaction; an unknown one is not).
+    leak_report_floor: float = 0.25
 
     @property
     def is_local(self) -> bool:
@@ -128,6 +136,19 @@ def _http_url(env: os._Environ[str] | dict[str, str], name: str, default: str) -
     return raw
 
 
+_RESERVED_PREFIXES = ("kwh", "kws")  # HMAC key tokens and service keys
+
+
+def _key_prefix(env: os._Environ[str] | dict[str, str]) -> str:
+    raw = env.get("KEYWARDEN_KEY_PREFIX") or "kw"
+    if not re.fullmatch(r"[a-z][a-z0-9]{1,15}", raw) or raw in _RESERVED_PREFIXES:
+        raise ConfigError(
+            f"KEYWARDEN_KEY_PREFIX must be 2 to 16 lower-case letters and digits, starting with a letter, "
+            f"and not kwh or kws; not {raw!r}"
+        )
+    return raw
+
+
 def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
     """Builds settings from an environment mapping; raises ConfigError on a bad value."""
     stage = env.get("KEYWARDEN_STAGE", LOCAL_STAGE) or LOCAL_STAGE
@@ -154,6 +175,9 @@ def load_settings(env: os._Environ[str] | dict[str, str]) -> Settings:
         usage_mode=_choice(env, "KEYWARDEN_USAGE_MODE", ("buffered", "sync")),
         rollup_interval=_float(env, "KEYWARDEN_ROLLUP_INTERVAL_SECONDS", 10.0),
         github_keys_url=_http_url(env, "KEYWARDEN_GITHUB_KEYS_URL", DEFAULT_GITHUB_KEYS_URL),
+        key_prefix=_key_prefix(env),
+        leak_reports_per_minute=_int(env, "KEYWARDEN_LEAK_REPORTS_PER_MINUTE", 30, 1, 100_000),
+        leak_report_floor=_int(env, "KEYWARDEN_LEAK_REPORT_FLOOR_MS", 250, 0, 5000) / 1000,
     )
 
 

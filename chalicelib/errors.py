@@ -78,6 +78,24 @@ class StepUpRequiredError(KeywardenError):
         return {"WWW-Authenticate": f'Bearer error="insufficient_user_authentication", max_age={self.max_age}'}
 
 
+class SignatureRefusedError(KeywardenError):
+    """A request signed by its sender (GitHub's secret scanning alerts) whose signature was not
+    accepted: no bearer scheme applies, so no `WWW-Authenticate: Bearer` challenge."""
+
+    code, status, title = "unauthenticated", 401, "Signature not accepted"
+
+
+class TooManyRequestsError(KeywardenError):
+    code, status, title = "rate_limited", 429, "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class ForbiddenError(KeywardenError):
     code, status, title = "forbidden", 403, "Forbidden"
 

@@ -164,6 +164,10 @@ class Key(Struct):
     credits: Annotated[CreditsView | None, Meta(description="the key's own credits; null: unlimited")]
     enabled: Annotated[bool, Meta(description="false: disabled (DISABLED) until enabled again")]
     ip_allowlist: Annotated[list[str], Meta(description="the networks it may be used from; []: anywhere")]
+    exposed_at: Annotated[
+        Timestamp | None,
+        Meta(description="when a leak report first named it (its project's leak_action was taken then); null: never"),
+    ]
 
 
 def _secret_shape(required: dict[str, str]) -> dict[str, Any]:

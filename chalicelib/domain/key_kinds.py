@@ -40,6 +40,8 @@ class Draft(Struct, frozen=True):
     issued_at: float
     expires_at: float | None
     issuer: str
+    # The deployment's prefix of opaque keys (`KEYWARDEN_KEY_PREFIX`), without its `_`.
+    key_prefix: str = "kw"
 
 
 class Made(Struct, frozen=True):
@@ -83,10 +85,16 @@ class Signer(Protocol):
 
 class Keyring(Protocol):
     """What the service vouches for, to check a credential before its record is read: its
-    own issuer name and its own signing keys (never a key that a credential names)."""
+    own issuer name, its own signing keys (never a key that a credential names), and the
+    prefixes of its opaque keys."""
 
     @property
     def issuer(self) -> str: ...
+
+    @property
+    def key_prefixes(self) -> tuple[str, ...]:
+        """The prefixes (with their `_`) of the opaque keys this deployment issues or issued."""
+        ...
 
     def verification_key(self, kid: str) -> EllipticCurvePublicKey | None:
         """The public key of `kid` when it is one of the service's signing keys, else None."""

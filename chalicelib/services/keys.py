@@ -123,6 +123,7 @@ def add_issue(
             issued_at=at,
             expires_at=expires_at,
             issuer=get_settings().issuer,
+            key_prefix=get_settings().key_prefix,
         )
     )
     sealed = None

@@ -12,6 +12,7 @@ domain's check chain on the record.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from chalicelib import cache
@@ -55,8 +56,18 @@ class _ServiceKeyring:
     def issuer(self) -> str:
         return get_settings().issuer
 
+    @property
+    def key_prefixes(self) -> tuple[str, ...]:
+        # The deployment's, and the default one: keys issued before a change of prefix still work.
+        return _prefixes(get_settings().key_prefix)
+
     def verification_key(self, kid: str) -> EllipticCurvePublicKey | None:
         return signing_keys.verification_key(kid)
+
+
+@lru_cache(maxsize=4)
+def _prefixes(prefix: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((f"{prefix}_", "kw_")))
 
 
 _KEYRING = _ServiceKeyring()
@@ -75,6 +86,25 @@ def verify_key(
     if refused is not None:
         return Verdict(refused)
     return check(record_of(presented.handle), project_id, required, now(), client_ip)
+
+
+def leaked_handle(candidate: str) -> str | None:
+    """The handle of the key `candidate` is, if it can be one of ours: well formed (a checksum
+    that holds), and for a JWT key signed by the service. Nothing is read: a leak report's
+    tokens that fail this are dropped without a read. (A key id is no secret: a JWT that the
+    service did not sign must not name one.)"""
+    kind = for_credential(candidate)
+    presented = kind.parse(candidate) if kind is not None else None
+    if kind is None or presented is None:
+        return None
+    # Any project's key may be reported: what must hold is a JWT key's signature and issuer, an
+    # opaque key's prefix. (An HMAC token is refused as a bearer credential, which is no matter here.)
+    if kind.name == "jwt" and kind.refusal_before_lookup(presented, str(presented.claims.get("aud")), _KEYRING):
+        return None
+    if kind.name == "opaque" and kind.refusal_before_lookup(presented, "", _KEYRING):
+        return None
+    handle: str = presented.handle
+    return handle
 
 
 def charged(verdict: Verdict, requested: Sequence[tuple[str, int]] | None = None, cost: int = 1) -> Verdict:

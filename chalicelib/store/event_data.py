@@ -67,6 +67,7 @@ def key_data(key: ApiKeyModel, remaining: int | None = None, **changed: Any) -> 
         "credits": credits,
         "enabled": key.disabled_at is None,
         "ip_allowlist": list(key.ip_allowlist or ()),
+        "exposed_at": key.exposed_at,
     } | changed
     if "status" not in changed:
         data["status"] = status_of(

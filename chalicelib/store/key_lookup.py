@@ -8,7 +8,7 @@ this item in the same transaction as the key's management record (`store.keys`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import msgspec
@@ -142,6 +142,18 @@ def lookup(lookup: str) -> KeyRecord | None:
         item = KeyLookupModel.get(lookup, consistent_read=True)
     except DoesNotExist:
         return None
+    return _record(item)
+
+
+def lookup_many(lookups: Collection[str]) -> dict[str, KeyRecord]:
+    """The verification records of those of `lookups` that exist (at most 100: one batched read)."""
+    wanted = list(dict.fromkeys(lookups))
+    if not wanted:
+        return {}
+    return {item.digest: _record(item) for item in KeyLookupModel.batch_get(wanted, consistent_read=True)}
+
+
+def _record(item: KeyLookupModel) -> KeyRecord:
     return KeyRecord(
         key_id=item.key_id,
         project_id=item.project_id,

@@ -8,7 +8,10 @@ again after a failure revokes what is left (`services.keys.revoke_keys` walks th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import now, rfc3339
 from chalicelib.store import audit, key_holders, key_lookup
@@ -22,16 +25,25 @@ from chalicelib.store.project_models import RoleModel
 _MAX_TRANSACTION_ITEMS = 100
 
 
-def add_revocations(txn: Transaction, keys: list[ApiKeyModel], at: float) -> None:
-    """Adds the revocation of `keys` (all live) to `txn`: both records, holders, role counts."""
+def add_revocations(
+    txn: Transaction,
+    keys: list[ApiKeyModel],
+    at: float,
+    *,
+    extra: Sequence[Action] = (),
+    condition: Condition | None = None,
+) -> None:
+    """Adds the revocation of `keys` (all live) to `txn`: both records, holders, role counts.
+    `extra` actions and `condition` go with each key's own write (a leak's exposure, once)."""
     stamp = rfc3339(at)
+    live = ApiKeyModel.revoked_at.does_not_exist()
     by_owner: dict[str, set[str]] = {}
     by_role: dict[str, int] = {}
     for key in keys:
         txn.update(
             key,
-            actions=[ApiKeyModel.revoked_at.set(stamp)],
-            condition=ApiKeyModel.revoked_at.does_not_exist(),
+            actions=[ApiKeyModel.revoked_at.set(stamp), *extra],
+            condition=live if condition is None else live & condition,
         )
         key_lookup.set_revoked(txn, key.digest, at)
         if key.owner_id is not None:  # an identity's key keeps its place in the identity's list

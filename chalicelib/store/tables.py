@@ -15,6 +15,7 @@ from chalicelib.store import (  # noqa: F401  (defining a model registers it)
     idempotency_models,
     identity_models,
     key_models,
+    leak_models,
     meter_models,
     project_models,
     replay_models,

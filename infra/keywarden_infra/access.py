@@ -78,7 +78,12 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             why="Idempotency-Key responses; service-key hashes (rotation removes the old one)",
         ),
         _each(("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"), "key-holders", why="holders"),
-        _each(_WRITE, "key-lookup", why="a key's verification record, written with the key"),
+        _each(
+            (*_WRITE, "dynamodb:BatchGetItem"),
+            "key-lookup",
+            why="a key's verification record, written with the key; the reported keys of a leak, read at once",
+        ),
+        _each(("dynamodb:UpdateItem",), "leak-reports", why="the leak report endpoint's rate limit per address"),
         _each(
             ("dynamodb:GetItem", *_WRITE, "dynamodb:Scan"), "signing-keys", why="the signing-key chain (a few items)"
         ),

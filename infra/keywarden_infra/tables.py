@@ -85,6 +85,9 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("signing-keys", Key("kid"), purpose="the JWT signing-key chain (public halves)"),
     TableSpec("hmac-replay", Key("id"), ttl_attribute="expires_at", purpose="HMAC signatures seen, 600 s"),
     TableSpec(
+        "leak-reports", Key("id"), ttl_attribute="expires_at", purpose="leak reports per source address and minute"
+    ),
+    TableSpec(
         "usage-counters",
         Key("pk"),
         Key("sk"),

@@ -18,6 +18,7 @@ from tests.functional.conftest import Api, Reply
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 KEY_FIELDS = {
     "enabled",
+    "exposed_at",
     "ip_allowlist",
     "identity_id",
     "ratelimits",

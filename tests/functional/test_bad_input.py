@@ -39,6 +39,9 @@ PROBLEM_STATUS = {
     "immutable_field": 422,
     "owner_not_permitted": 422,
     "idempotency_key_reused": 422,
+    # Issue 23: a key the project's key policy refuses; the open leak report endpoint's rate limit.
+    "policy_violation": 422,
+    "rate_limited": 429,
 }
 OWNER = "ann"
 KNOWN = object()  # an expectation of "any sound answer"

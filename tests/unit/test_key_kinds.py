@@ -59,6 +59,10 @@ class LocalKeyring:
         self.keys = {signer.kid: signer.private.public_key() for signer in signers}
         self.asked: list[str] = []
 
+    @property
+    def key_prefixes(self) -> tuple[str, ...]:
+        return ("kw_",)
+
     def verification_key(self, kid: str) -> ec.EllipticCurvePublicKey | None:
         self.asked.append(kid)
         return self.keys.get(kid)

@@ -47,6 +47,7 @@ def key_json(key_id: str, created_at: str = "2026-11-22T10:00:00Z") -> dict[str,
         "credits": None,
         "enabled": True,
         "ip_allowlist": [],
+        "exposed_at": None,
         "identity_id": None,
     }
 

@@ -26,6 +26,8 @@ from .delivery_status import DeliveryStatus
 from .deny import Deny
 from .dev_token import DevToken
 from .dev_token_request import DevTokenRequest
+from .github_label import GithubLabel
+from .github_label_label import GithubLabelLabel
 from .health import Health
 from .identity import Identity
 from .identity_create import IdentityCreate
@@ -76,6 +78,9 @@ from .launch_signed import LaunchSigned
 from .launch_verdict import LaunchVerdict
 from .launch_verdict_code import LaunchVerdictCode
 from .launch_verify import LaunchVerify
+from .leak_received import LeakReceived
+from .leak_report import LeakReport
+from .leaks_document import LeaksDocument
 from .limit_request import LimitRequest
 from .list_keys_status import ListKeysStatus
 from .list_keys_type import ListKeysType
@@ -192,6 +197,8 @@ __all__ = (
     "Deny",
     "DevToken",
     "DevTokenRequest",
+    "GithubLabel",
+    "GithubLabelLabel",
     "Health",
     "Identity",
     "IdentityCreate",
@@ -242,6 +249,9 @@ __all__ = (
     "LaunchVerdict",
     "LaunchVerdictCode",
     "LaunchVerify",
+    "LeakReceived",
+    "LeakReport",
+    "LeaksDocument",
     "LimitRequest",
     "ListKeysStatus",
     "ListKeysType",

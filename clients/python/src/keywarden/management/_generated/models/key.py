@@ -27,6 +27,8 @@ class Key:
         description (str):
         enabled (bool): false: disabled (DISABLED) until enabled again
         expires_at (None | str):
+        exposed_at (None | str): when a leak report first named it (its project's leak_action was taken then); null:
+            never
         hint (str):
         id (str):
         identity_id (None | str): the identity (the platform's customer) it belongs to
@@ -52,6 +54,7 @@ class Key:
     description: str
     enabled: bool
     expires_at: None | str
+    exposed_at: None | str
     hint: str
     id: str
     identity_id: None | str
@@ -90,6 +93,9 @@ class Key:
 
         expires_at: None | str
         expires_at = self.expires_at
+
+        exposed_at: None | str
+        exposed_at = self.exposed_at
 
         hint = self.hint
 
@@ -144,6 +150,7 @@ class Key:
                 "description": description,
                 "enabled": enabled,
                 "expires_at": expires_at,
+                "exposed_at": exposed_at,
                 "hint": hint,
                 "id": id,
                 "identity_id": identity_id,
@@ -202,6 +209,13 @@ class Key:
             return cast(None | str, data)
 
         expires_at = _parse_expires_at(d.pop("expires_at"))
+
+        def _parse_exposed_at(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        exposed_at = _parse_exposed_at(d.pop("exposed_at"))
 
         hint = d.pop("hint")
 
@@ -279,6 +293,7 @@ class Key:
             description=description,
             enabled=enabled,
             expires_at=expires_at,
+            exposed_at=exposed_at,
             hint=hint,
             id=id,
             identity_id=identity_id,

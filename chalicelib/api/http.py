@@ -150,6 +150,8 @@ class Endpoint(Struct):
     service_key_too: bool = False
     # Routes on people's own things: whose the thing is, or whose a list shows (see api.access).
     own: Own | OwnFilter | Stricter | MembersOnly | None = None
+    # Problem statuses a route answers beyond those of its kind (documented in OpenAPI).
+    problems: tuple[int, ...] = ()
 
     @property
     def idempotent(self) -> bool:
@@ -185,6 +187,7 @@ class Router:
         form: bool = False,
         service_key_too: bool = False,
         own: Own | OwnFilter | Stricter | MembersOnly | None = None,
+        problems: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Registers `handler`. `action` is required on every route under `{pid}`: the caller's
         right to it is checked before the handler runs, replays included, and the handler gets
@@ -198,7 +201,7 @@ class Router:
         other project's service key being 404; `own` declares who may act on the route's thing
         (`Own`: its owner, or those with a right), whose things a list shows (`OwnFilter`), or
         when a request needs a higher right than the action (`Stricter`), or membership itself
-        (`MembersOnly`)."""
+        (`MembersOnly`); `problems` lists statuses it answers beyond its kind's (for OpenAPI)."""
 
         def register(handler: Handler) -> Handler:
             if ("{pid}" in path) != (action is not None) or (action is not None and auth != AUTH_PERSON):
@@ -232,6 +235,7 @@ class Router:
                 form,
                 service_key_too,
                 own,
+                problems,
             )
             ENDPOINTS.append(endpoint)
             blueprint = self.blueprint

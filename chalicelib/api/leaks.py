@@ -78,7 +78,9 @@ class LeaksDocument(Struct):
     key_patterns: Annotated[list[str], Meta(description="regular expressions of this deployment's keys")]
 
 
-@router.route("POST", "/v1/leaks/github", response=list[GithubLabel], auth=AUTH_NONE, replayable=False)
+@router.route(
+    "POST", "/v1/leaks/github", response=list[GithubLabel], auth=AUTH_NONE, replayable=False, problems=(401, 413)
+)
 def github_alerts(call: Call[None, None]) -> list[GithubLabel]:
     """GitHub's secret scanning partner endpoint: `[{token, type, url, source}]`, signed with
     ECDSA P-256 over the raw body (`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`),
@@ -119,7 +121,14 @@ def github_alerts(call: Call[None, None]) -> list[GithubLabel]:
 
 
 @router.route(
-    "POST", "/v1/leaks/report", body=LeakReport, response=LeakReceived, status=202, auth=AUTH_NONE, replayable=False
+    "POST",
+    "/v1/leaks/report",
+    body=LeakReport,
+    response=LeakReceived,
+    status=202,
+    auth=AUTH_NONE,
+    replayable=False,
+    problems=(429,),
 )
 def report_leak(call: Call[LeakReport, None]) -> Reply:
     """For any scanner or person who found keys where they should not be: no authentication.

@@ -76,6 +76,28 @@ spend its signature; one refused after its signature is proven (REVOKED, EXPIRED
 does. A signing-key rotation publishes the new key at once and signs with it after the
 JWKS `max-age` plus `KEYWARDEN_CACHE_TTL`.
 
+Restrictions and governance (API.md is silent on these details; this is what is built). A
+disabled key (`PATCH {enabled: false}`) answers DISABLED, reversibly; disabling or enabling
+emits `key.disabled` / `key.enabled` once per change. An IP allowlist is written in canonical
+form (a bare address is /32 or /128, an IPv4-mapped IPv6 range is its IPv4 range); a CIDR with
+host bits set is refused, naming the network meant. `client_ip` must be an address (422
+otherwise); an IPv4-mapped IPv6 client is judged as its IPv4 address; an answer for a key with an
+allowlist carries it (`ip_allowlist`), so a verifier that keeps answers can judge other
+addresses. A permission query's keywords are `AND` and `OR` in capitals (permissions are lower
+case), at most 32 levels of parentheses. The project's key policy judges a new key whole and a
+PATCH by the rules that look at what it changes (the expiry, the allowlist): a key made before
+a rule is not refused a rename. An auto-approving template whose key the policy refuses leaves
+its request pending, with the reason in `note`; an approver may give the key an `ip_allowlist`.
+A claim is refused when the policy changed since the approval so that the key breaks it. A
+reroll keeps the old key's allowlist and its disabled state. Leak reports act on opaque keys,
+HMAC key tokens and JWT keys the service signed (not on service keys); `/v1/leaks/report`
+answers no sooner than `KEYWARDEN_LEAK_REPORT_FLOOR_MS` (250) after it arrived, and beyond
+`KEYWARDEN_LEAK_REPORTS_PER_MINUTE` (30) reports from one address in a minute 429
+`rate_limited`; `/v1/leaks/github` answers 401 for a signature that does not verify and while
+GitHub's keys cannot be fetched (GitHub sends the alert again). Opaque keys carry the
+deployment's `KEYWARDEN_KEY_PREFIX`; keys with the default `kw_` keep working after a change,
+and any other prefix is MALFORMED before a read.
+
 Deployed (infra/), API Gateway answers some requests itself, as problems too, with the
 request id in `request_id`: an unknown route 404 `not_found`; beyond the stage's rate
 limit 429 `rate_limited` (retry later: the contract names no code for it); a body over the
@@ -145,7 +167,7 @@ def _operation(endpoint: Endpoint, schemas: dict[type, Any], components: dict[st
     statuses = {AUTH_NONE: [404, 422], AUTH_SERVICE: [401, 422]}.get(endpoint.auth, [401, 403, 404, 409, 422])
     # Any request may repeat a header read once (Authorization, Content-Type, Idempotency-Key)
     # or a query parameter: 400 `malformed_request`, as a body that is not JSON is.
-    statuses += [400]
+    statuses += [400, *endpoint.problems]
     if endpoint.body is not None:
         statuses += [413, 415]
     for status in sorted(set(statuses)):

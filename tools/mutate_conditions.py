@@ -73,6 +73,8 @@ GROUPS = {
     "key_expiry.py": "test_key_expiry.py",
     "meters.py": "test_limits_edges.py",
     "identities.py": "test_identities.py",
+    "leaks.py": "test_leaks.py",
+    "key_policies.py": "test_key_policy.py",
 }
 # Race tests that live beside other tests (the race files say which guards they leave to these).
 ALSO = [
@@ -88,6 +90,7 @@ ALSO = [
     "test_key_expiry.py",
     "test_limits.py",
     "test_identity_keys.py",
+    "test_key_restrictions.py",
 ]
 
 # Functions whose return value is a condition other writes use.

@@ -61,7 +61,7 @@ class GithubLabel(Struct):
 
 class LeakReport(Body):
     keys: Annotated[
-        list[Annotated[str, Meta(max_length=4096)]],
+        list[Annotated[str, Meta(max_length=20480)]],
         Meta(min_length=1, max_length=100, description="what was found: anything that may be a key of ours"),
     ]
     source_url: Annotated[str, Meta(max_length=2048, description="where it was found")] | None = None

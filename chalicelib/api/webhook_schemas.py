@@ -29,7 +29,8 @@ Events = Annotated[
             "twins, each sent once: a balance crossing `notify_below`, the last credit spent, a limit's "
             "first refusal in a window) it is `{project_id, key_id, owner_id | identity: {id, external_id}}` "
             "with `remaining` and `notify_below`, or with `ratelimit: {name, limit, duration_seconds}` "
-            "and `reset_at`"
+            "and `reset_at`; for `key.exposed` (a leak report acted on the key) it is `{key, source: "
+            "github|report, url, action_taken: revoke|disable|notify}`"
         ),
     ),
 ]

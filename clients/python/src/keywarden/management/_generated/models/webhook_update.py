@@ -21,7 +21,8 @@ class WebhookUpdate:
             notices of limits (`key.credits_low`, `key.credits_exhausted`, `key.rate_limited` and their `identity.*` twins,
             each sent once: a balance crossing `notify_below`, the last credit spent, a limit's first refusal in a window)
             it is `{project_id, key_id, owner_id | identity: {id, external_id}}` with `remaining` and `notify_below`, or
-            with `ratelimit: {name, limit, duration_seconds}` and `reset_at`
+            with `ratelimit: {name, limit, duration_seconds}` and `reset_at`; for `key.exposed` (a leak report acted on the
+            key) it is `{key, source: github|report, url, action_taken: revoke|disable|notify}`
         url (str | Unset): https, and not a private, loopback or link-local address (http and any host: local stage
             only)
     """

@@ -85,7 +85,7 @@ def test_a_new_key_whose_secret_collides_takes_over_no_lookup_record(api: Api, m
     key_id, secret = scene.issue(scene.role())
     other_role = scene.role("other")
     before = stored_lookup(secret)
-    monkeypatch.setattr(opaque_keys, "generate", lambda: secret)
+    monkeypatch.setattr(opaque_keys, "generate", lambda prefix="kw": secret)
 
     reply = scene.issue_reply(other_role, name="second")
     assert (reply.status, reply.code) == (409, "conflict")

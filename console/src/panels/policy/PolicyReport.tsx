@@ -115,7 +115,15 @@ export function PolicyReport(props: { pid: string; version: number }) {
           roleNames={names.data?.roles ?? new Map()}
           identityNames={names.data?.identities ?? new Map()}
           canManage
-          onChanged={report.reload}
+          onChanged={() => {
+            // Its state is read again with the report (which does not say it): forget what was done here.
+            setDone((previous) => {
+              const next = new Map(previous);
+              next.delete(opened.id);
+              return next;
+            });
+            report.reload();
+          }}
           onClose={() => setOpened(null)}
         />
       )}

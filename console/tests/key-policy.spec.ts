@@ -92,6 +92,7 @@ test("an owner sets the policy; the report lists older keys to disable or revoke
   await expect(refusal.locator("li[data-field='max_lifetime_days']")).toContainText("Lifetime too long");
   await expect(refusal.locator("li[data-field='max_lifetime_days']")).toContainText("keys must expire within 90 days");
   await expect(refusal.locator("li[data-field='require_ip_allowlist']")).toContainText("No IP allowlist");
+  await refusal.scrollIntoViewIfNeeded();
   await panelShot(page, "api-keys-policy-refusal");
   await expectAccessible(page);
 

@@ -25,7 +25,7 @@ test("an endpoint added in the console gets signed deliveries; a failed one is r
   await page.getByRole("button", { name: "Add endpoint" }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Endpoint URL").fill(receiver.url);
-  await expect(dialog.getByRole("checkbox")).toHaveCount(18);
+  await expect(dialog.getByRole("checkbox")).toHaveCount(21);
   await dialog.getByRole("checkbox", { name: /^key\.created/ }).check();
   // The description is one line (the contract refuses control characters): a pasted line break does not get in.
   await dialog.getByLabel("Description").fill("Order service:\nprovisions");

@@ -18,6 +18,8 @@ export type AuditEvent = Schemas["AuditEvent"];
 export type Role = Schemas["Role"];
 export type ProjectNode = Schemas["Node"];
 export type Identity = Schemas["Identity"];
+export type KeyPolicy = Schemas["KeyPolicyView"];
+export type PolicyBreach = Schemas["PolicyBreach"];
 
 export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? "" });
 

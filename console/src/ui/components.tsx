@@ -3,24 +3,41 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import type { ApiProblem } from "../api/problem";
 import { formatTime, useT } from "../i18n";
-import { common, problemTitles } from "./messages";
+import { common, type PolicyRule, policyRules, problemTitles } from "./messages";
 
-/** A problem as the person reads it: a title in their language by its code, the service's detail after it. */
-export function ProblemBanner({ problem }: { problem: ApiProblem | undefined }) {
+/**
+ * A problem as the person reads it: a title in their language by its code, the service's
+ * detail after it (unless it only repeats the field errors listed below it). A key policy's
+ * refusal names each rule broken in the person's language. `shownAtFields` leaves out the
+ * errors a form already shows beside their fields.
+ */
+export function ProblemBanner({ problem, shownAtFields }: { problem: ApiProblem | undefined; shownAtFields?: (field: string) => boolean }) {
   const titles = useT(problemTitles);
+  const rules = useT(policyRules);
   const t = useT(common);
   if (!problem) return null;
   const known = problem.code in problemTitles.en;
   const title = known ? titles(problem.code as keyof typeof problemTitles.en) : problem.message || t("error");
+  const listed = problem.errors.filter((e) => !shownAtFields?.(e.field));
+  const repeated = problem.errors.length > 0 && problem.detail === problem.errors.map((e) => `${e.field}: ${e.message}`).join("; ");
+  const rule = (field: string) => (problem.code === "policy_violation" && field in policyRules.en ? rules(field as PolicyRule) : undefined);
   return (
     <div class="problem" role="alert" data-code={problem.code}>
       <strong>{title}</strong>
-      {problem.detail && <span> {problem.detail}</span>}
-      {problem.errors.length > 0 && (
+      {problem.detail && !repeated && <span> {problem.detail}</span>}
+      {listed.length > 0 && (
         <ul>
-          {problem.errors.map((e) => (
-            <li key={e.field + e.message}>
-              <code>{e.field}</code>: {e.message}
+          {listed.map((e) => (
+            <li key={e.field + e.message} data-field={e.field}>
+              {rule(e.field) ? (
+                <>
+                  <strong>{rule(e.field)}</strong> (<code>{e.field}</code>): {e.message}
+                </>
+              ) : (
+                <>
+                  <code>{e.field}</code>: {e.message}
+                </>
+              )}
             </li>
           ))}
         </ul>
@@ -191,13 +208,13 @@ export function Time({ value }: { value: string | null | undefined }) {
   return value ? <time dateTime={value}>{formatTime(value)}</time> : <span class="muted">—</span>;
 }
 
-/** The "Load more" button of a cursor-paged list. */
-export function More(props: { cursor: string | null | undefined; busy?: boolean; onMore: () => void }) {
+/** The "Load more" button of a cursor-paged list (`label` when the list says it otherwise). */
+export function More(props: { cursor: string | null | undefined; busy?: boolean; onMore: () => void; label?: string }) {
   const t = useT(common);
   if (!props.cursor) return null;
   return (
     <button type="button" class="more" disabled={props.busy} onClick={props.onMore}>
-      {t("more")}
+      {props.label ?? t("more")}
     </button>
   );
 }

@@ -94,6 +94,7 @@ export const problemTitles = messages(
     validation_failed: "Some values are not valid",
     immutable_field: "This field cannot be changed",
     owner_not_permitted: "This person cannot hold keys",
+    policy_violation: "The project's key policy refuses this key",
     idempotency_key_reused: "This change was already sent with other values",
     method_not_allowed: "Not allowed",
     headers_too_large: "Request headers too large",
@@ -115,6 +116,7 @@ export const problemTitles = messages(
     validation_failed: "Некоторые значения недопустимы",
     immutable_field: "Это поле нельзя изменить",
     owner_not_permitted: "Этот человек не может владеть ключами",
+    policy_violation: "Политика ключей проекта не допускает такой ключ",
     idempotency_key_reused: "Это изменение уже отправлено с другими значениями",
     method_not_allowed: "Не разрешено",
     headers_too_large: "Слишком большие заголовки запроса",
@@ -124,3 +126,24 @@ export const problemTitles = messages(
     client_error: "Что-то пошло не так",
   },
 );
+
+// The rules of a project's key policy, as a refusal (`policy_violation`) and the report of
+// keys that break the policy name them (the contract's rule names are the policy's fields).
+export const policyRules = messages(
+  {
+    max_lifetime_days: "Lifetime too long",
+    require_expiry: "No expiry",
+    allowed_types: "Type not allowed",
+    forbid_wildcard_permissions: "Wildcard permissions",
+    require_ip_allowlist: "No IP allowlist",
+  },
+  {
+    max_lifetime_days: "Слишком долгий срок действия",
+    require_expiry: "Нет срока действия",
+    allowed_types: "Недопустимый тип",
+    forbid_wildcard_permissions: "Права с подстановкой",
+    require_ip_allowlist: "Нет списка разрешённых IP",
+  },
+);
+
+export type PolicyRule = keyof typeof policyRules.en;

@@ -1,5 +1,6 @@
 // Creating a key (owners, admins): type, name, description, owner (a member or an
-// identity), role, expiry and optional limits; then its secret, shown once in the same dialog.
+// identity), role, expiry, IP allowlist and optional limits; then its secret, shown once in
+// the same dialog.
 import { useState } from "preact/hooks";
 import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
 import { api, type Identity, type Role, unwrap } from "../../api/client";
@@ -10,6 +11,8 @@ import { common } from "../../ui/messages";
 import { CreditsEditor, RateLimitsEditor } from "../limits/LimitsEditor";
 import { limitsText } from "../limits/messages";
 import { NO_CREDITS, type RateLimitRow, toCredits, toRateLimits } from "../limits/model";
+import { IpAllowlistField } from "../policy/IpAllowlistField";
+import { isAllowlistField, parseAllowlist } from "../policy/model";
 import { IssuedSecretView } from "./IssuedSecretView";
 import { type KeyOwner, KeyOwnerFields } from "./KeyOwnerFields";
 import { keysText } from "./messages";
@@ -74,6 +77,7 @@ function CreateKeyForm(props: {
   const roleId = chosenRole || props.roles[0]?.id || "";
   const [expiry, setExpiry] = useState<ExpiryChoice>("none");
   const [date, setDate] = useState("");
+  const [allowlist, setAllowlist] = useState("");
   const scope = useIdempotencyScope();
   const create = useAction(async () => {
     const body = {
@@ -84,6 +88,7 @@ function CreateKeyForm(props: {
       meta: {},
       ratelimits: toRateLimits(rates),
       credits: toCredits(credits),
+      ip_allowlist: parseAllowlist(allowlist).entries,
       ...(owner.kind === "member" && owner.userId.trim() && { owner_id: owner.userId.trim() }),
       ...(owner.kind === "identity" && { identity_id: owner.identityId }),
       ...(expiry === "30" && { ttl_seconds: 30 * DAY }),
@@ -160,13 +165,14 @@ function CreateKeyForm(props: {
           </label>
         )}
       </fieldset>
+      <IpAllowlistField value={allowlist} onChange={setAllowlist} problem={create.problem} />
       <details class="keys-limits">
         <summary>{tl("limits")}</summary>
         <p class="muted keys-help">{tl("limitsHelp")}</p>
         <RateLimitsEditor rows={rates} onChange={setRates} />
         <CreditsEditor value={credits} onChange={setCredits} />
       </details>
-      <ProblemBanner problem={create.problem} />
+      <ProblemBanner problem={create.problem} shownAtFields={isAllowlistField} />
       <div class="actions">
         <button type="button" onClick={props.onClose}>
           {tc("cancel")}

@@ -1,5 +1,5 @@
 // A key opened from the table: every field; for owners and admins also editing, setting
-// or adding credits, rerolling and revoking. The key is read again after each change, so its new expiry
+// or adding credits, disabling and enabling, rerolling and revoking. The key is read again after each change, so its new expiry
 // (after a reroll) or status (after a revoke) shows at once.
 import { useState } from "preact/hooks";
 import { api, type Key, unwrap } from "../../api/client";
@@ -9,6 +9,7 @@ import { useLoad } from "../../ui/hooks";
 import { common } from "../../ui/messages";
 import { CreditsActions } from "../limits/CreditsActions";
 import { KeyEditForm } from "./KeyEditForm";
+import { KeyEnableToggle } from "./KeyEnableToggle";
 import { KeyFacts } from "./KeyFacts";
 import { KeyLifecycle } from "./KeyLifecycle";
 import { keysText } from "./messages";
@@ -33,6 +34,12 @@ export function KeyDetailsDialog(props: {
   const [patched, setPatched] = useState<{ key: Key; over: Key | undefined } | null>(null);
   const key = patched && patched.over === loaded.data ? patched.key : (loaded.data ?? props.value);
   const [saved, setSaved] = useState(false);
+  const onPatched = (updated: Key) => {
+    setPatched({ key: updated, over: loaded.data });
+    setSaved(true);
+    loaded.reload();
+    props.onChanged();
+  };
   const changed = () => {
     setSaved(false);
     loaded.reload();
@@ -54,17 +61,10 @@ export function KeyDetailsDialog(props: {
         />
       )}
       {props.canManage && key.status !== "revoked" && (
-        <KeyEditForm
-          key={`${key.id}/${key.expires_at}`}
-          pid={props.pid}
-          value={key}
-          onSaved={(updated) => {
-            setPatched({ key: updated, over: loaded.data });
-            setSaved(true);
-            loaded.reload();
-            props.onChanged();
-          }}
-        />
+        <KeyEnableToggle key={key.id} pid={props.pid} value={key} onChanged={onPatched} />
+      )}
+      {props.canManage && key.status !== "revoked" && (
+        <KeyEditForm key={`${key.id}/${key.expires_at}/${key.ip_allowlist.join()}`} pid={props.pid} value={key} onSaved={onPatched} />
       )}
       {props.canManage && <KeyLifecycle pid={props.pid} value={key} onChanged={changed} />}
       <div class="actions">

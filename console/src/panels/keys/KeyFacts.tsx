@@ -5,7 +5,7 @@ import { useT } from "../../i18n";
 import { Time } from "../../ui/components";
 import { CreditsText, RateLimitsView } from "../limits/LimitsView";
 import { limitsText } from "../limits/messages";
-import { KeyOwnerName, StatusBadge } from "./KeysTable";
+import { KeyOwnerName, LeakedBadge, StatusBadge } from "./KeysTable";
 import { keysText } from "./messages";
 
 export function KeyFacts(props: { value: Key; roleName: string | undefined; identityNames: ReadonlyMap<string, string> }) {
@@ -22,8 +22,9 @@ export function KeyFacts(props: { value: Key; roleName: string | undefined; iden
       <dt>{t("type")}</dt>
       <dd>{t(`type.${key.type as "opaque" | "jwt" | "hmac"}`)}</dd>
       <dt>{t("status")}</dt>
-      <dd>
+      <dd data-testid="key-status">
         <StatusBadge status={key.status} />
+        {key.exposed_at && <LeakedBadge at={key.exposed_at} />}
       </dd>
       <dt>{t("hint")}</dt>
       <dd>
@@ -39,6 +40,10 @@ export function KeyFacts(props: { value: Key; roleName: string | undefined; iden
       <dd>{roleName ?? key.role_id}</dd>
       <dt>{t("permissions")}</dt>
       <dd>{key.permissions.length ? key.permissions.map((p) => <code key={p} class="keys-perm">{p}</code>) : <span class="muted">—</span>}</dd>
+      <dt>{t("allowlist")}</dt>
+      <dd data-testid="key-allowlist">
+        {key.ip_allowlist.length ? key.ip_allowlist.map((cidr) => <code key={cidr} class="keys-perm">{cidr}</code>) : <span class="muted">{t("anywhere")}</span>}
+      </dd>
       <dt>{tl("rateLimits")}</dt>
       <dd>
         <RateLimitsView limits={key.ratelimits} />
@@ -55,6 +60,14 @@ export function KeyFacts(props: { value: Key; roleName: string | undefined; iden
       <dd data-testid="key-expires">{key.expires_at ? <Time value={key.expires_at} /> : <span class="muted">{t("noExpiry")}</span>}</dd>
       <dt>{t("lastUsed")}</dt>
       <dd>{key.last_used_at ? <Time value={key.last_used_at} /> : <span class="muted">{t("never")}</span>}</dd>
+      {key.exposed_at && (
+        <>
+          <dt>{t("exposedAt")}</dt>
+          <dd data-testid="key-exposed">
+            <Time value={key.exposed_at} />
+          </dd>
+        </>
+      )}
       {key.revoked_at && (
         <>
           <dt>{t("revokedAt")}</dt>

@@ -1,6 +1,7 @@
 // The project's API keys, one page at a time: filters, Next/Previous through the
 // contract's cursors, checkboxes for bulk deletion, and the create and details dialogs.
 // People without `manage_keys` (editors, developers) see only their own keys, read-only.
+// Listed keys found in public are announced above the table.
 import { useState } from "preact/hooks";
 import { allPages, api, type Key, unwrap } from "../../api/client";
 import { useT } from "../../i18n";
@@ -13,6 +14,7 @@ import { KeyDetailsDialog } from "./KeyDetailsDialog";
 import { KeyFilters } from "./KeyFilters";
 import { KeysPager } from "./KeysPager";
 import { KeysTable } from "./KeysTable";
+import { LeakNotice } from "./LeakNotice";
 import { keysText } from "./messages";
 import type { KeyFilter, PageSize } from "./model";
 import { useCursorPages } from "./useCursorPages";
@@ -61,6 +63,7 @@ export default function KeysPanel({ project, me, can }: PanelProps) {
           </button>
         )}
       </div>
+      <LeakNotice pid={pid} items={pages.items} canManage={canManage} onOpen={(key) => setOpen({ kind: "details", key })} />
       <p class="muted">{t(canManage ? "introAll" : "introOwn")}</p>
       <KeyFilters value={filter} ownerFilter={canManage} onChange={setFilter} />
       <div class="keys-toolbar">

@@ -1,7 +1,7 @@
 // One page of keys: a row per key (its name opens the details), with checkboxes for
 // bulk deletion when the person may delete.
 import type { Key } from "../../api/client";
-import { useT } from "../../i18n";
+import { formatTime, useT } from "../../i18n";
 import { Time } from "../../ui/components";
 import { RemainingCell } from "../limits/LimitsView";
 import { keysText } from "./messages";
@@ -67,6 +67,7 @@ export function KeysTable(props: {
             <td>{t(`type.${key.type as "opaque" | "jwt" | "hmac"}`)}</td>
             <td class="keys-nowrap">
               <StatusBadge status={key.status} />
+              {key.exposed_at && <LeakedBadge at={key.exposed_at} />}
             </td>
             <td class="keys-nowrap">
               <KeyOwnerName value={key} identityNames={props.identityNames} />
@@ -105,4 +106,16 @@ export function KeyOwnerName({ value: key, identityNames }: { value: Key; identi
 export function StatusBadge({ status }: { status: Key["status"] }) {
   const t = useT(keysText);
   return <span class={`badge ${status}`}>{t(`status.${status}`)}</span>;
+}
+
+/** A key a leak report named (its project's leak action was taken then). */
+export function LeakedBadge({ at }: { at: string }) {
+  const t = useT(keysText);
+  const when = t("leakedAt", { when: formatTime(at) });
+  return (
+    <span class="badge leaked" title={when}>
+      {t("leaked")}
+      <span class="sr-only"> ({when})</span>
+    </span>
+  );
 }

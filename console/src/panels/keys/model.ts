@@ -5,7 +5,7 @@ import type { Key, Schemas } from "../../api/client";
 export type KeyType = "opaque" | "jwt" | "hmac";
 export type KeyStatus = Key["status"];
 export const KEY_TYPES: readonly KeyType[] = ["opaque", "jwt", "hmac"];
-export const KEY_STATUSES: readonly KeyStatus[] = ["active", "expired", "revoked"];
+export const KEY_STATUSES: readonly KeyStatus[] = ["active", "disabled", "expired", "revoked"];
 export const PAGE_SIZES = [50, 100] as const;
 export type PageSize = (typeof PAGE_SIZES)[number];
 

@@ -1,5 +1,7 @@
-// The project's settings: its name and description, members, roles, nodes, and deletion.
+// The project's settings: its name and description, members, roles, nodes, the key policy,
+// and deletion.
 // Each section shows its edit controls only to roles that may use them.
+import { KeyPolicySection } from "../policy/KeyPolicySection";
 import type { PanelProps } from "../types";
 import { DeleteProject } from "./DeleteProject";
 import { MembersSection } from "./MembersSection";
@@ -15,6 +17,7 @@ export default function SettingsPanel(props: PanelProps) {
       <MembersSection {...props} />
       <RolesSection {...props} />
       <NodesSection {...props} />
+      <KeyPolicySection {...props} />
       {props.can("delete_project") && <DeleteProject {...props} />}
     </div>
   );

@@ -1,4 +1,6 @@
-// Approving (with a note and an optional key expiry) or denying (with a reason) a request.
+// Approving (with a note, an optional key expiry and IP allowlist) or denying (with a
+// reason) a request. The project's key policy may refuse the key an approval would issue:
+// the refusal names each rule, and the request stays pending.
 import { useState } from "preact/hooks";
 import { api, type KeyRequest, unwrap } from "../../api/client";
 import { idempotencyHeaders, useIdempotencyScope } from "../../api/idempotency";
@@ -7,6 +9,8 @@ import { useT } from "../../i18n";
 import { Dialog, ProblemBanner } from "../../ui/components";
 import { useAction } from "../../ui/hooks";
 import { common } from "../../ui/messages";
+import { IpAllowlistField } from "../policy/IpAllowlistField";
+import { isAllowlistField, parseAllowlist } from "../policy/model";
 import { templatesText } from "./messages";
 
 interface DecideProps {
@@ -36,11 +40,16 @@ export function ApproveDialog(props: DecideProps) {
   const who = props.request.requester_id;
   const [note, setNote] = useState("");
   const [expires, setExpires] = useState("");
+  const [allowlist, setAllowlist] = useState("");
   const scope = useIdempotencyScope();
   const approve = useAction(() =>
     decide(props, async () => {
       // datetime-local is the person's local time; the service takes UTC.
-      const body = { note: note || null, expires_at: expires ? new Date(expires).toISOString() : null };
+      const body = {
+        note: note || null,
+        expires_at: expires ? new Date(expires).toISOString() : null,
+        ip_allowlist: parseAllowlist(allowlist).entries,
+      };
       const path = { pid: props.pid, request_id: props.request.id };
       const header = await idempotencyHeaders(scope, `approve ${props.request.id}`, body);
       await unwrap(api.POST("/v1/projects/{pid}/key-requests/{request_id}/approve", { params: { path, header }, body }));
@@ -64,7 +73,8 @@ export function ApproveDialog(props: DecideProps) {
           {t("expiresAt")}
           <input type="datetime-local" value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
         </label>
-        <ProblemBanner problem={approve.problem} />
+        <IpAllowlistField value={allowlist} onChange={setAllowlist} problem={approve.problem} />
+        <ProblemBanner problem={approve.problem} shownAtFields={isAllowlistField} />
         <div class="actions">
           <button type="button" onClick={props.onClose}>
             {tc("cancel")}

@@ -43,6 +43,8 @@ export const usageText = messages(
     "code.REPLAYED": "Replayed request (HMAC)",
     "code.RATE_LIMITED": "Rate limited",
     "code.USAGE_EXCEEDED": "Out of credits",
+    "code.DISABLED": "Disabled key",
+    "code.IP_NOT_ALLOWED": "Address not in the key's IP allowlist",
   },
   {
     title: "Статистика",
@@ -85,5 +87,7 @@ export const usageText = messages(
     "code.REPLAYED": "Повторённый запрос (HMAC)",
     "code.RATE_LIMITED": "Превышена частота",
     "code.USAGE_EXCEEDED": "Закончились кредиты",
+    "code.DISABLED": "Ключ отключён",
+    "code.IP_NOT_ALLOWED": "Адрес не из списка разрешённых IP ключа",
   },
 );

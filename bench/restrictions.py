@@ -97,7 +97,7 @@ def _cpu(project: str, plain: str, five: str, hundred: str, runs: int) -> dict[s
     from chalicelib.api import verify as route
     from chalicelib.services import verification
 
-    cases = {
+    cases: dict[str, tuple[str, list[str] | str, str | None]] = {
         "plain_list": (plain, ["orders:read"], None),
         "allowlist_5_query": (five, QUERY, "10.2.3.4"),
         "allowlist_100_query": (hundred, QUERY, "10.0.77.9"),

@@ -63,10 +63,11 @@ class KeyPolicyView(Struct):
 
 
 class PolicyBreach(Struct):
-    """A key that still works (neither revoked nor expired) and breaks the policy."""
+    """A key that is neither revoked nor expired (disabled or not) and breaks the policy."""
 
     key_id: str
     rules: Annotated[list[Rule], Meta(description="each rule it breaks")]
+    status: Annotated[Literal["active", "disabled"], Meta(description="disabled keys are listed too: they still exist")]
     name: str
     type: KeyTypeName
     owner_id: str | None
@@ -129,6 +130,7 @@ def policy_report(call: Call[None, ListQuery]) -> Page[PolicyBreach]:
             PolicyBreach(
                 key_id=b.key.id,
                 rules=b.rules,  # type: ignore[arg-type]
+                status="disabled" if b.key.disabled_at is not None else "active",
                 name=b.key.name,
                 type=b.key.type,  # type: ignore[arg-type]
                 owner_id=b.key.owner_id,

@@ -168,6 +168,10 @@ class Key(Struct):
         Timestamp | None,
         Meta(description="when a leak report first named it (its project's leak_action was taken then); null: never"),
     ]
+    exposed_action: Annotated[
+        Literal["revoke", "disable", "notify"] | None,
+        Meta(description="the leak action taken then (the project's leak_action at the time); null: never exposed"),
+    ]
 
 
 def _secret_shape(required: dict[str, str]) -> dict[str, Any]:

@@ -161,7 +161,8 @@ def leaks_document(call: Call[None, None]) -> Reply:
         github_url=f"{base}/v1/leaks/github",
         key_patterns=[rf"\b{prefix}_{_BODY}\b", rf"\bkwh_{_BODY}\b", _JWT_KEY],
     )
-    return Reply(document, headers={"Cache-Control": "public, max-age=3600"})
+    # The URLs follow the Host the caller reached: a shared cache must keep one per host.
+    return Reply(document, headers={"Cache-Control": "public, max-age=3600", "Vary": "Host, X-Forwarded-Proto"})
 
 
 def _source_address(call: Call[Any, None]) -> str:

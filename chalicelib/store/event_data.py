@@ -68,6 +68,7 @@ def key_data(key: ApiKeyModel, remaining: int | None = None, **changed: Any) -> 
         "enabled": key.disabled_at is None,
         "ip_allowlist": list(key.ip_allowlist or ()),
         "exposed_at": key.exposed_at,
+        "exposed_action": key.exposed_action,
     } | changed
     if "status" not in changed:
         data["status"] = status_of(

@@ -79,8 +79,10 @@ class ApiKeyModel(KeywardenModel):
     disabled_at = UnicodeAttribute(null=True)
     # The networks it may be used from (normalized CIDRs); None: anywhere.
     ip_allowlist = ListAttribute(of=UnicodeAttribute, null=True)
-    # When a leak report was first acted on for it (`services.leaks`): once per key.
+    # When a leak report was first acted on for it (`services.leaks`): once per key; and the
+    # action its project's policy took then (revoke, disable or notify).
     exposed_at = UnicodeAttribute(null=True)
+    exposed_action = UnicodeAttribute(null=True)
     # The expiry sweep's bookkeeping (`store.key_expiry`): when it should next look at the
     # key, when it announced `key.expiring`, and when it recorded the expiry.
     watch = UnicodeAttribute(null=True)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import rfc3339
 from chalicelib.store import audit, key_lookup, key_revocation
@@ -63,33 +64,33 @@ def expose(key: ApiKeyModel, action: str, at: float, source: str, url: str | Non
     once = ApiKeyModel.exposed_at.does_not_exist() & ApiKeyModel.revoked_at.does_not_exist()
     disables = action == "disable" and key.disabled_at is None
     why = {"reason": "leaked"}
+    exposure: list[Action] = [ApiKeyModel.exposed_at.set(stamp), ApiKeyModel.exposed_action.set(action)]
     with transaction() as txn:
         project_is_live(txn, key.project_id)
-        changed: dict[str, Any] = {}
+        changed: dict[str, Any] = {"exposed_at": stamp, "exposed_action": action}
         if action == "revoke":
-            exposure = [ApiKeyModel.exposed_at.set(stamp)]
             key_revocation.add_revocations(
                 txn, [key], at, extra=exposure, condition=ApiKeyModel.exposed_at.does_not_exist()
             )
-            changed = {"revoked_at": stamp, "status": "revoked"}
+            changed |= {"revoked_at": stamp, "status": "revoked"}
             audit.record(
                 txn, key.project_id, LEAK_REPORTER, "key.revoked", ("key", key.id), why, data=key_data(key, **changed)
             )
         elif disables:
             txn.update(
                 key,
-                actions=[ApiKeyModel.exposed_at.set(stamp), ApiKeyModel.disabled_at.set(stamp)],
+                actions=[*exposure, ApiKeyModel.disabled_at.set(stamp)],
                 # Once, while it is live (and still enabled: an enable meanwhile would be undone).
                 condition=once & ApiKeyModel.disabled_at.does_not_exist(),
             )
             key_lookup.set_disabled(txn, key.digest, True)
-            changed = {"enabled": False, "status": "disabled"}
+            changed |= {"enabled": False, "status": "disabled"}
             audit.record(
                 txn, key.project_id, LEAK_REPORTER, "key.disabled", ("key", key.id), why, data=key_data(key, **changed)
             )
         else:
             # Notify only (or disable a key that is disabled already): the exposure, once, while live.
-            txn.update(key, actions=[ApiKeyModel.exposed_at.set(stamp)], condition=once)
+            txn.update(key, actions=exposure, condition=once)
         details = {"source": source, "url": url, "action_taken": action, "reporter": reporter}
-        data = {"key": key_data(key, exposed_at=stamp, **changed), "source": source, "url": url, "action_taken": action}
+        data = {"key": key_data(key, **changed), "source": source, "url": url, "action_taken": action}
         audit.record(txn, key.project_id, LEAK_REPORTER, "key.exposed", ("key", key.id), details, data=data)

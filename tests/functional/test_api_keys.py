@@ -19,6 +19,7 @@ BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 KEY_FIELDS = {
     "enabled",
     "exposed_at",
+    "exposed_action",
     "ip_allowlist",
     "identity_id",
     "ratelimits",

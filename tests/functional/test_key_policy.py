@@ -248,7 +248,7 @@ def test_the_report_lists_working_keys_that_break_the_new_policy(project: Govern
         (forever["id"], ["max_lifetime_days"]),
         (wild["id"], ["forbid_wildcard_permissions"]),
     ]
-    assert report[0]["name"] == "forever" and report[0]["owner_id"] == "ann"
+    assert report[0]["name"] == "forever" and report[0]["owner_id"] == "ann" and report[0]["status"] == "active"
     assert fine["id"] not in {item["key_id"] for item in report}
 
 

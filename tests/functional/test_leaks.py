@@ -89,7 +89,7 @@ def test_a_reported_key_is_revoked_at_once_and_its_exposure_announced(project: L
     assert project.answer(secret)["code"] == "REVOKED"
 
     view = project.view(key["id"])
-    assert view["status"] == "revoked" and view["exposed_at"] is not None
+    assert view["status"] == "revoked" and view["exposed_at"] is not None and view["exposed_action"] == "revoke"
     (exposed,) = [e for e in project.audit() if e["action"] == "key.exposed"]
     assert exposed["actor"] == "system:leak-report" and exposed["target"]["id"] == key["id"]
     assert exposed["details"]["source"] == "report" and exposed["details"]["action_taken"] == "revoke"
@@ -112,7 +112,7 @@ def test_the_projects_leak_action_disable_disables_and_notify_only_tells(project
     other, other_secret = project.issue()
     assert report(project.api, [other_secret]).status == 202
     assert project.answer(other_secret)["code"] == "VALID"
-    assert project.view(other["id"])["exposed_at"] is not None
+    assert project.view(other["id"])["exposed_action"] == "notify"
     actions = [e["action"] for e in project.audit() if e["target"]["id"] == other["id"]]
     assert actions.count("key.exposed") == 1 and "key.disabled" not in actions
 

@@ -48,6 +48,7 @@ def key_json(key_id: str, created_at: str = "2026-11-22T10:00:00Z") -> dict[str,
         "enabled": True,
         "ip_allowlist": [],
         "exposed_at": None,
+        "exposed_action": None,
         "identity_id": None,
     }
 

@@ -7,9 +7,18 @@ import { useT } from "../../i18n";
 import { useLoad } from "../../ui/hooks";
 import { keysText } from "./messages";
 
-/** Listed keys a leak report named that are neither revoked nor expired. */
-export function exposedLive(items: readonly Key[] | undefined): Key[] {
-  return (items ?? []).filter((key) => key.exposed_at && (key.status === "active" || key.status === "disabled"));
+const RECENT_MS = 30 * 86_400_000;
+
+/** Listed keys a leak report named that still exist (active or disabled), and those its
+ * report revoked in the last 30 days: their owners are told too. */
+export function exposedLive(items: readonly Key[] | undefined, now: number = Date.now()): Key[] {
+  return (items ?? []).filter(
+    (key) =>
+      key.exposed_at &&
+      (key.status === "active" ||
+        key.status === "disabled" ||
+        (key.exposed_action === "revoke" && now - Date.parse(key.exposed_at) < RECENT_MS)),
+  );
 }
 
 export function LeakNotice(props: { pid: string; items: Key[] | undefined; canManage: boolean; onOpen: (key: Key) => void }) {
@@ -23,7 +32,9 @@ function Notice(props: { pid: string; exposed: Key[]; canManage: boolean; onOpen
   const titleId = useId();
   // The action the project takes on a leaked key (every member may read the policy).
   const policy = useLoad(() => unwrap(api.GET("/v1/projects/{pid}/key-policy", { params: { path: { pid: props.pid } } })), [props.pid]);
-  const action = policy.data?.leak_action;
+  // What was done to them (each key says); the project's current action when they differ.
+  const taken = new Set(props.exposed.map((key) => key.exposed_action).filter(Boolean));
+  const action = taken.size === 1 ? [...taken][0] : policy.data?.leak_action;
   return (
     <section class="warning keys-leaks" aria-labelledby={titleId} data-testid="leak-notice">
       <h3 id={titleId}>{t("leakTitle")}</h3>

@@ -160,7 +160,9 @@ function BreachTable(props: {
           <tr key={breach.key_id} data-key-id={breach.key_id}>
             <td>
               {breach.name}
-              {props.done.get(breach.key_id) === "disabled" && <span class="badge disabled">{t("disabledNow")}</span>}
+              {(props.done.get(breach.key_id) === "disabled" || breach.status === "disabled") && (
+                <span class="badge disabled">{t("disabledNow")}</span>
+              )}
             </td>
             <td>{tk(`type.${breach.type}`)}</td>
             <td>
@@ -192,7 +194,7 @@ function BreachTable(props: {
                 <button type="button" aria-label={t("openNamed", { name: breach.name })} disabled={props.busy} onClick={() => props.onOpen(breach)}>
                   {t("open")}
                 </button>
-                {props.done.get(breach.key_id) !== "disabled" && (
+                {props.done.get(breach.key_id) !== "disabled" && breach.status !== "disabled" && (
                   <button type="button" aria-label={t("disableNamed", { name: breach.name })} disabled={props.busy} onClick={() => props.onDisable(breach)}>
                     {t("disable")}
                   </button>

@@ -55,6 +55,7 @@ from .key_change_change import KeyChangeChange
 from .key_create import KeyCreate
 from .key_create_meta import KeyCreateMeta
 from .key_create_type import KeyCreateType
+from .key_exposed_action_type_0 import KeyExposedActionType0
 from .key_issued import KeyIssued
 from .key_issued_secret_type_0 import KeyIssuedSecretType0
 from .key_issued_secret_type_1 import KeyIssuedSecretType1
@@ -114,6 +115,7 @@ from .page_template import PageTemplate
 from .page_webhook import PageWebhook
 from .policy_breach import PolicyBreach
 from .policy_breach_rules_item import PolicyBreachRulesItem
+from .policy_breach_status import PolicyBreachStatus
 from .policy_breach_type import PolicyBreachType
 from .problem import Problem
 from .problem_field_error import ProblemFieldError
@@ -226,6 +228,7 @@ __all__ = (
     "KeyCreate",
     "KeyCreateMeta",
     "KeyCreateType",
+    "KeyExposedActionType0",
     "KeyIssued",
     "KeyIssuedSecretType0",
     "KeyIssuedSecretType1",
@@ -285,6 +288,7 @@ __all__ = (
     "PageWebhook",
     "PolicyBreach",
     "PolicyBreachRulesItem",
+    "PolicyBreachStatus",
     "PolicyBreachType",
     "Problem",
     "ProblemFieldError",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.key_exposed_action_type_0 import KeyExposedActionType0
 from ..models.key_status import KeyStatus
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ class Key:
         description (str):
         enabled (bool): false: disabled (DISABLED) until enabled again
         expires_at (None | str):
+        exposed_action (KeyExposedActionType0 | None): the leak action taken then (the project's leak_action at the
+            time); null: never exposed
         exposed_at (None | str): when a leak report first named it (its project's leak_action was taken then); null:
             never
         hint (str):
@@ -54,6 +57,7 @@ class Key:
     description: str
     enabled: bool
     expires_at: None | str
+    exposed_action: KeyExposedActionType0 | None
     exposed_at: None | str
     hint: str
     id: str
@@ -93,6 +97,12 @@ class Key:
 
         expires_at: None | str
         expires_at = self.expires_at
+
+        exposed_action: None | str
+        if isinstance(self.exposed_action, KeyExposedActionType0):
+            exposed_action = self.exposed_action.value
+        else:
+            exposed_action = self.exposed_action
 
         exposed_at: None | str
         exposed_at = self.exposed_at
@@ -150,6 +160,7 @@ class Key:
                 "description": description,
                 "enabled": enabled,
                 "expires_at": expires_at,
+                "exposed_action": exposed_action,
                 "exposed_at": exposed_at,
                 "hint": hint,
                 "id": id,
@@ -209,6 +220,21 @@ class Key:
             return cast(None | str, data)
 
         expires_at = _parse_expires_at(d.pop("expires_at"))
+
+        def _parse_exposed_action(data: object) -> KeyExposedActionType0 | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                exposed_action_type_0 = KeyExposedActionType0(data)
+
+                return exposed_action_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(KeyExposedActionType0 | None, data)
+
+        exposed_action = _parse_exposed_action(d.pop("exposed_action"))
 
         def _parse_exposed_at(data: object) -> None | str:
             if data is None:
@@ -293,6 +319,7 @@ class Key:
             description=description,
             enabled=enabled,
             expires_at=expires_at,
+            exposed_action=exposed_action,
             exposed_at=exposed_at,
             hint=hint,
             id=id,

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.policy_breach_rules_item import PolicyBreachRulesItem
+from ..models.policy_breach_status import PolicyBreachStatus
 from ..models.policy_breach_type import PolicyBreachType
 
 T = TypeVar("T", bound="PolicyBreach")
@@ -14,7 +15,7 @@ T = TypeVar("T", bound="PolicyBreach")
 
 @_attrs_define
 class PolicyBreach:
-    """A key that still works (neither revoked nor expired) and breaks the policy.
+    """A key that is neither revoked nor expired (disabled or not) and breaks the policy.
 
     Attributes:
         created_at (str): RFC 3339, UTC
@@ -24,6 +25,7 @@ class PolicyBreach:
         name (str):
         owner_id (None | str):
         rules (list[PolicyBreachRulesItem]): each rule it breaks
+        status (PolicyBreachStatus): disabled keys are listed too: they still exist
         type_ (PolicyBreachType):
     """
 
@@ -34,6 +36,7 @@ class PolicyBreach:
     name: str
     owner_id: None | str
     rules: list[PolicyBreachRulesItem]
+    status: PolicyBreachStatus
     type_: PolicyBreachType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -58,6 +61,8 @@ class PolicyBreach:
             rules_item = rules_item_data.value
             rules.append(rules_item)
 
+        status = self.status.value
+
         type_ = self.type_.value
 
         field_dict: dict[str, Any] = {}
@@ -71,6 +76,7 @@ class PolicyBreach:
                 "name": name,
                 "owner_id": owner_id,
                 "rules": rules,
+                "status": status,
                 "type": type_,
             }
         )
@@ -114,6 +120,8 @@ class PolicyBreach:
 
             rules.append(rules_item)
 
+        status = PolicyBreachStatus(d.pop("status"))
+
         type_ = PolicyBreachType(d.pop("type"))
 
         policy_breach = cls(
@@ -124,6 +132,7 @@ class PolicyBreach:
             name=name,
             owner_id=owner_id,
             rules=rules,
+            status=status,
             type_=type_,
         )
 

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -64,9 +64,10 @@ def stack_environment() -> dict[str, str]:
 
 
 class LocalStack:
-    """One `python -m devstack` process, its output collected by two reader threads."""
+    """One `python -m devstack` process, its output collected by two reader threads; `env`
+    adds to (or overrides) `stack_environment()`, e.g. a setting a test needs."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self.stdout: list[str] = []
         self.stderr: deque[str] = deque(maxlen=_STDERR_TAIL)
         self.base_url: str | None = None
@@ -75,7 +76,7 @@ class LocalStack:
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
             [sys.executable, "-m", "devstack"],
             cwd=ROOT,
-            env=stack_environment(),
+            env={**stack_environment(), **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

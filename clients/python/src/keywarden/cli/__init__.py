@@ -1,5 +1,6 @@
-"""The ``keywarden`` command: projects, API keys, app secrets, key requests and usage, from a
-terminal or a script (``--json`` and documented exit codes; see ``keywarden --help``).
+"""The ``keywarden`` command: projects, API keys and their policy, identities, app secrets, key
+requests, usage and leak reports, from a terminal or a script (``--json`` and documented exit
+codes; see ``keywarden --help``).
 
 Built on :mod:`keywarden.management`; ``import keywarden`` never loads it.
 """

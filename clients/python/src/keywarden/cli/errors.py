@@ -1,8 +1,11 @@
 """Exit codes that scripts can trust, and the one way the CLI reports a failure.
 
-Every failure is one line on stderr, ``error: <title>: <detail> (<code>)`` for a problem
-the service answered, and sometimes a ``hint:`` line after it. A secret never appears in
-either: the service puts none in its problems, and the CLI adds none.
+Every failure is an ``error:`` line on stderr: ``error: <title>: <detail> (<code>)`` for a
+problem the service answered. Field errors the detail does not spell out follow it, one
+indented ``<field>: <message>`` line each; so do the errors of a problem whose detail only
+runs them together (``policy_violation``: each rule it breaks), after ``error: <title>
+(<code>)``. Sometimes a ``hint:`` line ends it. A secret never appears in any of them: the
+service puts none in its problems, and the CLI adds none.
 """
 
 from __future__ import annotations
@@ -66,11 +69,16 @@ class CliError(click.ClickException):
 
     @classmethod
     def from_problem(cls, problem: ProblemError, hint: str | None = None) -> CliError:
-        message = str(problem)
-        # Field errors the detail does not already spell out, one per line.
-        message += "".join(
-            f"\n  {e.field}: {e.message}" for e in problem.errors if f"{e.field}: {e.message}" not in problem.detail
-        )
+        listed = [f"{e.field}: {e.message}" for e in problem.errors]
+        if len(listed) > 1 and problem.detail == "; ".join(listed):
+            # A detail that is only the errors run together (a policy_violation naming each rule it
+            # breaks): the title, then one error per line.
+            message = f"{problem.title} ({problem.code})"
+            message += "".join(f"\n  {line}" for line in listed)
+        else:
+            message = str(problem)
+            # Field errors the detail does not already spell out, one per line.
+            message += "".join(f"\n  {line}" for line in listed if line not in problem.detail)
         if hint is None and exit_code_for(problem) == ExitCode.AUTH and problem.code != "step_up_required":
             hint = "sign in again: `keywarden login <user>` on the local stack, or set KEYWARDEN_TOKEN"
         return cls(message, exit_code_for(problem), hint)

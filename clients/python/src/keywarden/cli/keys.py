@@ -1,5 +1,5 @@
-"""`keywarden keys`: API keys of a project (create, list, show, reroll, revoke, batch-delete,
-credits)."""
+"""`keywarden keys`: API keys of a project (create, list, show, update, disable, enable, reroll,
+revoke, batch-delete, credits)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from keywarden.management._generated.api.api_keys import (
     get_key,
     list_keys,
     reroll_key,
+    update_key,
 )
 from keywarden.management._generated.models import (
     BatchDelete,
@@ -27,6 +28,7 @@ from keywarden.management._generated.models import (
     KeyCreate,
     KeyCreateMeta,
     KeyCreateType,
+    KeyUpdate,
     ListKeysStatus,
     ListKeysType,
     RateLimitSpec,
@@ -50,15 +52,18 @@ FIELDS = [
     "name",
     "type",
     "status",
+    "enabled",
     "description",
     "owner_id",
     "role_id",
     "permissions",
+    "ip_allowlist",
     "hint",
     "created_at",
     "created_by",
     "expires_at",
     "revoked_at",
+    "exposed_at",
     "last_used_at",
     "template_id",
     "request_id",
@@ -69,6 +74,7 @@ FIELDS = [
 KEY_TYPES = [t.value for t in KeyCreateType]
 STATUSES = [s.value for s in ListKeysStatus]
 GRACE = click.IntRange(0, 604800)
+ALLOWLIST_HELP = "A network the key may be used from (repeat): 203.0.113.0/24, 2001:db8::/32, or one address."
 
 
 def _issued(session: Session, body: dict[str, Any], verb: str) -> None:
@@ -83,7 +89,7 @@ def _issued(session: Session, body: dict[str, Any], verb: str) -> None:
 
 @click.group(cls=Group)
 def keys() -> None:
-    """API keys: list, create, show, reroll, revoke, batch-delete."""
+    """API keys: list, create, show, update, disable, enable, reroll, revoke, batch-delete."""
 
 
 @keys.command("list")
@@ -143,6 +149,7 @@ def list_(
     help="A rate limit (repeat): e.g. requests=100/60.",
 )
 @click.option("--credits", "credits_", type=click.IntRange(0), default=None, help="Credits it starts with (1 per use).")
+@click.option("--ip-allowlist", "ip_allowlist", multiple=True, metavar="CIDR", help=ALLOWLIST_HELP)
 @pass_session
 def create(
     session: Session,
@@ -158,8 +165,12 @@ def create(
     meta: dict[str, str],
     ratelimits: list[RateLimitSpec],
     credits_: int | None,
+    ip_allowlist: tuple[str, ...],
 ) -> None:
-    """Create a key named NAME. Its secret is printed once: store it then."""
+    """Create a key named NAME. Its secret is printed once: store it then.
+
+    With --ip-allowlist, verification refuses it (IP_NOT_ALLOWED) from anywhere else.
+    """
     if ttl is not None and expires_at is not None:
         raise click.UsageError("give --ttl or --expires-at, not both")
     if owner is not None and identity_id is not None:
@@ -176,6 +187,7 @@ def create(
         meta=KeyCreateMeta.from_dict(meta) if meta else UNSET,
         ratelimits=ratelimits or UNSET,
         credits_=UNSET if credits_ is None else CreditsSpec(remaining=credits_),
+        ip_allowlist=list(ip_allowlist) or UNSET,
     )
     result = session.call(create_key.sync_detailed, pid, body=body, idempotency_key=session.idempotency_key)
     _issued(session, result.body, "Created")
@@ -192,6 +204,81 @@ def show(session: Session, pid: str, key_id: str) -> None:
         echo_json(result.body)
     else:
         echo_fields(result.body, FIELDS)
+
+
+def _changed(session: Session, pid: str, key_id: str, body: KeyUpdate) -> dict[str, Any]:
+    """PATCHes the key; prints it with --json and returns it."""
+    result = session.call(update_key.sync_detailed, pid, key_id, body=body)
+    if session.json_output:
+        echo_json(result.body)
+    key: dict[str, Any] = result.body
+    return key
+
+
+@keys.command()
+@project_option
+@click.argument("key_id")
+@click.option("--name", default=None, help="A new name.")
+@click.option("--description", default=None, help="A new description.")
+@click.option("--expires-at", default=None, callback=timestamp, metavar="TIME", help="Expire at this RFC 3339 time.")
+@click.option("--no-expiry", is_flag=True, help="Remove the expiry: the key never expires.")
+@click.option(
+    "--ip-allowlist", "ip_allowlist", multiple=True, metavar="CIDR", help="Replace the allowlist with these (repeat)."
+)
+@click.option("--no-ip-allowlist", is_flag=True, help="Remove the allowlist: the key may be used from anywhere.")
+@pass_session
+def update(
+    session: Session,
+    pid: str,
+    key_id: str,
+    name: str | None,
+    description: str | None,
+    expires_at: Any,
+    no_expiry: bool,
+    ip_allowlist: tuple[str, ...],
+    no_ip_allowlist: bool,
+) -> None:
+    """Change KEY_ID's name, description, expiry or IP allowlist; what is not given stays.
+
+    The project's key policy may refuse an expiry or an allowlist (policy_violation).
+    """
+    if expires_at is not None and no_expiry:
+        raise click.UsageError("give --expires-at or --no-expiry, not both")
+    if ip_allowlist and no_ip_allowlist:
+        raise click.UsageError("give --ip-allowlist or --no-ip-allowlist, not both")
+    body = KeyUpdate(
+        name=UNSET if name is None else name,
+        description=UNSET if description is None else description,
+        expires_at=None if no_expiry else UNSET if expires_at is None else expires_at,
+        ip_allowlist=[] if no_ip_allowlist else list(ip_allowlist) or UNSET,
+    )
+    if not body.to_dict():
+        raise click.UsageError("nothing to change: give --name, --description, an expiry or an allowlist")
+    key = _changed(session, pid, key_id, body)
+    if not session.json_output:
+        echo_fields(key, FIELDS)
+
+
+@keys.command()
+@project_option
+@click.argument("key_id")
+@pass_session
+def disable(session: Session, pid: str, key_id: str) -> None:
+    """Disable KEY_ID: it answers DISABLED within seconds, until `keys enable` (unlike revoke)."""
+    _changed(session, pid, key_id, KeyUpdate(enabled=False))
+    if not session.json_output:
+        click.echo(f"Disabled {key_id}: it stops verifying within seconds, until enabled again.")
+
+
+@keys.command()
+@project_option
+@click.argument("key_id")
+@pass_session
+def enable(session: Session, pid: str, key_id: str) -> None:
+    """Enable KEY_ID again after `keys disable`: it verifies again within seconds."""
+    _changed(session, pid, key_id, KeyUpdate(enabled=True))
+    if not session.json_output:
+        click.echo(f"Enabled {key_id}: it verifies again within seconds.")
 
 
 @keys.command()

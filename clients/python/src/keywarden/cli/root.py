@@ -50,7 +50,8 @@ class _Root(click.Group):
 @click.version_option(package_name="keywarden", prog_name="keywarden")
 @click.pass_context
 def cli(ctx: click.Context, url: str, json_output: bool) -> None:
-    """Manage Keywarden projects, API keys, app secrets, key requests and usage.
+    """Manage Keywarden projects, API keys and their policy, identities, app secrets, key requests
+    and usage; report leaked keys.
 
     Credentials: a person's token from KEYWARDEN_TOKEN (deployed: a token from your
     identity provider), or else the one `keywarden login` keeps (local stack).
@@ -91,14 +92,16 @@ def logout(session: Session) -> None:
 
 
 def _register() -> None:
-    from keywarden.cli import identities, key_requests, keys, projects, secrets, usage
+    from keywarden.cli import identities, key_requests, keys, leaks, policy, projects, secrets, usage
 
     cli.add_command(projects.projects)
     cli.add_command(keys.keys)
+    cli.add_command(policy.policy)
     cli.add_command(identities.identities)
     cli.add_command(secrets.secrets)
     cli.add_command(key_requests.requests)
     cli.add_command(usage.usage)
+    cli.add_command(leaks.leaks)
 
 
 _register()

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import click
+import httpx
 
 from keywarden.cli import credentials
 from keywarden.cli.errors import CliError, ExitCode
 from keywarden.cli.output import Column, confirm, echo_json, echo_table
-from keywarden.management import Keywarden, ProblemError, sign_in_locally, unwrap
+from keywarden.management import DEFAULT_TIMEOUT, Keywarden, ProblemError, sign_in_locally, unwrap
+from keywarden.management._generated.client import Client
 from keywarden.management._generated.types import UNSET
 
 T = TypeVar("T")
@@ -40,6 +42,7 @@ class Session:
     # One per invocation: a command's POST retried (after a fresh sign-in) is still the same request.
     idempotency_key: str = field(default_factory=lambda: str(uuid.uuid4()))
     _keywarden: Keywarden | None = None
+    _public: Client | None = None  # no credentials: for the service's open endpoints
     _local: credentials.LocalSignIn | None = None  # set when the token came from `keywarden login`
 
     # --- credentials ---
@@ -98,14 +101,24 @@ class Session:
     def close(self) -> None:
         if self._keywarden is not None:
             self._keywarden.close()
+        if self._public is not None:
+            self._public.get_httpx_client().close()
 
     # --- requests ---
 
     def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Result[Any]:
         """Runs a generated ``sync_detailed`` operation; a problem raises ProblemError (see root.py)."""
-        response = fn(*args, client=self.keywarden().client, **kwargs)
-        model = unwrap(response)
-        return Result(model, json.loads(response.content) if response.content else None)
+        return _result(fn(*args, client=self.keywarden().client, **kwargs))
+
+    def call_public(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Result[Any]:
+        """As `call`, without credentials and without asking for a sign-in (`leaks report`)."""
+        if self._public is None:
+            self._public = Client(
+                base_url=self.base_url,
+                timeout=httpx.Timeout(DEFAULT_TIMEOUT),
+                headers={"Accept": "application/json, application/problem+json"},
+            )
+        return _result(fn(*args, client=self._public, **kwargs))
 
     def call_with_step_up(
         self, fn: Callable[..., Any], /, *args: Any, fresh_login: bool = False, **kwargs: Any
@@ -157,6 +170,11 @@ class Session:
         echo_table(items, columns)
         if next_cursor:
             click.echo(f"more: repeat with --cursor {next_cursor}", err=True)
+
+
+def _result(response: Any) -> Result[Any]:
+    model = unwrap(response)
+    return Result(model, json.loads(response.content) if response.content else None)
 
 
 pass_session = click.make_pass_decorator(Session)

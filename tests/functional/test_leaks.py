@@ -129,13 +129,26 @@ def test_a_key_is_acted_on_once_however_often_it_is_reported(project: Limited) -
     assert [e["action"] for e in project.audit()].count("key.exposed") == 1
 
 
-def test_two_reports_that_both_read_the_key_unexposed_act_once(project: Limited) -> None:
-    key, _ = project.issue()
+@pytest.mark.parametrize("second", ["revoke", "disable", "notify"])
+def test_two_reports_that_both_read_the_key_unexposed_act_once(project: Limited, second: str) -> None:
+    key, secret = project.issue()
     stale = key_store.get_key(project.pid, key["id"])
     expose(stale, "notify", time.time(), "report", None)
     with pytest.raises(TransactionCancelledError):
-        expose(stale, "revoke", time.time(), "report", None)
-    assert key_store.get_key(project.pid, key["id"]).revoked_at is None
+        expose(stale, second, time.time(), "report", None)
+    after = key_store.get_key(project.pid, key["id"])
+    assert (after.revoked_at, after.disabled_at, after.exposed_action) == (None, None, "notify")
+    assert project.answer(secret)["code"] == "VALID"
+
+
+def test_a_report_that_read_the_key_before_its_revocation_does_nothing(project: Limited) -> None:
+    key, _ = project.issue()
+    stale = key_store.get_key(project.pid, key["id"])
+    project.revoke(key["id"])
+    for action in ("disable", "notify"):
+        with pytest.raises(TransactionCancelledError):
+            expose(stale, action, time.time(), "report", None)
+    assert key_store.get_key(project.pid, key["id"]).exposed_at is None
 
 
 def test_a_report_of_100_keys_acts_on_exactly_the_3_live_ones(project: Limited) -> None:

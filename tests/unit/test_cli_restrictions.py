@@ -39,6 +39,7 @@ KEY: dict[str, Any] = {
     "expires_at": None,
     "revoked_at": None,
     "exposed_at": None,
+    "exposed_action": None,
     "last_used_at": None,
     "template_id": None,
     "request_id": None,
@@ -246,6 +247,7 @@ def test_policy_report_follows_cursors_through_empty_pages(signed_in: None, monk
         return {
             "key_id": key_id,
             "rules": rules,
+            "status": "active",
             "name": name,
             "type": "opaque",
             "owner_id": "alice",

@@ -64,6 +64,7 @@ FIELDS = [
     "expires_at",
     "revoked_at",
     "exposed_at",
+    "exposed_action",
     "last_used_at",
     "template_id",
     "request_id",

@@ -9,6 +9,7 @@ verifications; neither the embedded moto's access log nor the HTTP server's.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -27,7 +28,11 @@ def main() -> int:
     from chalicelib.observability import logs
 
     logs.configure()
-    port = int(os.environ.get("PORT", "8000"))
+    raw_port = os.environ.get("PORT", "8000")
+    if not raw_port.isdigit() or int(raw_port) > 65535:
+        print(f"PORT must be a port number (0 for any free one), not {raw_port!r}", file=sys.stderr, flush=True)
+        return 2
+    port = int(raw_port)
 
     from chalice.cli.factory import CLIFactory
 
@@ -41,7 +46,18 @@ def main() -> int:
 
     factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name="local")
-    server = create_local_server(config.chalice_app, config, "127.0.0.1", port)
+    try:
+        server = create_local_server(config.chalice_app, config, "127.0.0.1", port)
+    except OSError as error:
+        moto.stop()
+        why = "is in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
+        print(
+            f"Port {port} on 127.0.0.1 {why}: stop what holds it, or run with another port, "
+            "e.g. `PORT=8001 make dev` (PORT=0 picks any free one).",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
     serving = threading.Thread(target=server.server.serve_forever, name="keywarden-http", daemon=True)
     serving.start()
     scheduler = Scheduler(local_intervals())

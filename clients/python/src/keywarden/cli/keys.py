@@ -99,7 +99,9 @@ def keys() -> None:
 @click.option("--identity", "identity_id", default=None, help="Only this identity's keys.")
 @click.option("--status", type=click.Choice(STATUSES), default=None)
 @click.option("--type", "key_type", type=click.Choice(KEY_TYPES), default=None)
-@click.option("--unused-days", type=click.IntRange(0), default=None, help="Only keys unused for N days (or never).")
+@click.option(
+    "--unused-days", type=click.IntRange(1, 36500), default=None, help="Only keys unused for N days (or never)."
+)
 @list_options
 @pass_session
 def list_(

@@ -48,9 +48,9 @@ class GithubAlert(Struct, forbid_unknown_fields=False):
     """One match GitHub found: the token, its type as registered, and where it was."""
 
     token: Annotated[str, Meta(max_length=65536)]
-    type: Annotated[str, Meta(max_length=256)] = ""
-    url: Annotated[str, Meta(max_length=8192)] = ""
-    source: Annotated[str, Meta(max_length=256)] = ""
+    type: Annotated[str, Meta(max_length=256)] | None = ""
+    url: Annotated[str, Meta(max_length=8192)] | None = None
+    source: Annotated[str, Meta(max_length=256)] | None = None
 
 
 class GithubLabel(Struct):
@@ -112,7 +112,7 @@ def github_alerts(call: Call[None, None]) -> list[GithubLabel]:
         labels.extend(
             GithubLabel(
                 token_hash=github_signatures.token_hash(alert.token),
-                token_type=alert.type,
+                token_type=alert.type or "",
                 label="true_positive" if ours.get(alert.token) else "false_positive",
             )
             for alert in chunk
@@ -159,7 +159,9 @@ def leaks_document(call: Call[None, None]) -> Reply:
     document = LeaksDocument(
         report_url=f"{base}/v1/leaks/report",
         github_url=f"{base}/v1/leaks/github",
-        key_patterns=[rf"\b{prefix}_{_BODY}\b", rf"\bkwh_{_BODY}\b", _JWT_KEY],
+        # The deployment's opaque keys (and the default prefix's, which keep working after a
+        # change), and JWT keys. Not HMAC tokens: every signed request carries one; no secret.
+        key_patterns=[*(rf"\b{p}_{_BODY}\b" for p in dict.fromkeys((prefix, "kw"))), _JWT_KEY],
     )
     # The URLs follow the Host the caller reached: a shared cache must keep one per host.
     return Reply(document, headers={"Cache-Control": "public, max-age=3600", "Vary": "Host, X-Forwarded-Proto"})

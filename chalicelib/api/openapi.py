@@ -89,8 +89,11 @@ PATCH by the rules that look at what it changes (the expiry, the allowlist): a k
 a rule is not refused a rename. An auto-approving template whose key the policy refuses leaves
 its request pending, with the reason in `note`; an approver may give the key an `ip_allowlist`.
 A claim is refused when the policy changed since the approval so that the key breaks it. A
-reroll keeps the old key's allowlist and its disabled state. Leak reports act on opaque keys,
-HMAC key tokens and JWT keys the service signed (not on service keys); `/v1/leaks/report`
+reroll keeps the old key's allowlist and its disabled state. Leak reports act on opaque keys
+and JWT keys the service signed: not on HMAC key tokens (every signed request carries one, so
+reporting one would let anyone who saw a request revoke the key) nor service keys; where a
+report says a key was found is kept with anything shaped like a key replaced by its prefix;
+`/v1/leaks/report`
 answers no sooner than `KEYWARDEN_LEAK_REPORT_FLOOR_MS` (250) after it arrived, and beyond
 `KEYWARDEN_LEAK_REPORTS_PER_MINUTE` (30) reports from one address in a minute 429
 `rate_limited`; `/v1/leaks/github` answers 401 for a signature that does not verify and while

@@ -13,6 +13,8 @@ here, so the key refuses in this process at once and everywhere within the cache
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Mapping
 
 from msgspec import Struct
@@ -21,12 +23,20 @@ from chalicelib.config import get_settings
 from chalicelib.domain.clock import now
 from chalicelib.domain.key_policy import from_document
 from chalicelib.domain.verification import KeyRecord
+from chalicelib.errors import NotFoundError
 from chalicelib.services import keys as key_cases
 from chalicelib.services.verification import leaked_handle
-from chalicelib.store import key_lookup, leaks
+from chalicelib.store import key_lookup, keys, leaks
 from chalicelib.store.base import TransactionCancelledError
+from chalicelib.store.key_models import ApiKeyModel
 
 MAX_KEYS = 100
+# Tries of one key's action when its write loses races (see `_expose`).
+_ATTEMPTS = 5
+# An opaque key of any prefix, or a JWT: what `scrubbed` hides.
+_KEY_SHAPED = re.compile(r"[a-z][a-z0-9]{1,15}_[0-9A-Za-z]{34}|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+log = logging.getLogger(__name__)
 
 
 class Finding(Struct, frozen=True):
@@ -70,13 +80,47 @@ def _act(
             continue
         action = from_document(project.key_policy).leak_action
         try:
-            leaks.expose(key, action, at, source, found_at.get(token), reporter)
-        except TransactionCancelledError:
-            continue  # another report (or a person) acted first: once is enough
+            done = _expose(key, action, at, source, scrubbed(found_at.get(token)), scrubbed(reporter))
         finally:
             key_cases.forget([key.digest])
-        taken[token] = action
+        if done:
+            taken[token] = action
     return taken
+
+
+def _expose(key: ApiKeyModel, action: str, at: float, source: str, url: str | None, reporter: str | None) -> bool:
+    """Takes the action on `key`; False when someone acted first (another report, a revocation).
+
+    A write that lost a race (a person disabled the key meanwhile, a transaction held one of
+    its items for a moment) is tried again on the key as it is now, so a leak is never left
+    unanswered for a reason that is no answer."""
+    for _attempt in range(_ATTEMPTS):
+        if key.exposed_at is not None or key.revoked_at is not None:
+            return False
+        try:
+            leaks.expose(key, action, at, source, url, reporter)
+            return True
+        except TransactionCancelledError:
+            try:
+                key = keys.get_key(key.project_id, key.id)
+            except NotFoundError:
+                return False
+    log.warning("a leaked key kept changing while its leak action was taken: key %s", key.id)
+    return False
+
+
+def scrubbed(text: str | None) -> str | None:
+    """`text` (where a report says a key was found, who reports it) with anything shaped like a
+    key of ours replaced by its hint: the text goes into audit events and webhooks, which must
+    never hold a secret, and a URL may well carry one (`?api_key=...`)."""
+    if text is None:
+        return None
+    return _KEY_SHAPED.sub(_hint, text)
+
+
+def _hint(found: re.Match[str]) -> str:
+    shaped = found.group(0)
+    return "[a JWT key]" if shaped.startswith("eyJ") else shaped[: shaped.index("_") + 1] + "..."
 
 
 def _live(record: KeyRecord, at: float) -> bool:

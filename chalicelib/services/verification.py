@@ -89,19 +89,20 @@ def verify_key(
 
 
 def leaked_handle(candidate: str) -> str | None:
-    """The handle of the key `candidate` is, if it can be one of ours: well formed (a checksum
-    that holds), and for a JWT key signed by the service. Nothing is read: a leak report's
-    tokens that fail this are dropped without a read. (A key id is no secret: a JWT that the
-    service did not sign must not name one.)"""
+    """The handle of the key `candidate` is, if it is a secret of ours that can leak: an opaque
+    key with a checksum that holds and one of this deployment's prefixes, or a JWT key the
+    service signed. Nothing is read: a leak report's tokens that fail this are dropped without
+    a read. (A key id is no secret: a JWT the service did not sign must not name one. An HMAC
+    key's token is no secret either: every signed request carries it, so anyone who saw one
+    could revoke the key by reporting it; its secret, which never travels, is what would leak.)"""
     kind = for_credential(candidate)
     presented = kind.parse(candidate) if kind is not None else None
-    if kind is None or presented is None:
+    if kind is None or presented is None or kind.name not in ("opaque", "jwt"):
         return None
     # Any project's key may be reported: what must hold is a JWT key's signature and issuer, an
-    # opaque key's prefix. (An HMAC token is refused as a bearer credential, which is no matter here.)
-    if kind.name == "jwt" and kind.refusal_before_lookup(presented, str(presented.claims.get("aud")), _KEYRING):
-        return None
-    if kind.name == "opaque" and kind.refusal_before_lookup(presented, "", _KEYRING):
+    # opaque key's prefix.
+    audience = str(presented.claims.get("aud")) if kind.name == "jwt" else ""
+    if kind.refusal_before_lookup(presented, audience, _KEYRING) is not None:
         return None
     handle: str = presented.handle
     return handle

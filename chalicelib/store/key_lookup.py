@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.limits import Limits, from_document, to_document
 from chalicelib.domain.verification import IdentityRef, KeyRecord
@@ -68,23 +69,33 @@ def add_new(
     )
 
 
-def set_expiry(txn: Transaction, lookup: str, expires_at: float | None) -> None:
-    txn.update(
-        KeyLookupModel(lookup),
-        actions=[
-            KeyLookupModel.expires_at.set(expires_at) if expires_at is not None else KeyLookupModel.expires_at.remove()
-        ],
-        condition=KeyLookupModel.digest.exists(),
-    )
+def expiry_action(expires_at: float | None) -> Action:
+    return KeyLookupModel.expires_at.set(expires_at) if expires_at is not None else KeyLookupModel.expires_at.remove()
 
 
-def set_limits(txn: Transaction, lookup: str, limits: Limits) -> None:
+def limits_action(limits: Limits) -> Action:
     document = to_document(limits)
-    txn.update(
-        KeyLookupModel(lookup),
-        actions=[KeyLookupModel.limits.set(document) if document is not None else KeyLookupModel.limits.remove()],
-        condition=KeyLookupModel.digest.exists(),
-    )
+    return KeyLookupModel.limits.set(document) if document is not None else KeyLookupModel.limits.remove()
+
+
+def disabled_action(disabled: bool) -> Action:
+    return KeyLookupModel.disabled.set(True) if disabled else KeyLookupModel.disabled.remove()
+
+
+def ip_allowlist_action(ip_allowlist: tuple[str, ...]) -> Action:
+    if not ip_allowlist:
+        return KeyLookupModel.ip_allowlist.remove()
+    return KeyLookupModel.ip_allowlist.set(list(ip_allowlist))  # type: ignore[arg-type]
+
+
+def update(txn: Transaction, lookup: str, actions: list[Action]) -> None:
+    """Adds one update of the key's lookup item to `txn` with every change of it: a transaction
+    may name an item once, so a change of several of a key's fields is one write here."""
+    txn.update(KeyLookupModel(lookup), actions=actions, condition=KeyLookupModel.digest.exists())
+
+
+def set_expiry(txn: Transaction, lookup: str, expires_at: float | None) -> None:
+    update(txn, lookup, [expiry_action(expires_at)])
 
 
 def identity_document(identity: IdentityRef | None) -> dict[str, Any] | None:
@@ -101,23 +112,7 @@ def set_identity(txn: Transaction, lookup: str, identity: IdentityRef) -> None:
 
 
 def set_disabled(txn: Transaction, lookup: str, disabled: bool) -> None:
-    txn.update(
-        KeyLookupModel(lookup),
-        actions=[KeyLookupModel.disabled.set(True) if disabled else KeyLookupModel.disabled.remove()],
-        condition=KeyLookupModel.digest.exists(),
-    )
-
-
-def set_ip_allowlist(txn: Transaction, lookup: str, ip_allowlist: tuple[str, ...]) -> None:
-    txn.update(
-        KeyLookupModel(lookup),
-        actions=[
-            KeyLookupModel.ip_allowlist.set(list(ip_allowlist))  # type: ignore[arg-type]
-            if ip_allowlist
-            else KeyLookupModel.ip_allowlist.remove()
-        ],
-        condition=KeyLookupModel.digest.exists(),
-    )
+    update(txn, lookup, [disabled_action(disabled)])
 
 
 def set_revoked(txn: Transaction, lookup: str, at: float) -> None:

@@ -335,19 +335,24 @@ def update_key(
         with transaction() as txn:
             project_is_live(txn, key.project_id)
             txn.update(key, actions=actions, condition=condition, label="key")
+            # The verification record's changes, one write (a transaction names an item once).
+            record: list[Action] = []
             if "expires_at" in changes:
-                key_lookup.set_expiry(txn, key.digest, changes["expires_at"])
+                record.append(key_lookup.expiry_action(changes["expires_at"]))
             if "ip_allowlist" in changes:
-                key_lookup.set_ip_allowlist(txn, key.digest, tuple(changes["ip_allowlist"] or ()))
+                record.append(key_lookup.ip_allowlist_action(tuple(changes["ip_allowlist"] or ())))
             if limits is not None:
-                key_lookup.set_limits(txn, key.digest, limits)
+                record.append(key_lookup.limits_action(limits))
+            if toggled:
+                record.append(key_lookup.disabled_action(not changes["enabled"]))
+            if record:
+                key_lookup.update(txn, key.digest, record)
             if balance is not None:
                 meters.set_balance(txn, balance.meter, balance.attribute, balance.value, balance.remove)
             if others:
                 audit.record(txn, key.project_id, actor, "key.updated", ("key", key.id), {"changed": others})
             if toggled:
                 enabled = bool(changes["enabled"])
-                key_lookup.set_disabled(txn, key.digest, not enabled)
                 data = event_data.key_data(key, enabled=enabled, status="active" if enabled else "disabled")
                 action = "key.enabled" if enabled else "key.disabled"
                 audit.record(txn, key.project_id, actor, action, ("key", key.id), {}, data=data)

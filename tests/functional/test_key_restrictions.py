@@ -283,3 +283,36 @@ def test_an_enable_that_read_the_key_before_its_revocation_is_a_conflict(project
     with refused(409, "conflict"):
         key_cases.update_key(project_store.get_project(project.pid), stale, {"enabled": True}, "ann")
     assert project.answer(secret)["code"] == "REVOKED"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"enabled": False, "ip_allowlist": ["203.0.113.0/24"]},
+        {"enabled": False, "expires_at": "2099-01-01T00:00:00Z"},
+        {"ip_allowlist": ["203.0.113.0/24"], "expires_at": "2099-01-01T00:00:00Z"},
+        {"enabled": False, "ratelimits": [{"name": "r", "limit": 5, "duration_seconds": 60}]},
+        {"expires_at": "2099-01-01T00:00:00Z", "ratelimits": [{"name": "r", "limit": 5, "duration_seconds": 60}]},
+        {
+            "enabled": False,
+            "ip_allowlist": ["203.0.113.0/24"],
+            "expires_at": "2099-01-01T00:00:00Z",
+            "ratelimits": [{"name": "r", "limit": 5, "duration_seconds": 60}],
+            "name": "all at once",
+        },
+    ],
+)
+def test_one_patch_may_change_several_of_what_verification_reads(project: Limited, change: dict[str, Any]) -> None:
+    key, secret = project.issue()
+    reply = project.patch(key["id"], change)
+    assert reply.status == 200, reply.body
+    view = project.view(key["id"])
+    if "expires_at" in change:
+        assert view["expires_at"] == change["expires_at"]
+    if "ip_allowlist" in change:
+        assert view["ip_allowlist"] == change["ip_allowlist"]
+    expected = "DISABLED" if "enabled" in change else "VALID"
+    answer = project.answer(secret, client_ip="203.0.113.9")
+    assert answer["code"] == expected
+    if "ratelimits" in change and expected == "VALID":
+        assert answer["ratelimits"][0]["name"] == "r"

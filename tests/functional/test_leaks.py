@@ -17,6 +17,7 @@ from chalicelib.config import reset_settings
 from chalicelib.domain.opaque_keys import generate
 from chalicelib.services import leaks as leak_cases
 from chalicelib.store import keys as key_store
+from chalicelib.store import leaks as leak_store
 from chalicelib.store.base import TransactionCancelledError
 from chalicelib.store.leaks import expose
 from tests.functional.conftest import Api, Reply, aws_calls
@@ -184,6 +185,62 @@ def test_the_answer_and_its_time_tell_nothing_of_which_keys_are_live(
     assert abs(t_live - t_none) < 0.15, (t_live, t_none)
 
 
+def test_a_leak_action_that_loses_a_race_is_taken_on_the_key_as_it_is_now(
+    project: Limited, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_leak_action(project, "disable")
+    key, secret = project.issue()
+    real = leak_store.expose
+    calls: list[str] = []
+
+    def losing_once(stale: Any, action: str, *args: Any) -> None:
+        calls.append(action)
+        if len(calls) == 1:
+            # A person disables the key between the report's read and its write.
+            assert project.patch(key["id"], {"enabled": False}).status == 200
+        real(stale, action, *args)
+
+    monkeypatch.setattr(leak_store, "expose", losing_once)
+    assert report(project.api, [secret]).status == 202
+    assert len(calls) == 2
+    view = project.view(key["id"])
+    assert (view["status"], view["exposed_action"]) == ("disabled", "disable")
+    assert [e["action"] for e in project.audit()].count("key.exposed") == 1
+
+
+def test_a_transient_conflict_does_not_leave_a_leaked_key_working(
+    project: Limited, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, secret = project.issue()
+    real = leak_store.expose
+    calls: list[str] = []
+
+    def conflicting_once(stale: Any, action: str, *args: Any) -> None:
+        calls.append(action)
+        if len(calls) == 1:
+            raise TransactionCancelledError(set(), ["None", "TransactionConflict"])
+        real(stale, action, *args)
+
+    monkeypatch.setattr(leak_store, "expose", conflicting_once)
+    assert report(project.api, [secret]).status == 202
+    assert project.answer(secret)["code"] == "REVOKED"
+
+
+def test_a_key_in_the_reports_own_words_reaches_no_audit_event_or_webhook(project: Limited) -> None:
+    reported, secret = project.issue()
+    _, bystander = project.issue()
+    jwt = project.api.post(
+        f"/v1/projects/{project.pid}/keys", {"name": "j", "type": "jwt", "role_id": project.role(["a"])}, as_user="ann"
+    ).json["secret"]["key"]
+    url = f"https://paste.example/raw?api_key={bystander}&t={jwt}"
+    assert report(project.api, [secret], source_url=url, reporter=f"scanner {bystander}").status == 202
+    (exposed,) = [e for e in project.audit() if e["action"] == "key.exposed"]
+    assert exposed["target"]["id"] == reported["id"]
+    text = json.dumps(exposed)
+    assert bystander not in text and jwt not in text
+    assert exposed["details"]["url"] == "https://paste.example/raw?api_key=kw_...&t=[a JWT key]"
+
+
 def test_tokens_whose_checksum_fails_are_dropped_without_a_read(project: Limited) -> None:
     _, secret = project.issue()
     mistyped = secret[:-1] + ("A" if secret[-1] != "A" else "B")
@@ -220,8 +277,8 @@ def test_a_malformed_report_is_422(project: Limited, body: dict[str, Any]) -> No
     assert reply.status == 422, reply.body
 
 
-def test_hmac_tokens_and_jwt_keys_are_reported_too_but_a_forged_jwt_names_nothing(project: Limited) -> None:
-    _, token, _ = project.issue_hmac()
+def test_jwt_keys_are_reported_too_but_a_forged_jwt_and_an_hmac_token_name_nothing(project: Limited) -> None:
+    hmac_key, token, hmac_secret = project.issue_hmac()
     jwt_key = project.api.post(
         f"/v1/projects/{project.pid}/keys", {"name": "j", "type": "jwt", "role_id": project.role(["a"])}, as_user="ann"
     ).json
@@ -233,11 +290,11 @@ def test_hmac_tokens_and_jwt_keys_are_reported_too_but_a_forged_jwt_names_nothin
 
     assert report(project.api, [token, jwt]).status == 202
     assert project.answer(jwt)["code"] == "REVOKED"
-    statuses = {
-        project.view(k["id"])["status"]
-        for k in project.api.get(f"/v1/projects/{project.pid}/keys", as_user="ann").json["items"]
-    }
-    assert statuses == {"revoked"}
+    # An HMAC key's token travels in every signed request: whoever saw one must not be able to
+    # revoke the key by reporting it. (Its secret, which never travels, has no pattern.)
+    assert project.view(hmac_key["id"])["status"] == "active"
+    assert report(project.api, [hmac_secret]).status == 202
+    assert project.view(hmac_key["id"])["status"] == "active"
 
 
 # --- GitHub's secret scanning partner endpoint ----------------------------------------------------
@@ -364,7 +421,9 @@ def test_the_well_known_document_says_where_to_report_and_matches_this_deploymen
     assert "max-age" in reply.headers["cache-control"]
     patterns = [re.compile(p) for p in document["key_patterns"]]
     line = f"export API_KEY={secret} # and {token}"
-    assert [m.group(0) for p in patterns for m in p.finditer(line)] == [secret, token]
+    assert [m.group(0) for p in patterns for m in p.finditer(line)] == [secret]
+    # Keys made before the prefix changed keep working, so scanners are told their pattern too.
+    assert any(p.fullmatch(generate()) for p in patterns)
     # Reported, the deployment's own key is acted on.
     assert report(project.api, [secret]).status == 202
     assert project.answer(secret)["code"] == "REVOKED"

@@ -23,12 +23,16 @@ if TYPE_CHECKING:
 def status_of(key: ApiKeyModel, at: float | None = None) -> str:
     """revoked, expired, disabled or active, as the key's management view shows it (in the
     order verification refuses: a revoked key that was disabled first is revoked)."""
-    if key.revoked_at is not None:
+    return _status(key.revoked_at, key.expires_at, key.disabled_at is not None, at)
+
+
+def _status(revoked_at: str | None, expires_at: str | None, disabled: bool, at: float | None = None) -> str:
+    if revoked_at is not None:
         return "revoked"
-    expires = parse_rfc3339(key.expires_at) if key.expires_at else None
+    expires = parse_rfc3339(expires_at) if expires_at else None
     if expires is not None and expires <= (now() if at is None else at):
         return "expired"
-    return "disabled" if key.disabled_at is not None else "active"
+    return "disabled" if disabled else "active"
 
 
 def key_data(key: ApiKeyModel, remaining: int | None = None, **changed: Any) -> dict[str, Any]:
@@ -71,13 +75,7 @@ def key_data(key: ApiKeyModel, remaining: int | None = None, **changed: Any) -> 
         "exposed_action": key.exposed_action,
     } | changed
     if "status" not in changed:
-        data["status"] = status_of(
-            ApiKeyModel(
-                revoked_at=data["revoked_at"],
-                expires_at=data["expires_at"],
-                disabled_at=None if data["enabled"] else (key.disabled_at or "-"),
-            )
-        )
+        data["status"] = _status(data["revoked_at"], data["expires_at"], not data["enabled"])
     return data
 
 
